@@ -1,0 +1,37 @@
+"""autograd_lite: reverse-mode automatic differentiation you can read, check and explain.
+
+Public names (see API.md): Value, Tensor, grad, no_grad, enable_grad, Function,
+concatenate, stack, where, maximum, gradcheck, gradgradcheck, GradcheckError,
+draw_graph, explain. Graphviz is imported only when a picture is drawn.
+"""
+
+from ._version import __version__
+from .autograd import grad
+from .errors import DomainError, GraphFreedError, ShapeError
+from .function import Context, Function
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .ops.elementwise import maximum, where
+from .ops.shape import concatenate, stack
+from .tensor import Tensor, as_tensor
+from .value import Value
+
+__all__ = [
+    "Context",
+    "DomainError",
+    "Function",
+    "GraphFreedError",
+    "ShapeError",
+    "Tensor",
+    "Value",
+    "__version__",
+    "as_tensor",
+    "concatenate",
+    "enable_grad",
+    "grad",
+    "is_grad_enabled",
+    "maximum",
+    "no_grad",
+    "set_grad_enabled",
+    "stack",
+    "where",
+]

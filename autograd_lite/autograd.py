@@ -1,0 +1,129 @@
+"""Tensor entry points to the graph walk: `Tensor.backward` and the functional `grad`.
+
+Both are thin layers over `graph.backpropagate`; they differ only in what they do with the
+gradient that reaches a vertex (accumulate into a leaf's ``.grad``, or hand it back).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import ShapeError
+from .graph import backpropagate
+from .tensor import Tensor, as_tensor
+
+
+def _seed(output: Tensor, grad: Any, where: str) -> Tensor:
+    """The starting gradient for ``output``: ``grad`` checked, or 1 for a single element."""
+    if not output.requires_grad:
+        raise RuntimeError(
+            f"{where}: the tensor does not require grad and has no graph to go back through "
+            "(did it come from tensors with requires_grad=True, outside no_grad()?)"
+        )
+    if grad is None:
+        if output.data.size != 1:
+            raise RuntimeError(
+                f"{where}: grad can be left out only for a single-element tensor, but this "
+                f"one has shape {output.shape}. Pass grad=<a tensor of shape {output.shape}>, "
+                "e.g. the ones of that shape to differentiate the sum of its elements."
+            )
+        return Tensor._wrap(np.ones(output.shape, dtype=output.dtype), False)
+    seed = as_tensor(grad)
+    if seed.shape != output.shape:
+        raise ShapeError(
+            f"{where}: grad has shape {seed.shape} but the tensor has shape {output.shape}; "
+            "they must be equal"
+        )
+    if seed.dtype != output.dtype:
+        seed = Tensor._wrap(seed.data.astype(output.dtype), seed.requires_grad)
+    return seed
+
+
+def run_backward(output: Tensor, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
+    """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
+    seed = _seed(output, grad, "backward")
+
+    def deliver(vertex: Any, grads: list[Any]) -> None:
+        if isinstance(vertex, Tensor):  # a leaf
+            incoming = grads[0] if create_graph else grads[0].detach()
+            vertex.grad = incoming if vertex.grad is None else vertex.grad + incoming
+
+    backpropagate(
+        [output._vertex()],
+        [seed],
+        root_slots=[output._slot],
+        retain_graph=retain_graph or create_graph,
+        create_graph=create_graph,
+        on_vertex=deliver,
+    )
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any | Sequence[Any] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> tuple[Tensor, ...]:
+    """Return d outputs / d inputs as a tuple of Tensors, one per input (like torch.autograd.grad).
+
+    No ``.grad`` attribute is touched. An input the outputs do not depend on gets a zero
+    gradient (a documented difference from PyTorch, which raises unless ``allow_unused``).
+
+    Args:
+        outputs: tensor(s) to differentiate; single-element unless ``grad_outputs`` is given.
+        inputs: tensor(s) requiring grad (leaves or intermediate results).
+        grad_outputs: the upstream gradient for each output (ones for single elements).
+        retain_graph: keep saved buffers for another pass; defaults to ``create_graph``.
+        create_graph: record the gradient computation, for higher-order derivatives.
+
+    Returns:
+        A tuple with one gradient Tensor per input, each of that input's shape.
+
+    Example:
+        >>> x = Tensor(2.0, requires_grad=True)
+        >>> (g,) = grad(x ** 3, x, create_graph=True)   # 3x^2 = 12
+        >>> grad(g, x)[0].item()                         # 6x = 12
+        12.0
+    """
+    outputs_seq = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs_seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor) and len(outputs_seq) == 1:
+        grad_outputs_seq = [grad_outputs] * len(outputs_seq)
+    else:
+        grad_outputs_seq = list(grad_outputs)
+    if len(grad_outputs_seq) != len(outputs_seq):
+        raise ValueError(
+            f"grad: got {len(grad_outputs_seq)} grad_outputs for {len(outputs_seq)} outputs"
+        )
+    if retain_graph is None:
+        retain_graph = create_graph
+
+    wanted: dict[int, list[tuple[int, int]]] = {}
+    for position, tensor in enumerate(inputs_seq):
+        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+            raise RuntimeError(f"grad: input {position} does not require grad")
+        wanted.setdefault(id(tensor._vertex()), []).append((tensor._slot, position))
+    results: list[Tensor | None] = [None] * len(inputs_seq)
+
+    def capture(vertex: Any, grads: list[Any]) -> None:
+        for slot, position in wanted.get(id(vertex), ()):
+            if grads[slot] is not None:
+                results[position] = grads[slot] if create_graph else grads[slot].detach()
+
+    seeds = [_seed(out, g, "grad") for out, g in zip(outputs_seq, grad_outputs_seq)]
+    backpropagate(
+        [out._vertex() for out in outputs_seq],
+        seeds,
+        root_slots=[out._slot for out in outputs_seq],
+        retain_graph=retain_graph,
+        create_graph=create_graph,
+        on_vertex=capture,
+    )
+    return tuple(
+        result if result is not None else Tensor._wrap(np.zeros_like(tensor.data), False)
+        for result, tensor in zip(results, inputs_seq)
+    )

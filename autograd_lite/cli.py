@@ -1,0 +1,42 @@
+"""The ``autograd-lite`` command: ``demo``, ``gradcheck`` and ``graph`` subcommands.
+
+Each subcommand lives in its own module under ``autograd_lite/commands/`` and exposes
+``add_parser(subparsers)``, which registers its arguments and a ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+SUBCOMMANDS = ("demo", "gradcheck", "graph")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every available subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="autograd-lite",
+        description="Reverse-mode autodiff you can read, check and explain.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"autograd_lite.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"autograd_lite.commands.{name}":
+                raise
+            continue  # subcommand not written yet
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,274 @@
+"""Operations on Tensors: the context they save, the graph node they record, and `Function`.
+
+Two kinds of operation share one `apply`:
+
+- built-in ops (`Op` subclasses in ``ops/``): ``forward`` on NumPy arrays, ``backward`` on
+  Tensors, so the backward pass can itself be recorded (``create_graph=True``) and
+  differentiated again;
+- users' custom functions (`Function` subclasses): ``forward`` and ``backward`` both on
+  NumPy arrays, as in the API contract; differentiable once.
+
+Applying either records a `Node` (the graph vertex) when grad mode is on and some input
+requires grad. After the rule runs, `Node._backward` sums each gradient down to its input's
+shape (broadcasting), casts it to the input's dtype and checks it: this is the one place
+that happens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import GraphFreedError
+from .grad_mode import is_grad_enabled
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class Context:
+    """What a forward pass leaves for its backward pass.
+
+    ``save_for_backward(*values)`` keeps arrays (custom Functions) or Tensors (built-in ops);
+    ``saved_tensors`` gives them back. ``needs_input_grad`` has one bool per input. Ops may
+    also set plain attributes (an axis, a shape). Everything is dropped by `release`.
+    """
+
+    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
+        self.needs_input_grad = needs_input_grad
+        self._saved: tuple[Any, ...] | None = ()
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep ``values`` for the backward pass."""
+        self._saved = values
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What `save_for_backward` kept; raises once the graph's buffers were freed."""
+        if self._saved is None:
+            raise GraphFreedError(_FREED_MESSAGE)
+        return self._saved
+
+    def release(self) -> None:
+        """Drop saved values and attributes so their memory can be reused."""
+        self.__dict__.clear()
+        self._saved = None
+
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or to use values saved for "
+    "backward after they were freed). The first backward() freed the graph's saved "
+    "buffers; pass retain_graph=True to the first backward() or grad() call if you need "
+    "to go through the graph again."
+)
+
+
+class Node:
+    """The graph vertex recorded for one application of an op or custom Function."""
+
+    __slots__ = (
+        "fn",
+        "ctx",
+        "_parents",
+        "_parent_slots",
+        "_n_outputs",
+        "input_shapes",
+        "input_dtypes",
+        "output_meta",
+        "freed",
+        "__weakref__",
+    )
+
+    def __init__(self, fn: type, ctx: Context, inputs: tuple[Tensor, ...], n_outputs: int):
+        self.fn = fn
+        self.ctx = ctx
+        self._parents = tuple(t._vertex() for t in inputs)
+        self._parent_slots = tuple(t._slot for t in inputs)
+        self._n_outputs = n_outputs
+        self.input_shapes = tuple(t.data.shape for t in inputs)
+        self.input_dtypes = tuple(t.data.dtype for t in inputs)
+        self.output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
+        self.freed = False
+
+    @property
+    def name(self) -> str:
+        """The op's name as shown in errors and pictures, e.g. 'Mul'."""
+        return self.fn.__name__
+
+    def _backward(self, grads: list[Tensor | None], create_graph: bool) -> list[Tensor | None]:
+        if self.freed:
+            raise GraphFreedError(f"{self.name}: {_FREED_MESSAGE}")
+        raw = self.fn._run_backward(self.ctx, grads, self)
+        if not isinstance(raw, tuple):
+            raw = (raw,)
+        if len(raw) != len(self._parents):
+            raise RuntimeError(
+                f"{self.name}.backward returned {len(raw)} gradient(s), expected "
+                f"{len(self._parents)} (one per input, None where there is none)"
+            )
+        return [
+            None if grad is None or parent is None else self._fit(i, grad)
+            for i, (parent, grad) in enumerate(zip(self._parents, raw))
+        ]
+
+    def _fit(self, index: int, grad: Tensor) -> Tensor:
+        """Sum a gradient down to input ``index``'s shape and give it that input's dtype."""
+        shape = self.input_shapes[index]
+        if grad.shape != shape:
+            if not _broadcasts_to(shape, grad.shape):
+                raise RuntimeError(
+                    f"{self.name}.backward returned a gradient of shape {grad.shape} for "
+                    f"input {index} of shape {shape}; they do not broadcast"
+                )
+            grad = grad._sum_to(shape)
+        if grad.dtype != self.input_dtypes[index]:
+            grad = grad._cast(self.input_dtypes[index])
+        return grad
+
+    def _release(self) -> None:
+        self.ctx.release()
+        self.freed = True
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """True when an array of ``shape`` broadcasts to ``target`` (so a gradient sums back)."""
+    if len(shape) > len(target):
+        return False
+    lead = len(target) - len(shape)
+    return all(s == 1 or s == t for s, t in zip(shape, target[lead:]))
+
+
+def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Run ``fn.forward`` on the inputs' arrays and record a Node when a gradient is needed."""
+    from .tensor import Tensor, as_tensor
+
+    tensors = tuple(as_tensor(x) for x in inputs)
+    needs_input_grad = tuple(t.requires_grad for t in tensors)
+    record = is_grad_enabled() and any(needs_input_grad)
+    ctx = Context(needs_input_grad)
+    outputs = fn._run_forward(ctx, tensors, kwargs)
+    single = not isinstance(outputs, tuple)
+    arrays = (outputs,) if single else outputs
+    results = tuple(Tensor._wrap(_as_float_array(a, fn), record) for a in arrays)
+    if record:
+        node = Node(fn, ctx, tensors, len(results))
+        node.output_meta = tuple((r.data.shape, r.data.dtype) for r in results)
+        for slot, result in enumerate(results):
+            result._node = node
+            result._slot = slot
+    return results[0] if single else results
+
+
+def _as_float_array(array: Any, fn: type) -> np.ndarray:
+    out = np.asarray(array)
+    if out.dtype.kind != "f" and out.dtype.kind != "b":
+        out = out.astype(np.float64)
+    return out
+
+
+class Op:
+    """Base of the built-in ops: forward on arrays, backward on Tensors (differentiable)."""
+
+    #: False for ops whose backward never looks at the inputs (add, reshape, ...), so the
+    #: inputs are not kept alive by the graph.
+    saves_inputs: bool = True
+
+    @classmethod
+    def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
+        """Apply the op to Tensors (or arrays / numbers) and return Tensor output(s)."""
+        return _apply(cls, inputs, kwargs)
+
+    @classmethod
+    def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
+        if cls.saves_inputs:
+            ctx.save_for_backward(*tensors)
+        return cls.forward(ctx, *(t.data for t in tensors), **kwargs)
+
+    @classmethod
+    def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
+        grads = _fill_missing(grads, node)
+        return cls.backward(ctx, *grads)
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Tensor) -> Any:
+        raise NotImplementedError
+
+
+def _fill_missing(grads: list[Tensor | None], node: Node) -> list[Tensor]:
+    """Outputs that received no gradient (multi-output functions) get zeros."""
+    from .tensor import Tensor
+
+    return [
+        Tensor._wrap(np.zeros(shape, dtype=dtype), False) if g is None else g
+        for g, (shape, dtype) in zip(grads, node.output_meta)
+    ]
+
+
+class Function:
+    """Base class for custom differentiable functions written with NumPy.
+
+    Subclass it with two static methods, both on NumPy arrays:
+
+    - ``forward(ctx, *inputs)`` returns an array (or a tuple of arrays for several outputs);
+      call ``ctx.save_for_backward(...)`` to keep what backward needs.
+    - ``backward(ctx, *grad_outputs)`` gets one gradient array per output and returns one
+      gradient array (or None) per input.
+
+    Use it as ``Square.apply(x)``. Inputs may be Tensors, arrays or numbers; outputs are
+    Tensors. A custom Function is differentiable once: its backward is not recorded.
+
+    Example:
+        >>> class Square(Function):
+        ...     @staticmethod
+        ...     def forward(ctx, x): ctx.save_for_backward(x); return x * x
+        ...     @staticmethod
+        ...     def backward(ctx, grad): (x,) = ctx.saved_tensors; return 2 * x * grad
+        >>> y = Square.apply(Tensor([3.0], requires_grad=True))
+    """
+
+    @classmethod
+    def apply(cls, *inputs: Any) -> Any:
+        """Run the function on Tensors (or arrays / numbers), recording it in the graph."""
+        return _apply(cls, inputs, {})
+
+    @classmethod
+    def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
+        return cls.forward(ctx, *(t.data for t in tensors))
+
+    @classmethod
+    def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
+        from .tensor import Tensor
+
+        arrays = [
+            np.zeros(shape, dtype=dtype) if g is None else g.data
+            for g, (shape, dtype) in zip(grads, node.output_meta)
+        ]
+        raw = cls.backward(ctx, *arrays)
+        if not isinstance(raw, tuple):
+            raw = (raw,)
+        wrapped = []
+        for index, grad in enumerate(raw):
+            if grad is None:
+                wrapped.append(None)
+                continue
+            array = np.asarray(grad)
+            if array.dtype.kind not in "fiub":
+                raise TypeError(
+                    f"{cls.__name__}.backward returned a {array.dtype} gradient for input "
+                    f"{index}; expected a floating-point array"
+                )
+            wrapped.append(Tensor._wrap(array.astype(node.input_dtypes[index], copy=False), False))
+        return tuple(wrapped)
+
+    @staticmethod
+    def forward(ctx: Context, *inputs: np.ndarray) -> Any:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: np.ndarray) -> Any:
+        raise NotImplementedError

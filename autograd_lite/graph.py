@@ -1,0 +1,100 @@
+"""The one graph walk: iterative topological sort and reverse accumulation.
+
+`Value` (scalar) and `Tensor` graphs both go through `backpropagate`. A *vertex* of the
+graph is anything with this small interface:
+
+- ``_parents``: tuple of parent vertices (``None`` for an input that needs no gradient);
+- ``_parent_slots``: tuple saying which output of each parent an edge comes from, or
+  ``None`` when every parent has a single output;
+- ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
+- ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
+  one gradient per parent (``None`` where there is none);
+- ``_release()``: free what was saved for backward (called unless ``retain_graph``).
+
+Leaves have no parents. Gradients reaching a vertex along several edges are added up
+(``+``, never assignment), so a value used twice gets both contributions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .grad_mode import is_grad_enabled, set_grad_enabled
+
+
+def topological_order(roots: Sequence[Any]) -> list[Any]:
+    """Return every vertex reachable from ``roots``, each one after all of its parents.
+
+    Iterative depth-first search with an explicit stack of (vertex, expanded) pairs, so a
+    chain of a million vertices needs no Python recursion. Parents are visited in tuple
+    order, which keeps the result (and so pictures and explain()) deterministic.
+    """
+    order: list[Any] = []
+    visited: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False) for root in reversed(roots)]
+    while stack:
+        vertex, expanded = stack.pop()
+        if expanded:
+            order.append(vertex)
+            continue
+        if id(vertex) in visited:
+            continue
+        visited.add(id(vertex))
+        stack.append((vertex, True))
+        for parent in reversed(vertex._parents):
+            if parent is not None and id(parent) not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backpropagate(
+    roots: Sequence[Any],
+    root_grads: Sequence[Any],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    on_vertex: Callable[[Any, list[Any]], None],
+    root_slots: Sequence[int] | None = None,
+) -> None:
+    """Send ``root_grads`` back from ``roots`` to every vertex they depend on.
+
+    ``on_vertex(vertex, grads)`` is called once per reached vertex, with the list of its
+    total output gradients, as soon as that total is final (all of its children are done).
+    Rules run with graph recording off unless ``create_graph`` is True, in which case the
+    gradients are themselves recorded and can be differentiated again.
+    """
+    order = topological_order(roots)
+    pending: dict[int, list[Any]] = {}
+    slots = root_slots if root_slots is not None else [0] * len(roots)
+    for root, grad, slot in zip(roots, root_grads, slots):
+        _accumulate(pending, root, slot, grad)
+
+    previous_mode = is_grad_enabled()
+    set_grad_enabled(create_graph)
+    try:
+        for vertex in reversed(order):
+            grads = pending.pop(id(vertex), None)
+            if grads is None:
+                continue
+            on_vertex(vertex, grads)
+            parents = vertex._parents
+            if not parents:
+                continue
+            parent_grads = vertex._backward(grads, create_graph)
+            if not retain_graph:
+                vertex._release()
+            parent_slots = vertex._parent_slots or (0,) * len(parents)
+            for parent, slot, grad in zip(parents, parent_slots, parent_grads):
+                if parent is not None and grad is not None:
+                    _accumulate(pending, parent, slot, grad)
+    finally:
+        set_grad_enabled(previous_mode)
+
+
+def _accumulate(pending: dict[int, list[Any]], vertex: Any, slot: int, grad: Any) -> None:
+    """Add ``grad`` into the pending gradient of output ``slot`` of ``vertex``."""
+    grads = pending.get(id(vertex))
+    if grads is None:
+        grads = pending[id(vertex)] = [None] * vertex._n_outputs
+    grads[slot] = grad if grads[slot] is None else grads[slot] + grad

@@ -1,0 +1,1 @@
+"""Tensor ops, one small class per op: forward on arrays beside backward on Tensors."""

@@ -1,0 +1,216 @@
+"""Elementwise arithmetic. Broadcasting is undone by the graph walk, never here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Context, Op
+
+
+def _broadcasting(name: str, ufunc: Callable[..., np.ndarray], a: np.ndarray, b: np.ndarray):
+    """Apply a binary NumPy function, turning a broadcast failure into a clear ShapeError."""
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        raise ShapeError(
+            f"{name}: operand shapes {a.shape} and {b.shape} do not broadcast together"
+        ) from None
+
+
+class Add(Op):
+    """y = a + b;  dy/da = 1, dy/db = 1"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _broadcasting("add", np.add, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        return grad_output, grad_output
+
+
+class Sub(Op):
+    """y = a - b;  dy/da = 1, dy/db = -1"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _broadcasting("sub", np.subtract, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        return grad_output, -grad_output if ctx.needs_input_grad[1] else None
+
+
+class Mul(Op):
+    """y = a * b;  dy/da = b, dy/db = a"""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _broadcasting("mul", np.multiply, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Div(Op):
+    """y = a / b;  dy/da = 1/b, dy/db = -a/b**2"""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _broadcasting("div", np.divide, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output / b if ctx.needs_input_grad[0] else None
+        grad_b = -grad_output * a / (b * b) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Neg(Op):
+    """y = -a;  dy/da = -1"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray) -> np.ndarray:
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return -grad_output
+
+
+class PowConst(Op):
+    """y = a ** c for a number c;  dy/da = c * a**(c-1)"""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, exponent: float) -> np.ndarray:
+        ctx.exponent = exponent
+        # A Python float exponent keeps float32 data float32; (-2.0) ** 3.0 is still -8.
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.power(a, exponent)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (a,) = ctx.saved_tensors
+        c = ctx.exponent
+        if c == 0:
+            return grad_output * 0.0
+        return grad_output * c * a ** (c - 1)
+
+
+class Pow(Op):
+    """y = a ** b;  dy/da = b * a**(b-1), dy/db = a**b * log(a)"""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _broadcasting("pow", np.power, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * a**b * a.log() if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Cast(Op):
+    """y = a as another float dtype;  dy/da = 1 (cast back)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, dtype: Any) -> np.ndarray:
+        ctx.dtype = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return Cast.apply(grad_output, dtype=ctx.dtype)
+
+
+class Maximum(Op):
+    """y = max(a, b) elementwise;  dy/da = [a > b] + [a == b]/2, dy/db = [b > a] + [a == b]/2
+
+    Ties split the gradient equally, as PyTorch does for torch.maximum.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _broadcasting("maximum", np.maximum, a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        dtype = grad_output.dtype
+        a_wins = (a.data > b.data).astype(dtype) + 0.5 * (a.data == b.data).astype(dtype)
+        grad_a = grad_output * a_wins if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * (1 - a_wins) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
+class Where(Op):
+    """y = a where cond else b;  dy/da = [cond], dy/db = [not cond]; cond gets no gradient"""
+
+    @staticmethod
+    def forward(ctx: Context, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return np.where(cond.astype(bool), a, b)
+        except ValueError:
+            raise ShapeError(
+                f"where: shapes cond {cond.shape}, a {a.shape}, b {b.shape} do not broadcast"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        cond = ctx.saved_tensors[0].data.astype(bool)
+        zero = np.zeros((), dtype=grad_output.dtype)
+        grad_a = Where.apply(cond, grad_output, zero) if ctx.needs_input_grad[1] else None
+        grad_b = Where.apply(cond, zero, grad_output) if ctx.needs_input_grad[2] else None
+        return None, grad_a, grad_b
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """Elementwise maximum of two tensors (broadcasting); tied elements share the gradient.
+
+    Example:
+        >>> maximum(Tensor([1.0, 5.0]), 3.0).numpy()
+        array([3., 5.])
+    """
+    from ..tensor import Tensor, as_tensor
+
+    a = as_tensor(a)
+    b = a._operand(b) if isinstance(a, Tensor) else as_tensor(b)
+    return Maximum.apply(a, b)
+
+
+def where(cond: Any, a: Any, b: Any) -> Any:
+    """Pick ``a`` where ``cond`` is true and ``b`` elsewhere (broadcasting); cond is not differentiated.
+
+    Example:
+        >>> x = Tensor([-1.0, 2.0]); where(x > 0, x, 0.0).numpy()
+        array([0., 2.])
+    """
+    from ..tensor import Tensor, as_tensor
+
+    cond_data = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    if cond_data.dtype.kind not in "biuf":
+        raise TypeError(f"where: cond must be boolean or numeric, got dtype {cond_data.dtype}")
+    reference = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else as_tensor(a)
+    return Where.apply(
+        Tensor._wrap(cond_data.astype(bool), False), reference._operand(a), reference._operand(b)
+    )

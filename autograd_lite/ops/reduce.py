@@ -1,0 +1,99 @@
+"""Reductions: sum, mean, max, and SumTo (the inverse of broadcasting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..broadcast import sum_to_array
+from ..errors import ShapeError
+from ..function import Context, Op
+from .shape import BroadcastTo
+
+
+def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
+    """Turn ``axis`` (None, int or tuple) into a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    result = []
+    for ax in axes:
+        if not isinstance(ax, (int, np.integer)) or not -ndim <= ax < max(ndim, 1):
+            raise ShapeError(f"{name}: axis {ax!r} is out of range for a tensor with {ndim} dims")
+        result.append(int(ax) % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise ShapeError(f"{name}: repeated axis in {axis!r}")
+    return tuple(sorted(result))
+
+
+def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """``shape`` with the reduced ``axes`` set to 1 (the keepdims shape)."""
+    return tuple(1 if i in axes else size for i, size in enumerate(shape))
+
+
+class Sum(Op):
+    """y = sum(x, axis);  dy/dx = 1 (the gradient is broadcast back over the summed axes)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
+        axes = normalize_axis(axis, x.ndim, "sum")
+        ctx.input_shape = x.shape
+        ctx.kept_shape = kept_shape(x.shape, axes)
+        return np.sum(x, axis=axes, keepdims=keepdims) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return BroadcastTo.apply(grad_output.reshape(ctx.kept_shape), shape=ctx.input_shape)
+
+
+class SumTo(Op):
+    """y = x summed down to ``shape`` (undoes broadcasting);  dy/dx = broadcast back"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.input_shape = x.shape
+        return sum_to_array(x, shape)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return BroadcastTo.apply(grad_output, shape=ctx.input_shape)
+
+
+class Max(Op):
+    """y = max(x, axis);  dy/dx = [x == y] / (number of tied maxima)
+
+    Tied maxima split the gradient equally (PyTorch's rule for max without an axis), so the
+    gradient still sums to the upstream gradient.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
+        axes = normalize_axis(axis, x.ndim, "max")
+        if any(x.shape[i] == 0 for i in axes) or x.size == 0 and not axes:
+            raise ShapeError(f"max: cannot take the max over an empty axis (shape {x.shape})")
+        kept = np.max(x, axis=axes, keepdims=True)
+        ctx.kept, ctx.axes = kept, axes
+        if keepdims:
+            return kept
+        return kept.reshape([size for i, size in enumerate(x.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        is_max = (x.data == ctx.kept).astype(grad_output.dtype)
+        share = is_max / np.sum(is_max, axis=ctx.axes, keepdims=True)
+        return BroadcastTo.apply(grad_output.reshape(ctx.kept.shape), shape=x.shape) * share
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """Mean over ``axis``: sum / count, so its gradient is 1/count for each element."""
+    axes = normalize_axis(axis, x.ndim, "mean")
+    count = int(np.prod([x.shape[i] for i in axes])) if axes else 1
+    if count == 0:
+        raise ShapeError(f"mean: cannot average over an empty axis (shape {x.shape}, axis {axis})")
+    return x.sum(axis=axis, keepdims=keepdims) * (1.0 / count)

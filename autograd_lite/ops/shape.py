@@ -1,0 +1,212 @@
+"""Shape ops: reshape, transpose, indexing, broadcasting, concatenate and stack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..function import Context, Op
+
+
+class Reshape(Op):
+    """y = x viewed in a new shape;  dy/dx = reshape back"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.input_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except (ValueError, TypeError):
+            raise ShapeError(
+                f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into shape {tuple(shape)}"
+            ) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return grad_output.reshape(ctx.input_shape)
+
+
+class Transpose(Op):
+    """y = x with axes permuted;  dy/dx = the inverse permutation"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axes: Sequence[int] | None = None) -> np.ndarray:
+        if axes is None:
+            axes = tuple(reversed(range(x.ndim)))
+        axes = tuple(int(a) for a in axes)
+        if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+            raise ShapeError(
+                f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a "
+                f"tensor of shape {x.shape}"
+            )
+        ctx.inverse = tuple(np.argsort([a % x.ndim for a in axes]).tolist())
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return grad_output.transpose(ctx.inverse)
+
+
+def _plain_index(index: Any) -> Any:
+    """Replace Tensors inside an index by integer (or boolean) arrays."""
+    from ..tensor import Tensor
+
+    def convert(item: Any) -> Any:
+        if isinstance(item, Tensor):
+            item = item.data
+        if isinstance(item, np.ndarray) and item.dtype.kind == "f":
+            if not np.all(np.isfinite(item)) or not np.all(item == np.round(item)):
+                raise IndexError("index: a float index array must hold whole numbers")
+            item = item.astype(np.intp)
+        return item
+
+    if isinstance(index, tuple):
+        return tuple(convert(item) for item in index)
+    return convert(index)
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(item, (np.ndarray, list)) for item in items)
+
+
+class GetItem(Op):
+    """y = x[index];  dy/dx = zeros with the gradient added at index (repeats accumulate)"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, index: Any) -> np.ndarray:
+        index = _plain_index(index)
+        ctx.input_shape, ctx.index = x.shape, index
+        try:
+            out = x[index]
+        except IndexError as exc:
+            raise IndexError(f"index: {exc} (tensor shape {x.shape}, index {index!r})") from None
+        return np.array(out) if np.ndim(out) == 0 else out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return IndexAdd.apply(grad_output, shape=ctx.input_shape, index=ctx.index)
+
+
+class IndexAdd(Op):
+    """y = zeros(shape) with x added at index;  dy/dx = y_grad[index]"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...], index: Any) -> np.ndarray:
+        ctx.index = index
+        out = np.zeros(shape, dtype=x.dtype)
+        if _is_advanced(index):
+            np.add.at(out, index, x)  # unbuffered: repeated indices accumulate
+        else:
+            out[index] += x  # basic indexing never repeats an element
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return GetItem.apply(grad_output, index=ctx.index)
+
+
+class BroadcastTo(Op):
+    """y = x broadcast to shape;  dy/dx = sum back down to x's shape"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        ctx.input_shape = x.shape
+        try:
+            # A real copy: gradients built from it may be written to later.
+            return np.array(np.broadcast_to(x, shape))
+        except ValueError:
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return grad_output._sum_to(ctx.input_shape)
+
+
+class Concatenate(Op):
+    """y = concatenate(xs, axis);  dy/dx_i = the slice of the gradient that x_i filled"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+        try:
+            out = np.concatenate(arrays, axis=axis)
+        except (ValueError, np.exceptions.AxisError) as exc:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ShapeError(f"concatenate: cannot join shapes {shapes} on axis {axis}: {exc}") from None
+        ctx.axis = axis % out.ndim
+        ctx.bounds = np.cumsum([0] + [a.shape[ctx.axis] for a in arrays]).tolist()
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        lead = (slice(None),) * ctx.axis
+        return tuple(
+            grad_output[lead + (slice(start, stop),)] if needed else None
+            for start, stop, needed in zip(ctx.bounds, ctx.bounds[1:], ctx.needs_input_grad)
+        )
+
+
+class Stack(Op):
+    """y = stack(xs, axis);  dy/dx_i = the gradient taken at position i along axis"""
+
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
+        try:
+            out = np.stack(arrays, axis=axis)
+        except (ValueError, np.exceptions.AxisError) as exc:
+            shapes = ", ".join(str(a.shape) for a in arrays)
+            raise ShapeError(f"stack: cannot stack shapes {shapes} on axis {axis}: {exc}") from None
+        ctx.axis = axis % out.ndim
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        lead = (slice(None),) * ctx.axis
+        return tuple(
+            grad_output[lead + (i,)] if needed else None
+            for i, needed in enumerate(ctx.needs_input_grad)
+        )
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Any:
+    """Join tensors along an existing axis; each input gets back its slice of the gradient.
+
+    Example:
+        >>> concatenate([Tensor([1.0]), Tensor([2.0, 3.0])]).shape
+        (3,)
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("concatenate: needs at least one tensor")
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Any:
+    """Join same-shaped tensors along a new axis.
+
+    Example:
+        >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
+        (2, 2)
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: needs at least one tensor")
+    return Stack.apply(*tensors, axis=axis)

@@ -1,0 +1,371 @@
+"""`Tensor`: a NumPy array that records the operations applied to it.
+
+This file holds construction, dtype rules, attributes and the operators; each operator
+calls an op class from ``ops/`` where the forward rule and its derivative sit together.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Union
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
+
+from .errors import ShapeError
+from .ops import elementwise as ew
+from .ops import linalg, nonlinear, reduce, shape
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+Operand = Union["Tensor", np.ndarray, float, int]
+
+
+def _float_array(data: Any, dtype: DTypeLike | None, where: str = "Tensor") -> np.ndarray:
+    """Convert ``data`` to a float32/float64 array following the API's dtype rules."""
+    if isinstance(data, Tensor):
+        data = data.data
+    target = None
+    if dtype is not None:
+        try:
+            target = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}") from None
+        if target not in _FLOAT_DTYPES:
+            raise TypeError(f"{where}: dtype must be float32 or float64, got {target}")
+    try:
+        array = np.asarray(data)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{where}: data is not a rectangular array of numbers ({exc})") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{where}: data must be numeric (bool, int or float), got dtype {array.dtype} "
+            f"from {type(data).__name__}"
+        )
+    if target is not None:
+        return array.astype(target, copy=False)
+    if array.dtype == np.float32:
+        return array
+    return array.astype(np.float64, copy=False)
+
+
+class Tensor:
+    """A float32/float64 NumPy array that records how it was computed.
+
+    Args:
+        data: anything `np.asarray` takes: numbers, nested lists, arrays. float32 data stays
+            float32; every other numeric dtype becomes float64.
+        requires_grad: record operations on this tensor and give it a ``.grad``.
+        dtype: force float32 or float64.
+
+    Raises:
+        TypeError: for strings, objects, complex numbers or a non-float ``dtype``.
+
+    Example:
+        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad.numpy()          # 2x
+        array([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "_node", "_slot", "__weakref__")
+    __array_priority__ = 1000.0  # make ndarray <op> Tensor call Tensor's reflected operator
+    # graph-vertex interface (see graph.py); a leaf tensor is its own vertex
+    _parents: tuple = ()
+    _parent_slots = None
+    _n_outputs = 1
+
+    def __init__(
+        self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
+    ) -> None:
+        self.data: np.ndarray = _float_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.requires_grad = bool(requires_grad)
+        self.label = ""
+        self._node: Any = None
+        self._slot = 0
+
+    @classmethod
+    def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Tensor:
+        """Make a Tensor around an array that is already valid (no checks, no copy)."""
+        tensor = object.__new__(cls)
+        tensor.data = array
+        tensor.grad = None
+        tensor.requires_grad = requires_grad
+        tensor.label = ""
+        tensor._node = None
+        tensor._slot = 0
+        return tensor
+
+    def _vertex(self) -> Any:
+        """This tensor's graph vertex: the node that made it, itself if a leaf, else None."""
+        if self._node is not None:
+            return self._node
+        return self if self.requires_grad else None
+
+    # ---------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape."""
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        """float32 or float64 (bool for the result of a comparison)."""
+        return self.data.dtype
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user rather than by a recorded operation."""
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The graph node that produced this tensor (None for leaves)."""
+        return self._node
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802 - NumPy's name
+        """All axes reversed, as ndarray.T."""
+        return self.transpose()
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf tensor in place and return it."""
+        if not self.is_leaf and not requires_grad:
+            raise RuntimeError("requires_grad_: only leaf tensors can stop requiring grad")
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad_: only float tensors can require grad, not {self.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        extra = ", requires_grad=True" if self.requires_grad else ""
+        if self._node is not None:
+            extra = f", grad_fn={self._node.name}"
+        dtype = "" if self.dtype == np.float64 else f", dtype={self.dtype}"
+        return f"Tensor({body}{dtype}{extra})"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"bool: the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                "use .any() or .all() on .numpy()"
+            )
+        return bool(self.data)
+
+    __hash__ = object.__hash__  # identity, as PyTorch; == is elementwise
+
+    # ---------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The single element as a Python number; raises for tensors with more elements."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only a single-element tensor has one item, got shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data but cut from the graph (requires_grad False)."""
+        return Tensor._wrap(self.data, False)
+
+    def _operand(self, other: Any) -> Tensor:
+        """Turn the other side of a binary operator into a Tensor.
+
+        Python numbers take this tensor's dtype, so ``x32 * 2.0`` stays float32.
+        """
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, numbers.Number) and not isinstance(other, complex):
+            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype), False)
+        return as_tensor(other)
+
+    def _sum_to(self, shape: tuple[int, ...]) -> Tensor:
+        return reduce.SumTo.apply(self, shape=shape)
+
+    def _cast(self, dtype: np.dtype) -> Tensor:
+        return ew.Cast.apply(self, dtype=dtype)
+
+    # ---------------------------------------------------------------- arithmetic
+    def __add__(self, other: Operand) -> Tensor:
+        return ew.Add.apply(self, self._operand(other))
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return ew.Add.apply(self._operand(other), self)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        return ew.Sub.apply(self, self._operand(other))
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return ew.Sub.apply(self._operand(other), self)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        return ew.Mul.apply(self, self._operand(other))
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return ew.Mul.apply(self._operand(other), self)
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        return ew.Div.apply(self, self._operand(other))
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return ew.Div.apply(self._operand(other), self)
+
+    def __pow__(self, exponent: Operand) -> Tensor:
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            return ew.PowConst.apply(self, exponent=float(exponent))
+        return ew.Pow.apply(self, self._operand(exponent))
+
+    def __rpow__(self, base: Operand) -> Tensor:
+        return ew.Pow.apply(self._operand(base), self)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return linalg.MatMul.apply(self, as_tensor(other))
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return linalg.MatMul.apply(as_tensor(other), self)
+
+    def __neg__(self) -> Tensor:
+        return ew.Neg.apply(self)
+
+    # ---------------------------------------------------------------- comparisons
+    def _compare(self, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
+        other_data = self._operand(other).data
+        try:
+            result = ufunc(self.data, other_data)
+        except ValueError:
+            raise ShapeError(
+                f"{symbol}: shapes {self.shape} and {np.shape(other_data)} do not broadcast"
+            ) from None
+        return Tensor._wrap(result, False)
+
+    def __lt__(self, other: Operand) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.less, "<")
+
+    def __le__(self, other: Operand) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.less_equal, "<=")
+
+    def __gt__(self, other: Operand) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.greater, ">")
+
+    def __ge__(self, other: Operand) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.greater_equal, ">=")
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal, "==")
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal, "!=")
+
+    # ---------------------------------------------------------------- reductions
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes when None); the gradient is broadcast back."""
+        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over ``axis``: the sum divided by the number of elements reduced."""
+        return reduce.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over ``axis``; tied maxima share the gradient equally."""
+        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    # ---------------------------------------------------------------- shape
+    def reshape(self, *new_shape: int | tuple[int, ...]) -> Tensor:
+        """Same data in a new shape (one dimension may be -1), like ndarray.reshape."""
+        if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)):
+            new_shape = tuple(new_shape[0])
+        return shape.Reshape.apply(self, shape=new_shape)
+
+    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+        """Permute the axes (NumPy's meaning); reversed when no axes are given."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return shape.Transpose.apply(self, axes=axes or None)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return shape.GetItem.apply(self, index=index)
+
+    # ---------------------------------------------------------------- elementwise functions
+    def exp(self) -> Tensor:
+        """e ** x elementwise."""
+        return nonlinear.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Natural log elementwise (-inf at 0 and nan below, as NumPy and PyTorch)."""
+        return nonlinear.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """Square root elementwise."""
+        return nonlinear.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        """Absolute value; its derivative at 0 is taken as 0."""
+        return nonlinear.Abs.apply(self)
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent elementwise."""
+        return nonlinear.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """Logistic function 1 / (1 + e**-x), computed without overflow."""
+        return nonlinear.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0) elementwise; relu'(0) = 0."""
+        return nonlinear.ReLU.apply(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
+        return nonlinear.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - logsumexp(x) along ``axis``, stable for large logits."""
+        return nonlinear.LogSoftmax.apply(self, axis=axis)
+
+    # ---------------------------------------------------------------- backward
+    def backward(
+        self, grad: Operand | None = None, retain_graph: bool = False, create_graph: bool = False
+    ) -> None:
+        """Accumulate d self / d leaf into ``leaf.grad`` for every leaf that requires grad.
+
+        Args:
+            grad: the gradient of some final scalar with respect to this tensor, same shape;
+                may be omitted only for a single-element tensor (then it is 1).
+            retain_graph: keep the saved buffers so backward can run through the graph again.
+            create_graph: record the backward pass so the gradients can be differentiated.
+
+        Raises:
+            RuntimeError: if this tensor does not require grad, ``grad`` is missing for a
+                tensor of several elements, or the graph was already freed.
+
+        Example:
+            >>> x = Tensor(3.0, requires_grad=True); y = x ** 2
+            >>> y.backward(); x.grad.item()
+            6.0
+        """
+        from .autograd import run_backward
+
+        run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def as_tensor(data: Any) -> Tensor:
+    """Return ``data`` if it is a Tensor, else a new constant Tensor holding it."""
+    if isinstance(data, Tensor):
+        return data
+    return Tensor(data)

@@ -1,0 +1,167 @@
+"""`Value`: a scalar that records how it was computed, for teaching-sized graphs.
+
+Each Value keeps its parents (a tuple, so order is deterministic) and the local partial
+derivative along each edge as a plain float, computed by the rule in `scalar_ops`. The
+backward pass is the shared walk of `graph.py`; it multiplies and adds those floats.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Union
+
+from .grad_mode import is_grad_enabled
+from .graph import backpropagate
+from .scalar_ops import SCALAR_RULES
+
+Number = Union[int, float]
+
+
+def _check_number(data: object, where: str) -> float:
+    """Convert a real number to float, or raise TypeError naming the type that came."""
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"{where}: expected a real number (int or float), got {type(data).__name__}")
+    return float(data)
+
+
+class Value:
+    """A scalar node of the computation graph.
+
+    Args:
+        data: the number this Value holds (int or float; converted to float).
+        label: a name used by `draw_graph` and `explain`.
+
+    Raises:
+        TypeError: if ``data`` is not a real number.
+
+    Example:
+        >>> a = Value(2.0, label="a"); b = a * a + a
+        >>> b.backward()
+        >>> a.grad   # d(a*a + a)/da = 2a + 1
+        5.0
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_local_grads", "__weakref__")
+    _parent_slots = None  # graph-vertex interface: every Value has one output
+    _n_outputs = 1
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _check_number(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self._op = ""
+        self._parents: tuple[Value, ...] = ()
+        self._local_grads: tuple[float, ...] = ()
+
+    # ----------------------------------------------------------------- recording
+    @classmethod
+    def _apply(cls, op_name: str, *inputs: Value, const: float | None = None) -> Value:
+        """Run scalar rule ``op_name`` on ``inputs`` and record the edges with their partials."""
+        rule = SCALAR_RULES[op_name]
+        args = [value.data for value in inputs]
+        if const is not None:
+            args.append(const)
+        out_data, partials = rule.forward(*args)
+        out = cls(out_data)
+        if is_grad_enabled():
+            out._op = op_name
+            out._parents = inputs
+            out._local_grads = partials
+        return out
+
+    @staticmethod
+    def _lift(other: object, op_name: str) -> Value:
+        """Wrap a Python number as a constant Value; anything else is a TypeError."""
+        if isinstance(other, Value):
+            return other
+        return Value(_check_number(other, op_name))
+
+    # ----------------------------------------------------------------- operators
+    def __add__(self, other: Value | Number) -> Value:
+        return Value._apply("add", self, self._lift(other, "add"))
+
+    def __radd__(self, other: Number) -> Value:
+        return Value._apply("add", self._lift(other, "add"), self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        return Value._apply("sub", self, self._lift(other, "sub"))
+
+    def __rsub__(self, other: Number) -> Value:
+        return Value._apply("sub", self._lift(other, "sub"), self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        return Value._apply("mul", self, self._lift(other, "mul"))
+
+    def __rmul__(self, other: Number) -> Value:
+        return Value._apply("mul", self._lift(other, "mul"), self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        return Value._apply("div", self, self._lift(other, "div"))
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return Value._apply("div", self._lift(other, "div"), self)
+
+    def __pow__(self, exponent: Value | Number) -> Value:
+        if isinstance(exponent, Value):
+            return Value._apply("pow", self, exponent)
+        return Value._apply("pow_const", self, const=_check_number(exponent, "pow"))
+
+    def __rpow__(self, base: Number) -> Value:
+        return Value._apply("pow", self._lift(base, "pow"), self)
+
+    def __neg__(self) -> Value:
+        return Value._apply("neg", self)
+
+    # ----------------------------------------------------------------- functions
+    def exp(self) -> Value:
+        """e ** self; raises OverflowError (a ValueError too) when the result overflows."""
+        return Value._apply("exp", self)
+
+    def log(self) -> Value:
+        """Natural logarithm; raises ValueError for inputs <= 0."""
+        return Value._apply("log", self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent; derivative 1 - tanh**2."""
+        return Value._apply("tanh", self)
+
+    def sigmoid(self) -> Value:
+        """Logistic function 1 / (1 + e**-x); derivative out * (1 - out)."""
+        return Value._apply("sigmoid", self)
+
+    def relu(self) -> Value:
+        """max(0, x); derivative 1 for x > 0, else 0."""
+        return Value._apply("relu", self)
+
+    # ----------------------------------------------------------------- backward
+    def backward(self) -> None:
+        """Add d self / d v into ``v.grad`` for every Value ``v`` this one depends on.
+
+        Seeds ``self.grad`` with 1.0. Gradients accumulate across calls, as in PyTorch;
+        set ``.grad = 0.0`` by hand (or use `nn.Module.zero_grad`) to start again. The
+        local derivatives stay on the edges, so backward may be called more than once.
+
+        Example:
+            >>> x = Value(3.0); y = x * x
+            >>> y.backward(); x.grad
+            6.0
+        """
+        backpropagate(
+            [self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad
+        )
+
+    # graph-vertex interface used by graph.backpropagate
+    def _backward(self, grads: list[float], create_graph: bool) -> list[float]:
+        grad = grads[0]
+        return [partial * grad for partial in self._local_grads]
+
+    def _release(self) -> None:
+        """Scalar edges hold only floats, which explain() still needs: nothing to free."""
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+def _add_to_grad(value: Value, grads: list[float]) -> None:
+    value.grad += grads[0]
