@@ -8,19 +8,19 @@ backward pass is the shared walk of `graph.py`; it multiplies and adds those flo
 from __future__ import annotations
 
 import numbers
-from typing import Union
 
 from .grad_mode import is_grad_enabled
 from .graph import backpropagate
 from .scalar_ops import SCALAR_RULES
 
-Number = Union[int, float]
+Number = int | float
 
 
 def _check_number(data: object, where: str) -> float:
     """Convert a real number to float, or raise TypeError naming the type that came."""
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"{where}: expected a real number (int or float), got {type(data).__name__}")
+        kind = type(data).__name__
+        raise TypeError(f"{where}: expected a real number (int or float), got {kind}")
     return float(data)
 
 
@@ -146,9 +146,7 @@ class Value:
             >>> y.backward(); x.grad
             6.0
         """
-        backpropagate(
-            [self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad
-        )
+        backpropagate([self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad)
 
     # graph-vertex interface used by graph.backpropagate
     def _backward(self, grads: list[float], create_graph: bool) -> list[float]:
