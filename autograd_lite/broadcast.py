@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def broadcast_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+def broadcast_axes(
+    grad_shape: tuple[int, ...], shape: tuple[int, ...]
+) -> tuple[tuple[int, ...], int]:
     """Return (axes to sum with keepdims, number of leading axes to drop) to go to ``shape``."""
     lead = len(grad_shape) - len(shape)
     stretched = tuple(

@@ -144,7 +144,9 @@ class Tensor:
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: only leaf tensors can stop requiring grad")
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"requires_grad_: only float tensors can require grad, not {self.dtype}")
+            raise TypeError(
+                f"requires_grad_: only float tensors can require grad, not {self.dtype}"
+            )
         self.requires_grad = bool(requires_grad)
         return self
 
@@ -177,7 +179,9 @@ class Tensor:
     def item(self) -> float:
         """The single element as a Python number; raises for tensors with more elements."""
         if self.data.size != 1:
-            raise ValueError(f"item: only a single-element tensor has one item, got shape {self.shape}")
+            raise ValueError(
+                f"item: only a single-element tensor has one item, got shape {self.shape}"
+            )
         return self.data.item()
 
     def detach(self) -> Tensor:

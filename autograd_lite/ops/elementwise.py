@@ -113,7 +113,11 @@ class PowConst(Op):
 
 
 class Pow(Op):
-    """y = a ** b;  dy/da = b * a**(b-1), dy/db = a**b * log(a)"""
+    """y = a ** b;  dy/da = b * a**(b-1), dy/db = a**b * log(a)
+
+    At a = 0 the formulas hit 0 * inf; as PyTorch, dy/da = 0 where b = 0 and dy/db = 0 where
+    b >= 0 (the limits of y). A negative base has no real log, so dy/db is nan there.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -123,8 +127,18 @@ class Pow(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
         a, b = ctx.saved_tensors
-        grad_a = grad_output * b * a ** (b - 1) if ctx.needs_input_grad[0] else None
-        grad_b = grad_output * a**b * a.log() if ctx.needs_input_grad[1] else None
+        grad_a = grad_b = None
+        zero_base = a.data == 0
+        if ctx.needs_input_grad[0]:
+            exponent = b - 1
+            if np.any(zero_base):  # 0 ** -1 would make b * a**(b-1) = 0 * inf where b = 0
+                exponent = where(zero_base & (b.data == 0), 1.0, exponent)
+            grad_a = grad_output * b * a**exponent
+        if ctx.needs_input_grad[1]:
+            if np.any(zero_base):  # log(1) = 0 instead of log(0) = -inf where the limit is 0
+                grad_b = grad_output * a**b * where(zero_base & (b.data >= 0), 1.0, a).log()
+            else:
+                grad_b = grad_output * a**b * a.log()
         return grad_a, grad_b
 
 
@@ -193,13 +207,15 @@ def maximum(a: Any, b: Any) -> Any:
     """
     from ..tensor import Tensor, as_tensor
 
+    # A number on either side takes the Tensor's dtype, so float32 stays float32.
+    if isinstance(b, Tensor) and not isinstance(a, Tensor):
+        return Maximum.apply(b._operand(a), b)
     a = as_tensor(a)
-    b = a._operand(b) if isinstance(a, Tensor) else as_tensor(b)
-    return Maximum.apply(a, b)
+    return Maximum.apply(a, a._operand(b))
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:
-    """Pick ``a`` where ``cond`` is true and ``b`` elsewhere (broadcasting); cond is not differentiated.
+    """Pick ``a`` where ``cond`` is true and ``b`` elsewhere (broadcasting); cond gets no gradient.
 
     Example:
         >>> x = Tensor([-1.0, 2.0]); where(x > 0, x, 0.0).numpy()

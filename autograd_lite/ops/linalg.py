@@ -29,7 +29,8 @@ class MatMul(Op):
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         if a.ndim == 0 or b.ndim == 0:
             raise ShapeError(
-                f"matmul: operands must have at least 1 dimension, got shapes {a.shape} and {b.shape}"
+                "matmul: operands must have at least 1 dimension, "
+                f"got shapes {a.shape} and {b.shape}"
             )
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
             raise ShapeError(
@@ -40,7 +41,9 @@ class MatMul(Op):
         try:
             return np.matmul(a, b)
         except ValueError:
-            raise ShapeError(f"matmul: batch shapes of {a.shape} and {b.shape} do not broadcast") from None
+            raise ShapeError(
+                f"matmul: batch shapes of {a.shape} and {b.shape} do not broadcast"
+            ) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
@@ -49,7 +52,9 @@ class MatMul(Op):
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         g2 = grad_output
         if a.ndim == 1:
-            g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if b.ndim > 1 else g2.reshape(1, 1)
+            g2 = (
+                g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if b.ndim > 1 else g2.reshape(1, 1)
+            )
         if b.ndim == 1:
             g2 = g2.reshape(g2.shape + (1,)) if a.ndim > 1 else g2
         grad_a = grad_b = None

@@ -17,14 +17,16 @@ def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    # A 0-d tensor accepts axis 0 or -1 and has nothing to reduce (PyTorch's convention).
+    bound = max(ndim, 1)
     result = []
     for ax in axes:
-        if not isinstance(ax, (int, np.integer)) or not -ndim <= ax < max(ndim, 1):
+        if not isinstance(ax, (int, np.integer)) or not -bound <= ax < bound:
             raise ShapeError(f"{name}: axis {ax!r} is out of range for a tensor with {ndim} dims")
-        result.append(int(ax) % max(ndim, 1))
+        result.append(int(ax) % bound)
     if len(set(result)) != len(result):
         raise ShapeError(f"{name}: repeated axis in {axis!r}")
-    return tuple(sorted(result))
+    return tuple(sorted(result)) if ndim else ()
 
 
 def kept_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:

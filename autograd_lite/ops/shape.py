@@ -148,7 +148,9 @@ class Concatenate(Op):
             out = np.concatenate(arrays, axis=axis)
         except (ValueError, np.exceptions.AxisError) as exc:
             shapes = ", ".join(str(a.shape) for a in arrays)
-            raise ShapeError(f"concatenate: cannot join shapes {shapes} on axis {axis}: {exc}") from None
+            raise ShapeError(
+                f"concatenate: cannot join shapes {shapes} on axis {axis}: {exc}"
+            ) from None
         ctx.axis = axis % out.ndim
         ctx.bounds = np.cumsum([0] + [a.shape[ctx.axis] for a in arrays]).tolist()
         return out
