@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import GraphFreedError
-from .grad_mode import is_grad_enabled
+from .grad_mode import _state
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -83,11 +83,11 @@ class Node:
     def __init__(self, fn: type, ctx: Context, inputs: tuple[Tensor, ...], n_outputs: int):
         self.fn = fn
         self.ctx = ctx
-        self._parents = tuple(t._vertex() for t in inputs)
-        self._parent_slots = tuple(t._slot for t in inputs)
+        self._parents = tuple([t._vertex() for t in inputs])
+        self._parent_slots = tuple([t._slot for t in inputs])
         self._n_outputs = n_outputs
-        self.input_shapes = tuple(t.data.shape for t in inputs)
-        self.input_dtypes = tuple(t.data.dtype for t in inputs)
+        self.input_shapes = tuple([t.data.shape for t in inputs])
+        self.input_dtypes = tuple([t.data.dtype for t in inputs])
         self.output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
         self.freed = False
 
@@ -140,31 +140,56 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 
 
 def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """Run ``fn.forward`` on the inputs' arrays and record a Node when a gradient is needed."""
-    from .tensor import Tensor, as_tensor
+    """Run ``fn.forward`` on the inputs' arrays and record a Node when a gradient is needed.
 
-    tensors = tuple(as_tensor(x) for x in inputs)
-    needs_input_grad = tuple(t.requires_grad for t in tensors)
-    record = is_grad_enabled() and any(needs_input_grad)
+    This runs once per operation, so it is kept lean: no per-call imports, no generators.
+    """
+    tensor_type = _tensor_type()
+    tensors = tuple([x if type(x) is tensor_type else _as_tensor(x) for x in inputs])
+    needs_input_grad = tuple([t.requires_grad for t in tensors])
+    record = _state.enabled and True in needs_input_grad
     ctx = Context(needs_input_grad)
     outputs = fn._run_forward(ctx, tensors, kwargs)
     single = not isinstance(outputs, tuple)
     arrays = (outputs,) if single else outputs
-    results = tuple(Tensor._wrap(_as_float_array(a, fn), record) for a in arrays)
+    wrap = tensor_type._wrap
+    results = tuple([wrap(_as_float_array(a), record) for a in arrays])
     if record:
         node = Node(fn, ctx, tensors, len(results))
-        node.output_meta = tuple((r.data.shape, r.data.dtype) for r in results)
+        node.output_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
         for slot, result in enumerate(results):
             result._node = node
             result._slot = slot
     return results[0] if single else results
 
 
-def _as_float_array(array: Any, fn: type) -> np.ndarray:
-    out = np.asarray(array)
-    if out.dtype.kind != "f" and out.dtype.kind != "b":
-        out = out.astype(np.float64)
-    return out
+def _tensor_type() -> type:
+    """The Tensor class (imported late: tensor.py imports this module)."""
+    global _TENSOR
+    if _TENSOR is None:
+        from .tensor import Tensor
+
+        _TENSOR = Tensor
+    return _TENSOR
+
+
+def _as_tensor(x: Any) -> Tensor:
+    from .tensor import as_tensor
+
+    return as_tensor(x)
+
+
+_TENSOR: Any = None
+_RESULT_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.bool_)])
+
+
+def _as_float_array(array: Any) -> np.ndarray:
+    """A forward result as float32/float64 (bool for comparisons); anything else -> float64."""
+    if type(array) is not np.ndarray:
+        array = np.asarray(array)
+    if array.dtype not in _RESULT_DTYPES:
+        array = array.astype(np.float64)
+    return array
 
 
 class Op:
@@ -201,8 +226,12 @@ class Op:
 
 def _fill_missing(grads: list[Tensor | None], node: Node) -> list[Tensor]:
     """Outputs that received no gradient (multi-output functions) get zeros."""
-    from .tensor import Tensor
-
+    for g in grads:  # not `None in grads`: that would call Tensor.__eq__
+        if g is None:
+            break
+    else:
+        return grads
+    Tensor = _tensor_type()  # noqa: N806 - the class
     return [
         Tensor._wrap(np.zeros(shape, dtype=dtype), False) if g is None else g
         for g, (shape, dtype) in zip(grads, node.output_meta)

@@ -271,9 +271,13 @@ class Tensor:
         return self._compare(other, np.greater_equal, ">=")
 
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        if other is None:  # identity, so `x == None` and `None in [x]` do not raise
+            return NotImplemented
         return self._compare(other, np.equal, "==")
 
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        if other is None:
+            return NotImplemented
         return self._compare(other, np.not_equal, "!=")
 
     # ---------------------------------------------------------------- reductions

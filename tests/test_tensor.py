@@ -314,3 +314,10 @@ def test_bool_of_a_tensor() -> None:
     assert bool(Tensor([1.0]) > 0)
     with pytest.raises(ValueError, match="ambiguous"):
         bool(Tensor([1.0, 2.0]))
+
+
+def test_equality_with_none_is_identity_not_an_error() -> None:
+    x = Tensor([1.0])
+    assert (x == None) is False  # noqa: E711 - the point of the test
+    assert (x != None) is True  # noqa: E711
+    assert None not in [x]
