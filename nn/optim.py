@@ -1,0 +1,393 @@
+"""Optimizers: `SGD` (momentum, Nesterov, weight decay), `Adam` and `AdamW`.
+
+The update rules are PyTorch's documented algorithms, written on the parameters' NumPy
+arrays under `no_grad`. Each step builds new arrays (``p.data = ...``) and never writes into
+a ``.grad`` array, which may share memory with other tensors' gradients.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from autograd_lite import Tensor, enable_grad, no_grad
+
+Hyperparameter = float | bool | tuple[float, ...]
+
+
+class Optimizer:
+    """Base class: holds the parameters, per-parameter state and the hyperparameters.
+
+    Subclasses set ``_buffer_names`` (the arrays kept per parameter) and implement
+    `_update`. ``state[i]`` is the state of the i-th parameter: ``"step"`` (updates done so
+    far) and its buffers.
+
+    Raises:
+        ValueError: for an empty or repeated parameter list.
+        TypeError: for an entry that is not a Tensor.
+    """
+
+    _buffer_names: tuple[str, ...] = ()
+
+    def __init__(self, params: Iterable[Tensor], hyperparameters: dict[str, Hyperparameter]):
+        self.params: list[Tensor] = list(params)
+        name = type(self).__name__
+        if not self.params:
+            raise ValueError(f"{name}: got an empty parameter list")
+        for index, param in enumerate(self.params):
+            if not isinstance(param, Tensor):
+                raise TypeError(
+                    f"{name}: parameter {index} is a {type(param).__name__}, not a Tensor"
+                )
+        if len({id(p) for p in self.params}) != len(self.params):
+            raise ValueError(f"{name}: a parameter appears more than once in the list")
+        self.hyperparameters: dict[str, Hyperparameter] = dict(hyperparameters)
+        self.state: dict[int, dict[str, Any]] = {}
+
+    @property
+    def lr(self) -> float:
+        """The learning rate (assignable, e.g. for a schedule)."""
+        return float(self.hyperparameters["lr"])  # type: ignore[arg-type]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        _non_negative(type(self).__name__, "lr", value)
+        self.hyperparameters["lr"] = float(value)
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (``.grad = None``)."""
+        for param in self.params:
+            param.grad = None
+
+    def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
+        """Update every parameter that has a gradient; parameters without one are skipped.
+
+        Args:
+            closure: optional function that recomputes the loss (and its gradients); it is
+                called first, with graph recording on, and its result returned.
+
+        Returns:
+            The closure's loss, or None.
+
+        Example:
+            >>> w = Parameter([1.0]); opt = SGD([w], lr=0.1)
+            >>> (w * w).sum().backward(); opt.step(); w.numpy()    # 1 - 0.1 * 2
+            array([0.8])
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for index, param in enumerate(self.params):
+                if param.grad is None:
+                    continue
+                grad = param.grad.data
+                if grad.shape != param.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.step: parameter {index} has shape {param.shape} "
+                        f"but its gradient has shape {grad.shape}"
+                    )
+                state = self.state.setdefault(index, {"step": 0})
+                state["step"] += 1
+                new_data = self._update(param.data, grad, state)
+                param.data = np.asarray(new_data, dtype=param.dtype)
+        return loss
+
+    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- state
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's state: per-parameter buffers and step counts, and hyperparameters.
+
+        Returns:
+            ``{"state": {index: {"step": int, buffer: array}}, "hyperparameters": {...}}``
+            holding copies.
+        """
+        state = {
+            index: {
+                key: (value.copy() if isinstance(value, np.ndarray) else value)
+                for key, value in entry.items()
+            }
+            for index, entry in self.state.items()
+        }
+        return {"state": state, "hyperparameters": dict(self.hyperparameters)}
+
+    def check_state_dict(self, state_dict: Mapping[str, Any]) -> tuple[dict, dict]:
+        """Validate ``state_dict`` against this optimizer without changing anything.
+
+        Returns:
+            (state, hyperparameters) converted to the optimizer's own types.
+
+        Raises:
+            KeyError: for missing or unknown entries. ValueError: for wrong shapes, dtypes,
+            step counts or hyperparameter values.
+        """
+        name = f"{type(self).__name__}.load_state_dict"
+        if set(state_dict) != {"state", "hyperparameters"}:
+            raise KeyError(
+                f"{name}: expected keys 'state' and 'hyperparameters', got {sorted(state_dict)}"
+            )
+        hyper_in = state_dict["hyperparameters"]
+        if set(hyper_in) != set(self.hyperparameters):
+            raise KeyError(
+                f"{name}: hyperparameters {sorted(hyper_in)} do not match "
+                f"{sorted(self.hyperparameters)}"
+            )
+        hyper = {
+            key: _hyper_value(name, key, hyper_in[key], current)
+            for key, current in self.hyperparameters.items()
+        }
+        state: dict[int, dict[str, Any]] = {}
+        for raw_index, entry in state_dict["state"].items():
+            index = int(raw_index)
+            if not 0 <= index < len(self.params):
+                raise KeyError(
+                    f"{name}: state for parameter {index}, but there are {len(self.params)}"
+                )
+            expected = {"step", *self._buffer_names}
+            if set(entry) != expected:
+                raise KeyError(
+                    f"{name}: parameter {index} state has {sorted(entry)}, "
+                    f"expected {sorted(expected)}"
+                )
+            step = np.asarray(entry["step"])
+            if step.shape != () or step.dtype.kind not in "iu" or step < 0:
+                raise ValueError(
+                    f"{name}: parameter {index} step must be a non-negative integer, "
+                    f"got {entry['step']!r}"
+                )
+            converted: dict[str, Any] = {"step": int(step)}
+            param = self.params[index]
+            for buffer in self._buffer_names:
+                array = np.asarray(entry[buffer])
+                if array.shape != param.shape or array.dtype != param.dtype:
+                    raise ValueError(
+                        f"{name}: parameter {index} {buffer} has shape {array.shape} and dtype "
+                        f"{array.dtype}, the parameter {param.shape} and {param.dtype}"
+                    )
+                converted[buffer] = array.copy()
+            state[index] = converted
+        return state, hyper
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore a `state_dict()`; everything is checked before anything changes.
+
+        Args:
+            state_dict: what `state_dict()` returned (for an optimizer over the same
+                parameter shapes, in the same order).
+
+        Raises:
+            KeyError: missing or unknown entries. ValueError: wrong shapes, dtypes or values.
+        """
+        self.state, self.hyperparameters = self.check_state_dict(state_dict)
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{key}={value}" for key, value in self.hyperparameters.items())
+        return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
+
+
+def _non_negative(owner: str, name: str, value: float) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
+
+
+def _hyper_value(where: str, key: str, value: Any, current: Hyperparameter) -> Hyperparameter:
+    array = np.asarray(value)
+    if isinstance(current, bool):
+        if array.shape != () or array.dtype.kind != "b":
+            raise ValueError(f"{where}: hyperparameter {key!r} must be a bool, got {value!r}")
+        return bool(array)
+    expected_shape = (len(current),) if isinstance(current, tuple) else ()
+    if array.shape != expected_shape or array.dtype.kind not in "iuf":
+        raise ValueError(
+            f"{where}: hyperparameter {key!r} must be numeric of shape {expected_shape}, "
+            f"got {value!r}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{where}: hyperparameter {key!r} must be finite, got {value!r}")
+    if isinstance(current, tuple):
+        return tuple(float(v) for v in array)
+    return float(array)
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.
+
+    PyTorch's algorithm, per parameter p with gradient g at step t:
+        g <- g + weight_decay * p
+        b <- g (t = 1), else momentum * b + (1 - dampening) * g
+        g <- g + momentum * b (nesterov), else b        (only when momentum != 0)
+        p <- p - lr * g
+
+    Args:
+        params: the tensors to train (e.g. ``model.parameters()``).
+        lr: learning rate (the documents' eta).
+        momentum: momentum factor.
+        dampening: dampening of the momentum.
+        weight_decay: L2 penalty coefficient.
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening = 0).
+
+    Raises:
+        ValueError: for negative settings or an invalid Nesterov setting.
+
+    Example:
+        >>> w = Parameter([0.45]); opt = SGD([w], lr=0.4)
+        >>> (w * 2.0).sum().backward(); opt.step(); w.numpy()
+        array([-0.35])
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
+        for key, value in (
+            ("lr", lr),
+            ("momentum", momentum),
+            ("dampening", dampening),
+            ("weight_decay", weight_decay),
+        ):
+            _non_negative("SGD", key, value)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError(
+                f"SGD: nesterov needs momentum > 0 and dampening = 0, got momentum={momentum}, "
+                f"dampening={dampening}"
+            )
+        super().__init__(
+            params,
+            {
+                "lr": float(lr),
+                "momentum": float(momentum),
+                "dampening": float(dampening),
+                "weight_decay": float(weight_decay),
+                "nesterov": bool(nesterov),
+            },
+        )
+        self._buffer_names = ("momentum_buffer",) if momentum != 0 else ()
+
+    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        h = self.hyperparameters
+        if h["weight_decay"] != 0:
+            grad = grad + h["weight_decay"] * data
+        if h["momentum"] != 0:
+            if "momentum_buffer" not in state:
+                buffer = np.array(grad, dtype=data.dtype)  # a copy: never alias a .grad array
+            else:
+                buffer = h["momentum"] * state["momentum_buffer"] + (1 - h["dampening"]) * grad
+            state["momentum_buffer"] = buffer
+            grad = grad + h["momentum"] * buffer if h["nesterov"] else buffer
+        return data - h["lr"] * grad
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba) with bias correction; weight decay is an L2 term added to g.
+
+    PyTorch's algorithm, per parameter p with gradient g at step t:
+        g <- g + weight_decay * p
+        m <- beta1 * m + (1 - beta1) * g
+        v <- beta2 * v + (1 - beta2) * g**2
+        p <- p - lr * (m / (1 - beta1**t)) / (sqrt(v / (1 - beta2**t)) + eps)
+
+    Args:
+        params: the tensors to train.
+        lr: learning rate.
+        betas: decay rates (beta1, beta2) of the first and second moment estimates.
+        eps: added to the denominator.
+        weight_decay: L2 penalty coefficient.
+
+    Raises:
+        ValueError: for negative settings or betas outside [0, 1).
+
+    Example:
+        >>> w = Parameter([1.0]); opt = Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step(); round(w.item(), 6)   # first step moves lr
+        0.9
+    """
+
+    _buffer_names = ("exp_avg", "exp_avg_sq")
+    _decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        name = type(self).__name__
+        for key, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+            _non_negative(name, key, value)
+        if len(betas) != 2 or not all(0.0 <= beta < 1.0 for beta in betas):
+            raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
+        super().__init__(
+            params,
+            {
+                "lr": float(lr),
+                "betas": (float(betas[0]), float(betas[1])),
+                "eps": float(eps),
+                "weight_decay": float(weight_decay),
+            },
+        )
+
+    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+        h = self.hyperparameters
+        lr, (beta1, beta2), eps, weight_decay = h["lr"], h["betas"], h["eps"], h["weight_decay"]
+        if weight_decay != 0:
+            if self._decoupled:
+                data = data * (1 - lr * weight_decay)  # AdamW: shrink p, keep g as it is
+            else:
+                grad = grad + weight_decay * data  # Adam: L2 term in the gradient
+        exp_avg = state.get("exp_avg", np.zeros_like(data))
+        exp_avg_sq = state.get("exp_avg_sq", np.zeros_like(data))
+        exp_avg = beta1 * exp_avg + (1 - beta1) * grad
+        exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad * grad
+        state["exp_avg"], state["exp_avg_sq"] = exp_avg, exp_avg_sq
+        step = state["step"]
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        # grouped as PyTorch's implementation: (sqrt(v) / sqrt(bc2) + eps), lr / bc1
+        denominator = np.sqrt(exp_avg_sq) / math.sqrt(bias_correction2) + eps
+        return data - (lr / bias_correction1) * (exp_avg / denominator)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    PyTorch's algorithm: p <- p - lr * weight_decay * p, then the Adam step without an L2
+    term in g.
+
+    Args:
+        params: the tensors to train.
+        lr: learning rate.
+        betas: decay rates of the moment estimates.
+        eps: added to the denominator.
+        weight_decay: decoupled decay coefficient (PyTorch's default 0.01).
+
+    Raises:
+        ValueError: for negative settings or betas outside [0, 1).
+
+    Example:
+        >>> w = Parameter([1.0]); opt = AdamW([w], lr=0.1, weight_decay=0.0)
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Tensor],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
