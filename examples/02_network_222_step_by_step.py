@@ -76,9 +76,8 @@ def main(updates: int = 10_000, lr: float = 0.5) -> dict[str, float]:
     final = forward(p)["E"].data
     print(f"\nAfter {updates} updates the error is {final:.6g}")
     outputs = forward(p)
-    print(
-        f"Outputs: {outputs['out_o1'].data:.4f} (target 0.01), {outputs['out_o2'].data:.4f} (target 0.99)"
-    )
+    out_o1, out_o2 = outputs["out_o1"].data, outputs["out_o2"].data
+    print(f"Outputs: {out_o1:.4f} (target 0.01), {out_o2:.4f} (target 0.99)")
     return {"error": final, "first_error": errors[0], **{n: p[n] for n in WEIGHTS}}
 
 

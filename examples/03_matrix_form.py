@@ -7,7 +7,8 @@ cross-entropy J = -1/m sum [y log a + (1 - y) log(1 - a)], the output error is s
 
 and going back one layer
 
-    delta_l = (W_{l+1}^T delta_{l+1}) * f'(z_l),   dJ/dW_l = delta_l a_{l-1}^T,   dJ/db_l = sum of delta_l.
+    delta_l = (W_{l+1}^T delta_{l+1}) * f'(z_l)
+    dJ/dW_l = delta_l a_{l-1}^T,   dJ/db_l = delta_l summed over the examples.
 
 This script computes these matrices with NumPy and compares them with the gradients the
 engine finds for the same network written with Tensors. Columns are examples, as in the
