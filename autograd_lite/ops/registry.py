@@ -1,0 +1,319 @@
+"""The op registry: every public Tensor operation with its NumPy reference and test domain.
+
+One entry per way of reaching an op from the public API (``a + b`` and ``b.__radd__(a)``
+are two entries; ``x ** 2.0`` and ``x ** y`` are two). The property tests iterate this
+table (forward against the reference, gradcheck, gradgradcheck), and a test fails when a
+public Tensor method, operator or module function is neither covered here nor listed in
+`NOT_OPS`. Nothing here imports Hypothesis: the ``shapes`` and ``kwargs`` fields name
+strategies that ``tests/strategies.py`` knows how to draw.
+
+Input domains (per input):
+
+- ``"real"``: any moderate float;
+- ``"positive"``: bounded away from 0 from above (log, sqrt, the base of a power);
+- ``"nonzero"``: bounded away from 0 on either side (a divisor, a ``where`` condition);
+- ``"distinct"``: nonzero and at least 0.05 apart from every other value of every input,
+  so no kink (abs, relu at 0) or tie (max, maximum) is within the finite-difference step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..tensor import Tensor
+from .elementwise import maximum, where
+from .shape import concatenate, stack
+
+DOMAINS = ("real", "positive", "nonzero", "distinct")
+SHAPE_KINDS = ("same", "broadcast", "matmul", "concatenate", "stack")
+KWARGS_KINDS = (
+    None,
+    "reduce",
+    "axis",
+    "reshape",
+    "transpose",
+    "basic_index",
+    "array_index",
+    "exponent",
+)
+
+
+@dataclass(frozen=True)
+class OpEntry:
+    """One public op: how to call it on Tensors, what it should compute, where to test it.
+
+    Attributes:
+        name: the registry key.
+        op: ``op(*tensors, **kwargs) -> Tensor``, going through the public API.
+        reference: ``reference(*arrays, **kwargs) -> ndarray``, plain NumPy.
+        domains: one input domain (see the module docstring) per input.
+        covers: the public names this entry exercises, e.g. ``("Tensor.__add__",)``.
+        shapes: how the input shapes relate (one of `SHAPE_KINDS`); ``"broadcast"``
+            means the op broadcasts its inputs the NumPy way.
+        kwargs: which keyword arguments to draw (one of `KWARGS_KINDS`).
+        differentiable: False for comparisons (their result never requires grad).
+        twice_differentiable: whether its backward is itself differentiable (gradgradcheck).
+    """
+
+    name: str
+    op: Callable[..., Tensor]
+    reference: Callable[..., np.ndarray]
+    domains: tuple[str, ...]
+    covers: tuple[str, ...]
+    shapes: str = "same"
+    kwargs: str | None = None
+    differentiable: bool = True
+    twice_differentiable: bool = True
+
+    @property
+    def n_inputs(self) -> int:
+        """How many tensors the op takes."""
+        return len(self.domains)
+
+    @property
+    def broadcasts(self) -> bool:
+        """True when the inputs may have different, NumPy-broadcastable shapes."""
+        return self.shapes == "broadcast"
+
+
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    return x - np.log(np.exp(x).sum(axis=axis, keepdims=True))
+
+
+def _binary(name: str, dunder: str, reference: Callable, domains=("real", "real")) -> OpEntry:
+    return OpEntry(
+        name,
+        lambda a, b: getattr(a, dunder)(b),
+        reference,
+        domains,
+        covers=(f"Tensor.{dunder}",),
+        shapes="broadcast",
+    )
+
+
+def _reflected(name: str, dunder: str, reference: Callable, domains=("real", "real")) -> OpEntry:
+    # b.__rsub__(a) is what Python calls for `a - b` when a is a number or an ndarray.
+    return OpEntry(
+        name,
+        lambda a, b: getattr(b, dunder)(a),
+        reference,
+        domains,
+        covers=(f"Tensor.{dunder}",),
+        shapes="broadcast",
+    )
+
+
+def _unary(name: str, reference: Callable, domain: str = "real") -> OpEntry:
+    return OpEntry(
+        name, lambda x: getattr(x, name)(), reference, (domain,), covers=(f"Tensor.{name}",)
+    )
+
+
+def _comparison(name: str, dunder: str, ufunc: np.ufunc) -> OpEntry:
+    return OpEntry(
+        name,
+        lambda a, b: getattr(a, dunder)(b),
+        lambda a, b: ufunc(a, b),
+        ("real", "real"),
+        covers=(f"Tensor.{dunder}",),
+        shapes="broadcast",
+        differentiable=False,
+        twice_differentiable=False,
+    )
+
+
+_ENTRIES: tuple[OpEntry, ...] = (
+    _binary("add", "__add__", np.add),
+    _reflected("radd", "__radd__", np.add),
+    _binary("sub", "__sub__", np.subtract),
+    _reflected("rsub", "__rsub__", np.subtract),
+    _binary("mul", "__mul__", np.multiply),
+    _reflected("rmul", "__rmul__", np.multiply),
+    _binary("truediv", "__truediv__", np.divide, ("real", "nonzero")),
+    _reflected("rtruediv", "__rtruediv__", np.divide, ("real", "nonzero")),
+    _binary("pow", "__pow__", np.power, ("positive", "real")),
+    _reflected("rpow", "__rpow__", np.power, ("positive", "real")),
+    OpEntry(
+        "pow_number",
+        lambda x, exponent: x**exponent,
+        lambda x, exponent: np.power(x, exponent),
+        ("positive",),
+        covers=("Tensor.__pow__",),
+        kwargs="exponent",
+    ),
+    OpEntry("neg", lambda x: -x, np.negative, ("real",), covers=("Tensor.__neg__",)),
+    OpEntry(
+        "matmul",
+        lambda a, b: a @ b,
+        np.matmul,
+        ("real", "real"),
+        covers=("Tensor.__matmul__",),
+        shapes="matmul",
+    ),
+    OpEntry(
+        "rmatmul",
+        lambda a, b: b.__rmatmul__(a),
+        np.matmul,
+        ("real", "real"),
+        covers=("Tensor.__rmatmul__",),
+        shapes="matmul",
+    ),
+    OpEntry(
+        "sum",
+        lambda x, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),
+        lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims),
+        ("real",),
+        covers=("Tensor.sum",),
+        kwargs="reduce",
+    ),
+    OpEntry(
+        "mean",
+        lambda x, axis, keepdims: x.mean(axis=axis, keepdims=keepdims),
+        lambda x, axis, keepdims: np.mean(x, axis=axis, keepdims=keepdims),
+        ("real",),
+        covers=("Tensor.mean",),
+        kwargs="reduce",
+    ),
+    OpEntry(
+        "max",
+        lambda x, axis, keepdims: x.max(axis=axis, keepdims=keepdims),
+        lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+        ("distinct",),
+        covers=("Tensor.max",),
+        kwargs="reduce",
+    ),
+    OpEntry(
+        "reshape",
+        lambda x, shape: x.reshape(*shape),
+        lambda x, shape: np.reshape(x, shape),
+        ("real",),
+        covers=("Tensor.reshape",),
+        kwargs="reshape",
+    ),
+    OpEntry(
+        "transpose",
+        lambda x, axes: x.transpose(*(axes or ())),
+        lambda x, axes: np.transpose(x, axes),
+        ("real",),
+        covers=("Tensor.transpose",),
+        kwargs="transpose",
+    ),
+    OpEntry("T", lambda x: x.T, lambda x: x.T, ("real",), covers=("Tensor.T",)),
+    OpEntry(
+        "getitem",
+        lambda x, index: x[index],
+        lambda x, index: np.asarray(x[index]),
+        ("real",),
+        covers=("Tensor.__getitem__",),
+        kwargs="basic_index",
+    ),
+    OpEntry(
+        "getitem_array",
+        lambda x, index: x[index],
+        lambda x, index: x[index],
+        ("real",),
+        covers=("Tensor.__getitem__",),
+        kwargs="array_index",
+    ),
+    _unary("exp", np.exp),
+    _unary("log", np.log, "positive"),
+    _unary("sqrt", np.sqrt, "positive"),
+    _unary("abs", np.abs, "distinct"),
+    _unary("tanh", np.tanh),
+    _unary("sigmoid", lambda x: 1.0 / (1.0 + np.exp(-x))),
+    _unary("relu", lambda x: np.where(x > 0, x, 0.0)),
+    OpEntry(
+        "softmax",
+        lambda x, axis: x.softmax(axis=axis),
+        _softmax,
+        ("real",),
+        covers=("Tensor.softmax",),
+        kwargs="axis",
+    ),
+    OpEntry(
+        "log_softmax",
+        lambda x, axis: x.log_softmax(axis=axis),
+        _log_softmax,
+        ("real",),
+        covers=("Tensor.log_softmax",),
+        kwargs="axis",
+    ),
+    OpEntry(
+        "concatenate",
+        lambda *xs, axis: concatenate(xs, axis=axis),
+        lambda *xs, axis: np.concatenate(xs, axis=axis),
+        ("real", "real", "real"),
+        covers=("autograd_lite.concatenate",),
+        shapes="concatenate",
+    ),
+    OpEntry(
+        "stack",
+        lambda *xs, axis: stack(xs, axis=axis),
+        lambda *xs, axis: np.stack(xs, axis=axis),
+        ("real", "real"),
+        covers=("autograd_lite.stack",),
+        shapes="stack",
+    ),
+    OpEntry(
+        "where",
+        lambda cond, a, b: where(cond > 0, a, b),
+        lambda cond, a, b: np.where(cond > 0, a, b),
+        ("nonzero", "real", "real"),
+        covers=("autograd_lite.where",),
+        shapes="broadcast",
+    ),
+    OpEntry(
+        "maximum",
+        maximum,
+        np.maximum,
+        ("distinct", "distinct"),
+        covers=("autograd_lite.maximum",),
+        shapes="broadcast",
+    ),
+    _comparison("lt", "__lt__", np.less),
+    _comparison("le", "__le__", np.less_equal),
+    _comparison("gt", "__gt__", np.greater),
+    _comparison("ge", "__ge__", np.greater_equal),
+    _comparison("eq", "__eq__", np.equal),
+    _comparison("ne", "__ne__", np.not_equal),
+)
+
+#: name -> entry, in declaration order.
+REGISTRY: dict[str, OpEntry] = {entry.name: entry for entry in _ENTRIES}
+
+#: Public names that are not tensor operations, each with the reason.
+NOT_OPS: dict[str, str] = {
+    "Tensor.__init__": "constructor",
+    "Tensor.__repr__": "printing",
+    "Tensor.__len__": "container protocol, returns an int",
+    "Tensor.__bool__": "truth value, returns a bool",
+    "Tensor.__hash__": "identity hash",
+    "Tensor.backward": "runs the graph walk; tested in test_graph",
+    "Tensor.detach": "cuts the graph; no computation",
+    "Tensor.numpy": "returns the ndarray",
+    "Tensor.item": "returns a Python number",
+    "Tensor.requires_grad_": "sets a flag",
+    "autograd_lite.as_tensor": "constructor",
+    "autograd_lite.grad": "graph walk",
+    "autograd_lite.no_grad": "grad mode",
+    "autograd_lite.enable_grad": "grad mode",
+    "autograd_lite.is_grad_enabled": "grad mode",
+    "autograd_lite.set_grad_enabled": "grad mode",
+    "autograd_lite.gradcheck": "the checker itself",
+    "autograd_lite.gradgradcheck": "the checker itself",
+    "autograd_lite.draw_graph": "pictures",
+    "autograd_lite.explain": "chain-rule breakdown",
+}
+
+
+def covered_names() -> set[str]:
+    """Every public name some registry entry exercises."""
+    return {name for entry in REGISTRY.values() for name in entry.covers}
