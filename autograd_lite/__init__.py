@@ -10,6 +10,7 @@ from .autograd import grad
 from .errors import DomainError, GraphFreedError, ShapeError
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.elementwise import maximum, where
 from .ops.shape import concatenate, stack
 from .tensor import Tensor, as_tensor
@@ -19,6 +20,7 @@ __all__ = [
     "Context",
     "DomainError",
     "Function",
+    "GradcheckError",
     "GraphFreedError",
     "ShapeError",
     "Tensor",
@@ -28,6 +30,8 @@ __all__ = [
     "concatenate",
     "enable_grad",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "maximum",
     "no_grad",
