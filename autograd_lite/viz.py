@@ -1,0 +1,348 @@
+"""draw_graph(): a Graphviz picture of the graph that produced a Value or a Tensor.
+
+One node per value (label, data and grad for scalars; name, shape, dtype and a short preview
+for tensors) and one node per operation. Options show the local derivative on each edge,
+highlight the paths from an input to the output, and collapse big graphs (only the
+``max_nodes`` values nearest the output are drawn, with a visible note saying how many were
+left out). ``graphviz`` is imported only inside these functions, so ``import autograd_lite``
+never needs it. The returned `graphviz.Digraph` displays inline in Jupyter; rendering to
+PNG/SVG/PDF runs Graphviz's ``dot`` program.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from .explain import _array_text, _exponent_text
+from .graph import topological_order
+from .scalar_ops import SCALAR_RULES
+from .tensor import Tensor
+from .value import Value
+
+_RANKDIRS = ("LR", "RL", "TB", "BT")
+_HIGHLIGHT = "#d62728"
+_FORMATS = ("png", "svg", "pdf")
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found on the PATH, so the graph cannot be rendered to "
+    "an image. Install Graphviz itself (the Python package alone is not enough): "
+    "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+    "`conda install -c conda-forge graphviz`, or see https://graphviz.org/download/. "
+    "The picture's DOT text is still available as `graph.source`."
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` executable is missing; the message says how to install it."""
+
+
+@functools.cache
+def _picture_class() -> type:
+    """A `graphviz.Digraph` whose rendering errors say how to install ``dot``."""
+    import graphviz
+
+    class GraphPicture(graphviz.Digraph):
+        """graphviz.Digraph with a helpful error when the ``dot`` program is missing."""
+
+        def render(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().render(*args, **kwargs)
+            except graphviz.ExecutableNotFound as exc:
+                raise GraphvizNotFoundError(INSTALL_HINT) from exc
+
+        def pipe(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return super().pipe(*args, **kwargs)
+            except graphviz.ExecutableNotFound as exc:
+                raise GraphvizNotFoundError(INSTALL_HINT) from exc
+
+    return GraphPicture
+
+
+def draw_graph(
+    root: Value | Tensor,
+    *,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    show_edge_grads: bool = False,
+    highlight: Value | Tensor | None = None,
+    max_nodes: int = 150,
+    module: Any = None,
+    digits: int = 4,
+) -> Any:
+    """Draw the graph that produced ``root`` as a `graphviz.Digraph`.
+
+    Args:
+        root: the Value or Tensor whose history is drawn.
+        rankdir: Graphviz layout direction: "LR", "RL", "TB" or "BT".
+        show_data: show each value's data (a short preview for tensors).
+        show_grad: show each value's ``.grad`` (run ``backward()`` first to fill them).
+        show_edge_grads: label each edge into an operation with the local derivative
+            d out / d input (Value graphs; tensor edges carry no single number).
+        highlight: an input whose paths to ``root`` are drawn in red.
+        max_nodes: draw at most this many values (those nearest ``root``); the rest are
+            replaced by one note saying how many were left out.
+        module: anything with ``named_parameters()`` (an nn.Module): its parameters are
+            labelled with their dotted names, e.g. ``layers.0.weight``.
+        digits: significant digits of the numbers shown.
+
+    Returns:
+        A `graphviz.Digraph` (shown inline in Jupyter; ``.render(...)`` or `render_graph`
+        writes PNG/SVG/PDF, ``.source`` is the DOT text).
+
+    Raises:
+        TypeError: if ``root`` is neither a Value nor a Tensor, or ``module`` has no
+            ``named_parameters()``.
+        ValueError: for an unknown ``rankdir`` or ``max_nodes < 1``.
+
+    Example:
+        >>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.label = "y"
+        >>> y.backward()
+        >>> dot = draw_graph(y, show_edge_grads=True)   # dot.render("y", format="svg")
+    """
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
+    if not isinstance(root, (Value, Tensor)):
+        raise TypeError(f"draw_graph: root must be a Value or a Tensor, got {type(root).__name__}")
+    names = _parameter_names(module)
+    graph = _picture_class()(
+        name="autograd_lite",
+        graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
+        node_attr={"fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9"},
+    )
+    style = _Style(show_data, show_grad, show_edge_grads, digits, names)
+    if isinstance(root, Value):
+        _draw_values(graph, root, style, highlight, max_nodes)
+    else:
+        _draw_tensors(graph, root, style, highlight, max_nodes)
+    return graph
+
+
+def render_graph(graph: Any, path: str | Path) -> Path:
+    """Write a picture from `draw_graph` to ``path``; the suffix picks PNG, SVG or PDF.
+
+    Args:
+        graph: the Digraph returned by `draw_graph`.
+        path: where to write, ending in .png, .svg or .pdf.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: for another suffix.
+        GraphvizNotFoundError: if Graphviz's ``dot`` is not installed (says how to install).
+
+    Example:
+        >>> render_graph(draw_graph(y), "docs/y.svg")
+    """
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in _FORMATS:
+        raise ValueError(
+            f"render_graph: the file must end in .png, .svg or .pdf, got {path.name!r}"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(graph, _picture_class()):
+        graph = _picture_class()(body=list(graph.body), graph_attr=dict(graph.graph_attr))
+    graph.render(outfile=str(path), format=fmt, cleanup=True)
+    return path
+
+
+# ------------------------------------------------------------------------ helpers
+def _parameter_names(module: Any) -> dict[int, str]:
+    if module is None:
+        return {}
+    if not hasattr(module, "named_parameters"):
+        raise TypeError(
+            f"draw_graph: module must have named_parameters() (an nn.Module), got "
+            f"{type(module).__name__}"
+        )
+    return {id(parameter): name for name, parameter in module.named_parameters()}
+
+
+def _escape(text: str) -> str:
+    """Escape the characters that are special inside a Graphviz record label."""
+    for char in '\\{}|<>"':
+        text = text.replace(char, "\\" + char)
+    return text.replace("\n", " ")
+
+
+class _Style:
+    def __init__(
+        self, data: bool, grad: bool, edge_grads: bool, digits: int, names: dict[int, str]
+    ) -> None:
+        self.data, self.grad, self.edge_grads = data, grad, edge_grads
+        self.digits, self.names = digits, names
+
+    def number(self, value: float) -> str:
+        return f"{value:.{self.digits}g}"
+
+
+def _nearest(root_vertex: Any, limit: int) -> list[Any]:
+    """Up to ``limit`` vertices, breadth-first from the root through parents."""
+    kept = [root_vertex]
+    seen = {id(root_vertex)}
+    queue = deque([root_vertex])
+    while queue and len(kept) < limit:
+        vertex = queue.popleft()
+        for parent in vertex._parents:
+            if parent is not None and id(parent) not in seen and len(kept) < limit:
+                seen.add(id(parent))
+                kept.append(parent)
+                queue.append(parent)
+    return kept
+
+
+def _on_paths_from(order: list[Any], start: Any) -> set[int]:
+    """Vertices on a path from ``start`` to the root (descendants of start in ``order``)."""
+    if start is None:
+        return set()
+    marked = {id(start)}
+    for vertex in order:
+        if any(parent is not None and id(parent) in marked for parent in vertex._parents):
+            marked.add(id(vertex))
+    return marked if any(v is start for v in order) else set()
+
+
+def _collapse_note(graph: Any, hidden: int, total: int, max_nodes: int) -> str:
+    note = (
+        f"{hidden} of {total} values not shown\\n(max_nodes={max_nodes}; "
+        "pass a larger max_nodes to see them)"
+    )
+    graph.node("collapsed", note, shape="note", style="filled", fillcolor="#fff3bf")
+    graph.attr(label=note.replace("\\n", " "), labelloc="t")
+    return "collapsed"
+
+
+# ------------------------------------------------------------------------ Value graphs
+def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nodes: int) -> None:
+    order = topological_order([root])
+    kept = _nearest(root, max_nodes) if len(order) > max_nodes else order
+    ids = {id(value): f"v{number}" for number, value in enumerate(order)}
+    kept_ids = {id(value) for value in kept}
+    marked = _on_paths_from(order, highlight if isinstance(highlight, Value) else None)
+    collapsed = None
+    if len(kept) < len(order):
+        collapsed = _collapse_note(graph, len(order) - len(kept), len(order), max_nodes)
+    for value in order:
+        if id(value) not in kept_ids:
+            continue
+        name = ids[id(value)]
+        fields = [_escape(value.label or style.names.get(id(value), ""))]
+        if style.data:
+            fields.append(f"data {style.number(value.data)}")
+        if style.grad:
+            fields.append(f"grad {style.number(value.grad)}")
+        attrs = {"shape": "record"}
+        if id(value) in marked:
+            attrs.update(color=_HIGHLIGHT, penwidth="2")
+        graph.node(name, " | ".join(f for f in fields if f) or " ", **attrs)
+        if not value._parents:
+            continue
+        op_name = name + "_op"
+        symbol = SCALAR_RULES[value._op].symbol
+        if value._op == "pow_const":
+            symbol += _exponent_text(value)
+        op_attrs = {"shape": "circle" if len(symbol) <= 2 else "ellipse"}
+        if id(value) in marked:
+            op_attrs.update(color=_HIGHLIGHT, penwidth="2")
+        graph.node(op_name, _escape(symbol), **op_attrs)
+        graph.edge(op_name, name, **_edge_style(id(value) in marked))
+        missing = False
+        for slot, parent in enumerate(value._parents):
+            if id(parent) not in kept_ids:
+                missing = True
+                continue
+            attrs = _edge_style(id(parent) in marked and id(value) in marked)
+            if style.edge_grads:
+                formula = SCALAR_RULES[value._op].formulas[slot]
+                attrs["label"] = style.number(value._local_grads[slot])
+                attrs["tooltip"] = f"d out / d input {slot} = {formula}"
+            graph.edge(ids[id(parent)], op_name, **attrs)
+        if missing and collapsed:
+            graph.edge(collapsed, op_name, style="dashed")
+
+
+def _edge_style(marked: bool) -> dict[str, str]:
+    return {"color": _HIGHLIGHT, "penwidth": "2"} if marked else {}
+
+
+# ------------------------------------------------------------------------ Tensor graphs
+def _tensor_fields(
+    label: str, shape: tuple[int, ...], dtype: Any, data: Any, grad: Any, style: _Style
+) -> str:
+    fields = [_escape(label)] if label else []
+    fields.append(f"shape {shape} {dtype}")
+    if style.data and data is not None:
+        fields.append(_escape("data " + _array_text(data)))
+    if style.grad and grad is not None:
+        fields.append(_escape("grad " + _array_text(grad)))
+    return " | ".join(fields)
+
+
+def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_nodes: int) -> None:
+    root_vertex = root._vertex()
+    root_grad = None if root.grad is None else root.grad.data
+    if root_vertex is None or root_vertex is root:  # a constant or a lone leaf
+        label = style.names.get(id(root)) or root.label
+        graph.node(
+            "t0",
+            _tensor_fields(label, root.shape, root.dtype, root.data, root_grad, style),
+            shape="record",
+        )
+        return
+    order = topological_order([root_vertex])
+    kept = _nearest(root_vertex, max_nodes) if len(order) > max_nodes else order
+    kept_ids = {id(vertex) for vertex in kept}
+    ids = {id(vertex): f"n{number}" for number, vertex in enumerate(order)}
+    start = highlight._vertex() if isinstance(highlight, Tensor) else None
+    marked = _on_paths_from(order, start)
+    collapsed = None
+    if len(kept) < len(order):
+        collapsed = _collapse_note(graph, len(order) - len(kept), len(order), max_nodes)
+    for vertex in order:
+        if id(vertex) not in kept_ids:
+            continue
+        name = ids[id(vertex)]
+        on_path = id(vertex) in marked
+        if isinstance(vertex, Tensor):  # a leaf that requires grad
+            label = style.names.get(id(vertex)) or vertex.label or "leaf"
+            grad = None if vertex.grad is None else vertex.grad.data
+            text = _tensor_fields(label, vertex.shape, vertex.dtype, vertex.data, grad, style)
+            graph.node(name, text, shape="record", **_edge_style(on_path))
+            continue
+        graph.node(name, vertex.name, shape="box", style="rounded", **_edge_style(on_path))
+        for slot, (shape, dtype) in enumerate(vertex.output_meta):
+            is_root = vertex is root_vertex and slot == root._slot
+            label = (style.names.get(id(root)) or root.label) if is_root else ""
+            data = root.data if is_root else None
+            text = _tensor_fields(label, shape, dtype, data, root_grad if is_root else None, style)
+            graph.node(f"{name}_out{slot}", text, shape="record", **_edge_style(on_path))
+            graph.edge(name, f"{name}_out{slot}", **_edge_style(on_path))
+        missing = False
+        for position, parent in enumerate(vertex._parents):
+            if parent is None:
+                const = f"{name}_const{position}"
+                shape = vertex.input_shapes[position]
+                dtype = vertex.input_dtypes[position]
+                graph.node(
+                    const, f"constant | shape {shape} {dtype}", shape="record", style="dashed"
+                )
+                graph.edge(const, name)
+                continue
+            if id(parent) not in kept_ids:
+                missing = True
+                continue
+            source = ids[id(parent)]
+            if not isinstance(parent, Tensor):
+                source = f"{source}_out{(vertex._parent_slots or (0,) * 99)[position]}"
+            graph.edge(source, name, **_edge_style(on_path and id(parent) in marked))
+        if missing and collapsed:
+            graph.edge(collapsed, name, style="dashed")
