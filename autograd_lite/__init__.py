@@ -8,6 +8,7 @@ draw_graph, explain. Graphviz is imported only when a picture is drawn.
 from ._version import __version__
 from .autograd import grad
 from .errors import DomainError, GraphFreedError, ShapeError
+from .explain import explain
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -15,6 +16,7 @@ from .ops.elementwise import maximum, where
 from .ops.shape import concatenate, stack
 from .tensor import Tensor, as_tensor
 from .value import Value
+from .viz import draw_graph
 
 __all__ = [
     "Context",
@@ -28,7 +30,9 @@ __all__ = [
     "__version__",
     "as_tensor",
     "concatenate",
+    "draw_graph",
     "enable_grad",
+    "explain",
     "grad",
     "gradcheck",
     "gradgradcheck",
