@@ -18,6 +18,8 @@ Number = int | float
 
 def _check_number(data: object, where: str) -> float:
     """Convert a real number to float, or raise TypeError naming the type that came."""
+    if type(data) is float:  # fast path: skips the slower ABC check below
+        return data  # type: ignore[return-value]
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         kind = type(data).__name__
         raise TypeError(f"{where}: expected a real number (int or float), got {kind}")
@@ -62,41 +64,44 @@ class Value:
         if const is not None:
             args.append(const)
         out_data, partials = rule.forward(*args)
-        out = cls(out_data)
-        if is_grad_enabled():
-            out._op = op_name
-            out._parents = inputs
-            out._local_grads = partials
-        return out
+        return _record(out_data, op_name, inputs, partials)
 
     @staticmethod
     def _lift(other: object, op_name: str) -> Value:
         """Wrap a Python number as a constant Value; anything else is a TypeError."""
         if isinstance(other, Value):
             return other
-        return Value(_check_number(other, op_name))
+        return _record(_check_number(other, op_name), "", (), ())
 
     # ----------------------------------------------------------------- operators
     def __add__(self, other: Value | Number) -> Value:
-        return Value._apply("add", self, self._lift(other, "add"))
+        other = other if type(other) is Value else self._lift(other, "add")
+        out_data, partials = _ADD(self.data, other.data)
+        return _record(out_data, "add", (self, other), partials)
 
     def __radd__(self, other: Number) -> Value:
         return Value._apply("add", self._lift(other, "add"), self)
 
     def __sub__(self, other: Value | Number) -> Value:
-        return Value._apply("sub", self, self._lift(other, "sub"))
+        other = other if type(other) is Value else self._lift(other, "sub")
+        out_data, partials = _SUB(self.data, other.data)
+        return _record(out_data, "sub", (self, other), partials)
 
     def __rsub__(self, other: Number) -> Value:
         return Value._apply("sub", self._lift(other, "sub"), self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        return Value._apply("mul", self, self._lift(other, "mul"))
+        other = other if type(other) is Value else self._lift(other, "mul")
+        out_data, partials = _MUL(self.data, other.data)
+        return _record(out_data, "mul", (self, other), partials)
 
     def __rmul__(self, other: Number) -> Value:
         return Value._apply("mul", self._lift(other, "mul"), self)
 
     def __truediv__(self, other: Value | Number) -> Value:
-        return Value._apply("div", self, self._lift(other, "div"))
+        other = other if type(other) is Value else self._lift(other, "div")
+        out_data, partials = _DIV(self.data, other.data)
+        return _record(out_data, "div", (self, other), partials)
 
     def __rtruediv__(self, other: Number) -> Value:
         return Value._apply("div", self._lift(other, "div"), self)
@@ -159,6 +164,30 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+def _record(data: float, op_name: str, parents: tuple[Value, ...], partials: tuple) -> Value:
+    """A new Value holding ``data``; its edges are recorded only while grad mode is on.
+
+    Built without __init__ (whose checks ``data`` already passed): Value creation is the
+    scalar engine's main cost.
+    """
+    out = object.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if parents and is_grad_enabled():
+        out._op, out._parents, out._local_grads = op_name, parents, partials
+    else:
+        out._op, out._parents, out._local_grads = "", (), ()
+    return out
+
+
+# The rules used on the hot path by the arithmetic operators, looked up once.
+_ADD = SCALAR_RULES["add"].forward
+_SUB = SCALAR_RULES["sub"].forward
+_MUL = SCALAR_RULES["mul"].forward
+_DIV = SCALAR_RULES["div"].forward
 
 
 def _add_to_grad(value: Value, grads: list[float]) -> None:
