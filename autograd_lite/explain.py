@@ -684,7 +684,7 @@ def _array_text(array: np.ndarray) -> str:
     """A short one-line preview of an array for explanations and pictures."""
     if array.size == 1:
         return _num(float(array.reshape(())))
-    text = np.array2string(array, precision=6, threshold=12, edgeitems=2, separator=", ")
+    text = np.array2string(array, precision=6, threshold=8, edgeitems=2, separator=", ")
     return " ".join(text.split())
 
 
