@@ -61,6 +61,13 @@ def run_backward(output: Tensor, grad: Any, *, retain_graph: bool, create_graph:
     )
 
 
+def _is_sequence_of_arrays(value: Any) -> bool:
+    """True for a list/tuple of Tensors or arrays (one gradient per output)."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(item, (Tensor, np.ndarray)) for item in value
+    )
+
+
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],
@@ -91,8 +98,10 @@ def grad(
     """
     outputs_seq = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs_seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor) and len(outputs_seq) == 1:
-        grad_outputs_seq = [grad_outputs] * len(outputs_seq)
+    if grad_outputs is None:
+        grad_outputs_seq = [None] * len(outputs_seq)
+    elif isinstance(outputs, Tensor) and not _is_sequence_of_arrays(grad_outputs):
+        grad_outputs_seq = [grad_outputs]  # one output: its gradient, as any array-like
     else:
         grad_outputs_seq = list(grad_outputs)
     if len(grad_outputs_seq) != len(outputs_seq):
