@@ -665,8 +665,9 @@ def gradgradcheck(
         with_graph = gradient(*args)
         if not any(g.requires_grad for g in with_graph):
             report.hints = [
-                "the gradient is not differentiable (no graph was recorded while computing "
-                "it): custom Functions are differentiable once"
+                "no graph was recorded while computing the gradient, so its analytic "
+                "derivative is 0: either fn is piecewise linear here, or its backward is not "
+                "differentiable (custom Functions are differentiable once)"
             ]
     return _finish(report, raise_exception)
 

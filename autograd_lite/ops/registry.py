@@ -229,7 +229,7 @@ _ENTRIES: tuple[OpEntry, ...] = (
     _unary("abs", np.abs, "distinct"),
     _unary("tanh", np.tanh),
     _unary("sigmoid", lambda x: 1.0 / (1.0 + np.exp(-x))),
-    _unary("relu", lambda x: np.where(x > 0, x, 0.0)),
+    _unary("relu", lambda x: np.where(x > 0, x, 0.0), "distinct"),
     OpEntry(
         "softmax",
         lambda x, axis: x.softmax(axis=axis),
