@@ -182,7 +182,7 @@ def _copy_inputs(inputs: Any, what: str) -> tuple[list[Any], list[int], str]:
             f"{what}: input(s) {promoted} are float32; checking in float64, because central "
             "differences need the precision",
             GradcheckWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of gradcheck / gradgradcheck
         )
     if not checked:
         raise ValueError(
@@ -583,9 +583,49 @@ def gradcheck(
         >>> gradcheck(lambda t: (t * t).sum(axis=1), (x,))
         True
     """
-    args, positions, kind = _copy_inputs(inputs, "gradcheck")
-    report = _run(fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck")
+    report = gradcheck_report(fn, inputs, eps=eps, atol=atol, rtol=rtol)
     return _finish(report, raise_exception)
+
+
+def gradcheck_report(
+    fn: Callable[..., Any],
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    second_order: bool = False,
+    grad_outputs: Any = None,
+) -> GradcheckReport:
+    """Run `gradcheck` (or `gradgradcheck` when ``second_order``) and return the full report.
+
+    Used by the command line, which prints a summary on success too.
+
+    Args:
+        fn: as for `gradcheck`.
+        inputs: as for `gradcheck`.
+        eps: the finite-difference step.
+        atol: absolute tolerance.
+        rtol: relative tolerance.
+        second_order: check second derivatives instead.
+        grad_outputs: for ``second_order``: the upstream gradient(s), random when None.
+
+    Returns:
+        The `GradcheckReport`; ``report.passed`` says whether the check passed.
+
+    Raises:
+        ValueError: if no input requires grad.
+        TypeError: for inputs or outputs of the wrong kind.
+
+    Example:
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> gradcheck_report(lambda t: t.exp(), x).passed
+        True
+    """
+    if second_order:
+        return _gradgrad_report(fn, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol)
+    args, positions, kind = _copy_inputs(inputs, "gradcheck")
+    return _run(fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck")
 
 
 def gradgradcheck(
@@ -626,6 +666,13 @@ def gradgradcheck(
         >>> gradgradcheck(lambda t: (t ** 3).sum(), (x,))
         True
     """
+    report = _gradgrad_report(fn, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol)
+    return _finish(report, raise_exception)
+
+
+def _gradgrad_report(
+    fn: Callable[..., Any], inputs: Any, grad_outputs: Any, *, eps: float, atol: float, rtol: float
+) -> GradcheckReport:
     args, positions, kind = _copy_inputs(inputs, "gradgradcheck")
     if kind == "value":
         raise TypeError(
@@ -669,7 +716,7 @@ def gradgradcheck(
                 "derivative is 0: either fn is piecewise linear here, or its backward is not "
                 "differentiable (custom Functions are differentiable once)"
             ]
-    return _finish(report, raise_exception)
+    return report
 
 
 def _upstream(grad_outputs: Any, outputs: tuple) -> list[np.ndarray]:
