@@ -101,7 +101,7 @@ class GradcheckReport:
         """The report as text: problems, counts, the worst rows as a table, hints."""
         if self.passed:
             return (
-                f"{self.what} passed for {self.fn_name}: {self.num_checked} Jacobian entries "
+                f"{self.what} passed for {self.fn_name}: {self.num_checked} checked entries "
                 f"agree (max abs error {self.max_abs_error:.2e})"
             )
         lines = [f"{self.what} failed for {self.fn_name}"]

@@ -1,0 +1,201 @@
+"""``autograd-lite gradcheck``: check the gradient of a function in a file, without a test.
+
+    autograd-lite gradcheck my_ops.py:softplus --shapes 3,4
+    autograd-lite gradcheck my_ops.py:affine --shapes 5,3 3 --range -2 2 --seed 1
+    autograd-lite gradcheck my_ops.py:scalar_fn --values 2
+    autograd-lite gradcheck my_ops.py:smooth --shapes 4 --gradgrad
+
+FUNCTION is called with one random Tensor (requires_grad=True, float64) per ``--shapes``
+entry, or with ``--values N`` random scalar Values. A shape is a comma-separated list of
+sizes (``3,4``, ``5`` or ``5,``), or ``()`` / ``scalar`` for a 0-d tensor. Values are
+drawn uniformly from ``--range`` (default -1 1; use e.g. ``--range 0.1 2`` for log or
+sqrt). The function may return a Tensor/Value or a tuple of them.
+
+Exit status: 0 when the gradients agree, 1 when they do not (the failure table is
+printed), 2 when the check could not run (bad file, function or arguments, or the
+function raised an exception).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import traceback
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..gradcheck import gradcheck_report
+from ..tensor import Tensor
+from ..value import Value
+
+USAGE_ERROR = 2
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """``"3,4"`` -> (3, 4); ``"5"`` -> (5,); ``"()"`` or ``"scalar"`` -> ().
+
+    Raises:
+        argparse.ArgumentTypeError: for anything else (argparse turns it into exit 2).
+    """
+    cleaned = text.strip().strip("()").strip()
+    if cleaned in ("", "scalar"):
+        return ()
+    try:
+        sizes = tuple(int(part) for part in cleaned.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"shape {text!r} is not a comma-separated list of sizes like 3,4 (or 'scalar')"
+        ) from None
+    if any(size < 0 for size in sizes):
+        raise argparse.ArgumentTypeError(f"shape {text!r} has a negative size")
+    return sizes
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``gradcheck`` subcommand."""
+    parser = subparsers.add_parser(
+        "gradcheck",
+        help="check a function's gradient against finite differences",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("target", metavar="FILE.py:FUNCTION", help="the function to check")
+    inputs = parser.add_mutually_exclusive_group(required=True)
+    inputs.add_argument(
+        "--shapes",
+        nargs="+",
+        type=parse_shape,
+        metavar="SHAPE",
+        help="one Tensor input per shape, e.g. --shapes 3,4 4 scalar",
+    )
+    inputs.add_argument(
+        "--values", type=int, metavar="N", help="call the function with N scalar Values"
+    )
+    parser.add_argument(
+        "--range",
+        nargs=2,
+        type=float,
+        default=(-1.0, 1.0),
+        metavar=("LOW", "HIGH"),
+        help="draw input values uniformly from [LOW, HIGH) (default: -1 1)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
+    parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance")
+    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance")
+    parser.add_argument(
+        "--gradgrad", action="store_true", help="also check second derivatives (Tensors only)"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the check; return 0 (gradients agree), 1 (they do not) or 2 (could not check)."""
+    try:
+        fn = load_function(args.target)
+    except Exception as exc:  # noqa: BLE001 - a broken file is a usage error, not a crash
+        print(f"autograd-lite gradcheck: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    low, high = args.range
+    if not low < high:
+        print(
+            f"autograd-lite gradcheck: error: --range needs LOW < HIGH, got {low} {high}",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    if args.values is not None and args.values < 1:
+        print("autograd-lite gradcheck: error: --values needs at least 1", file=sys.stderr)
+        return USAGE_ERROR
+    if args.values is not None and args.gradgrad:
+        print(
+            "autograd-lite gradcheck: error: --gradgrad needs Tensors (--shapes); Values are "
+            "differentiable once",
+            file=sys.stderr,
+        )
+        return USAGE_ERROR
+    inputs = _random_inputs(args.shapes, args.values, low, high, args.seed)
+    described = (
+        f"{args.values} Value(s)"
+        if args.values is not None
+        else "shapes " + ", ".join(str(shape) for shape in args.shapes)
+    )
+    status = 0
+    for second_order in (False, True) if args.gradgrad else (False,):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                report = gradcheck_report(
+                    fn,
+                    inputs,
+                    eps=args.eps,
+                    atol=args.atol,
+                    rtol=args.rtol,
+                    second_order=second_order,
+                )
+        except Exception as exc:  # noqa: BLE001 - report the user's error, do not crash
+            last = traceback.extract_tb(exc.__traceback__)[-1]
+            print(
+                f"autograd-lite gradcheck: error: the check could not run: {type(exc).__name__}: "
+                f"{exc} ({Path(last.filename).name}:{last.lineno})",
+                file=sys.stderr,
+            )
+            return USAGE_ERROR
+        report.fn_name = f"{args.target} ({described})"
+        print(report.format())
+        if not report.passed:
+            status = 1
+    return status
+
+
+def load_function(target: str) -> Callable[..., Any]:
+    """Import ``FILE.py:FUNCTION`` and return the function.
+
+    Raises:
+        ValueError: if ``target`` has no ``:FUNCTION`` part or the name is not callable.
+        FileNotFoundError: if the file does not exist.
+        AttributeError: if the file defines no such function.
+    """
+    path_text, separator, name = target.rpartition(":")
+    if not separator or not path_text or not name:
+        raise ValueError(f"expected FILE.py:FUNCTION, got {target!r}")
+    path = Path(path_text)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    module_name = f"_autograd_lite_gradcheck_{abs(hash(path.resolve()))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path} (is it a .py file?)")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.resolve().parent))  # let the file import its neighbours
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.resolve().parent))
+    if not hasattr(module, name):
+        defined = sorted(
+            n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
+        )
+        raise AttributeError(f"{path} defines no function {name!r} (it defines: {defined})")
+    function = getattr(module, name)
+    if not callable(function):
+        raise ValueError(f"{path}:{name} is not callable")
+    return function
+
+
+def _random_inputs(
+    shapes: list[tuple[int, ...]] | None, n_values: int | None, low: float, high: float, seed: int
+) -> list[Any]:
+    rng = np.random.default_rng(seed)
+    if n_values is not None:
+        return [Value(float(rng.uniform(low, high)), label=f"x{i}") for i in range(n_values)]
+    tensors = []
+    for i, shape in enumerate(shapes or ()):
+        tensor = Tensor(rng.uniform(low, high, size=shape), requires_grad=True)
+        tensor.label = f"x{i}"
+        tensors.append(tensor)
+    return tensors
