@@ -129,15 +129,16 @@ def fit(
     try:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(samples) if shuffle else np.arange(samples)
-            weighted_sum = 0.0
+            epoch_loss = 0.0
             for start in range(0, samples, batch_size):
                 batch = order[start : start + batch_size]
                 optimizer.zero_grad()
                 loss = loss_fn(model(Tensor(input_array[batch])), target_array[batch])
                 loss.backward()
                 optimizer.step()
-                weighted_sum += loss.item() * len(batch)
-            history.append(weighted_sum / samples)
+                # weight n_batch / n: exactly 1.0 for a full batch, so no rounding is added
+                epoch_loss += loss.item() * (len(batch) / samples)
+            history.append(epoch_loss)
             finished = loss_threshold is not None and history[-1] < loss_threshold
             bar.update(epoch, history[-1], force=finished or epoch == epochs)
             if finished:

@@ -1,0 +1,193 @@
+"""nn.fit: batching, shuffling, stopping rules, the returned history and the progress bar."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+import nn
+from autograd_lite import Tensor
+
+INPUTS = np.linspace(-1.0, 1.0, 10).reshape(10, 1)
+TARGETS = 3.0 * INPUTS - 0.5
+
+
+class RecordingLoss(nn.Module):
+    """MSE that remembers which targets each batch held (to observe batching and order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[np.ndarray] = []
+
+    def forward(self, prediction: Tensor, target: np.ndarray) -> Tensor:
+        self.batches.append(np.asarray(target).ravel().copy())
+        return nn.MSELoss()(prediction, target)
+
+
+class TerminalStream(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def linear_problem(lr: float = 0.1):
+    nn.manual_seed(0)
+    model = nn.Linear(1, 1)
+    return model, nn.optim.SGD(model.parameters(), lr=lr)
+
+
+def test_mini_batches_cover_every_sample_once_per_epoch():
+    model, optimizer = linear_problem()
+    loss = RecordingLoss()
+    history = nn.fit(model, loss, optimizer, INPUTS, TARGETS, epochs=3, batch_size=4, quiet=True)
+    assert len(history) == 3
+    assert [len(batch) for batch in loss.batches] == [4, 4, 2] * 3
+    for epoch in range(3):
+        seen = np.concatenate(loss.batches[3 * epoch : 3 * epoch + 3])
+        np.testing.assert_array_equal(np.sort(seen), np.sort(TARGETS.ravel()))
+
+
+def test_shuffling_changes_the_order_and_is_reproducible():
+    orders = []
+    for _ in range(2):
+        model, optimizer = linear_problem()
+        loss = RecordingLoss()
+        nn.fit(
+            model,
+            loss,
+            optimizer,
+            INPUTS,
+            TARGETS,
+            epochs=2,
+            batch_size=10,
+            generator=np.random.default_rng(5),
+            quiet=True,
+        )
+        orders.append(loss.batches)
+    np.testing.assert_array_equal(orders[0][0], orders[1][0])  # same generator, same order
+    assert not np.array_equal(orders[0][0], orders[0][1])  # a new order every epoch
+    assert not np.array_equal(orders[0][0], TARGETS.ravel())
+
+
+def test_without_shuffle_the_data_order_is_kept():
+    model, optimizer = linear_problem()
+    loss = RecordingLoss()
+    nn.fit(
+        model, loss, optimizer, INPUTS, TARGETS, epochs=1, batch_size=3, shuffle=False, quiet=True
+    )
+    np.testing.assert_array_equal(np.concatenate(loss.batches), TARGETS.ravel())
+
+
+def test_full_batch_history_is_the_loss_before_each_update():
+    model, optimizer = linear_problem()
+    history = nn.fit(
+        model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=5, shuffle=False, quiet=True
+    )
+
+    by_hand_model, by_hand_optimizer = linear_problem()
+    expected = []
+    for _ in range(5):
+        by_hand_optimizer.zero_grad()
+        loss = nn.MSELoss()(by_hand_model(Tensor(INPUTS)), TARGETS)
+        loss.backward()
+        by_hand_optimizer.step()
+        expected.append(loss.item())
+    assert history == expected
+    np.testing.assert_array_equal(model.weight.numpy(), by_hand_model.weight.numpy())
+
+
+def test_mini_batch_history_is_the_size_weighted_mean_of_batch_losses():
+    model, optimizer = linear_problem(lr=0.0)  # no learning: every batch sees the same model
+    history = nn.fit(
+        model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=1, batch_size=3, quiet=True
+    )
+    full_loss = nn.MSELoss()(model(Tensor(INPUTS)), TARGETS).item()
+    assert history[0] == pytest.approx(full_loss, rel=1e-14)
+
+
+def test_stops_at_the_first_epoch_below_the_threshold():
+    model, optimizer = linear_problem()
+    history = nn.fit(
+        model,
+        nn.MSELoss(),
+        optimizer,
+        INPUTS,
+        TARGETS,
+        epochs=5000,
+        loss_threshold=1e-4,
+        quiet=True,
+    )
+    assert history[-1] < 1e-4 and all(value >= 1e-4 for value in history[:-1])
+    assert len(history) < 5000
+
+
+def test_integer_class_targets_train_with_cross_entropy():
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(60, 2))
+    labels = (points[:, 0] + points[:, 1] > 0).astype(np.int64)
+    nn.manual_seed(3)
+    model = nn.MLP([2, 8, 2], activation=nn.ReLU)
+    optimizer = nn.optim.Adam(model.parameters(), lr=0.05)
+    history = nn.fit(
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        points,
+        labels,
+        epochs=30,
+        batch_size=16,
+        quiet=True,
+    )
+    assert history[-1] < 0.5 * history[0]
+    predicted = model(Tensor(points)).numpy().argmax(axis=1)
+    assert (predicted == labels).mean() > 0.9
+
+
+def test_progress_bar_only_on_a_terminal_and_not_when_quiet():
+    terminal = TerminalStream()
+    model, optimizer = linear_problem()
+    history = nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=3, stream=terminal)
+    text = terminal.getvalue()
+    assert text.startswith("\repoch") and text.endswith("\n")
+    assert "3/3" in text and f"loss {history[-1]:.6g}" in text
+
+    quiet_terminal = TerminalStream()
+    nn.fit(
+        model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=3, stream=quiet_terminal, quiet=True
+    )
+    assert quiet_terminal.getvalue() == ""
+
+    pipe = io.StringIO()  # not a TTY
+    nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=3, stream=pipe)
+    assert pipe.getvalue() == ""
+
+
+def test_training_mode_is_restored():
+    model, optimizer = linear_problem()
+    model.eval()
+    seen_modes = []
+
+    def loss_fn(prediction, target):
+        seen_modes.append(model.training)
+        return nn.MSELoss()(prediction, target)
+
+    nn.fit(model, loss_fn, optimizer, INPUTS, TARGETS, epochs=1, quiet=True)
+    assert seen_modes == [True] and model.training is False
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(targets=TARGETS[:5]), "inputs have 10 samples .* targets have 5"),
+        (dict(batch_size=0), "batch_size must be a positive integer, got 0"),
+        (dict(epochs=2.5), "epochs must be a positive integer"),
+        (dict(inputs=np.float64(1.0)), "sample axis"),
+    ],
+)
+def test_bad_arguments_are_explained(settings, message):
+    model, optimizer = linear_problem()
+    arguments = {"inputs": INPUTS, "targets": TARGETS, **settings}
+    inputs, targets = arguments.pop("inputs"), arguments.pop("targets")
+    with pytest.raises(ValueError, match=message):
+        nn.fit(model, nn.MSELoss(), optimizer, inputs, targets, quiet=True, **arguments)
