@@ -191,3 +191,19 @@ def test_bad_arguments_are_explained(settings, message):
     inputs, targets = arguments.pop("inputs"), arguments.pop("targets")
     with pytest.raises(ValueError, match=message):
         nn.fit(model, nn.MSELoss(), optimizer, inputs, targets, quiet=True, **arguments)
+
+
+def test_documentation_example_runs(tmp_path, monkeypatch, capsys):
+    import re
+    from pathlib import Path
+
+    section = Path(__file__).resolve().parents[2] / "docs" / "sections" / "nn.md"
+    if not section.exists():
+        pytest.skip("docs/sections/nn.md was merged into the README")
+    code = re.search(r"```python\n(.*?)```", section.read_text(), re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, str(section), "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-2].startswith("0.358916")  # document 002: w5+ = 0.35891648
+    assert float(printed[-1].split()[1]) < 1e-4
+    assert (tmp_path / "model.npz").exists()
