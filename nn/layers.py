@@ -52,6 +52,7 @@ class Linear(Module):
             )
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(np.zeros((out_features, in_features)), dtype=dtype)
+        self.bias: Parameter | None
         init.kaiming_uniform_(self.weight, a=math.sqrt(5.0), generator=generator)
         if bias:
             self.bias = Parameter(np.zeros(out_features), dtype=dtype)

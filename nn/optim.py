@@ -44,13 +44,14 @@ class Optimizer:
                 )
         if len({id(p) for p in self.params}) != len(self.params):
             raise ValueError(f"{name}: a parameter appears more than once in the list")
-        self.hyperparameters: dict[str, Hyperparameter] = dict(hyperparameters)
+        # Any: each optimizer knows the type of each of its own entries
+        self.hyperparameters: dict[str, Any] = dict(hyperparameters)
         self.state: dict[int, dict[str, Any]] = {}
 
     @property
     def lr(self) -> float:
         """The learning rate (assignable, e.g. for a schedule)."""
-        return float(self.hyperparameters["lr"])  # type: ignore[arg-type]
+        return float(self.hyperparameters["lr"])
 
     @lr.setter
     def lr(self, value: float) -> None:

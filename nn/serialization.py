@@ -77,7 +77,7 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
     try:
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; match open()
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
+            np.savez(stream, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds oddly
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

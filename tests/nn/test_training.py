@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -194,9 +196,6 @@ def test_bad_arguments_are_explained(settings, message):
 
 
 def test_documentation_example_runs(tmp_path, monkeypatch, capsys):
-    import re
-    from pathlib import Path
-
     section = Path(__file__).resolve().parents[2] / "docs" / "sections" / "nn.md"
     if not section.exists():
         pytest.skip("docs/sections/nn.md was merged into the README")
