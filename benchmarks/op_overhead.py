@@ -1,0 +1,111 @@
+"""Per-op overhead: a chain of elementwise multiplications on a tiny tensor.
+
+The chain is ``y = y * c`` repeated ``length`` times on 10-element arrays (``c`` a constant
+tensor that needs no gradient), so one op is exactly one NumPy call forward and one NumPy
+call backward (``g = g * c``): the "bare NumPy call pair" of the issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from autograd_lite import Tensor, no_grad
+
+from .common import Config, Section, Target, compare, format_time, verdict
+
+CHAIN_LENGTH = 1000
+SIZE = 10
+#: the issue's limit on (engine forward + backward) / (bare NumPy forward + backward)
+LIMIT = 3.0
+
+
+def make_chain(length: int = CHAIN_LENGTH, size: int = SIZE) -> dict[str, Callable[[], object]]:
+    """The five timed variants of the chain, each a function running it once."""
+    rng = np.random.default_rng(0)
+    start = rng.standard_normal(size)
+    factors = 1.0 + 1e-3 * rng.standard_normal(size)  # values stay near 1 over the chain
+    seed = np.ones(size)
+    x = Tensor(start, requires_grad=True)
+    constant = Tensor(factors)
+    seed_tensor = Tensor(seed)
+
+    def numpy_forward() -> np.ndarray:
+        y = start
+        for _ in range(length):
+            y = y * factors
+        return y
+
+    def numpy_forward_backward() -> np.ndarray:
+        numpy_forward()
+        grad = seed
+        for _ in range(length):
+            grad = grad * factors
+        return grad
+
+    def engine_forward_no_grad() -> Tensor:
+        with no_grad():
+            y = x
+            for _ in range(length):
+                y = y * constant
+        return y
+
+    def engine_forward_recording() -> Tensor:
+        y = x
+        for _ in range(length):
+            y = y * constant
+        return y
+
+    def engine_forward_backward() -> Tensor:
+        x.grad = None
+        engine_forward_recording().backward(seed_tensor)
+        return x.grad
+
+    return {
+        "numpy forward": numpy_forward,
+        "numpy forward+backward": numpy_forward_backward,
+        "engine forward, no_grad": engine_forward_no_grad,
+        "engine forward, recording": engine_forward_recording,
+        "engine forward+backward": engine_forward_backward,
+    }
+
+
+def check_chain(length: int = 50) -> float:
+    """Largest difference between the engine's chain gradient and the NumPy one."""
+    variants = make_chain(length)
+    engine = variants["engine forward+backward"]().data  # type: ignore[attr-defined]
+    expected = variants["numpy forward+backward"]()
+    np.testing.assert_allclose(engine, expected, rtol=1e-12)
+    return float(np.max(np.abs(engine - expected)))
+
+
+def run(config: Config) -> Section:
+    """Time the chain variants and report the cost per op."""
+    section = Section(f"Per-op overhead: chain of {CHAIN_LENGTH} multiplications, {SIZE} elements")
+    check_chain()
+    timings = compare(make_chain(), config)
+    numpy_forward = timings["numpy forward"].median
+    numpy_pair = timings["numpy forward+backward"].median
+    baselines = {
+        "engine forward, no_grad": numpy_forward,
+        "engine forward, recording": numpy_forward,
+        "engine forward+backward": numpy_pair,
+    }
+    rows = []
+    for name, timing in timings.items():
+        per_op = timing.median / CHAIN_LENGTH
+        base = baselines.get(name)
+        ratio = "-" if base is None else f"{timing.median / base:.2f}x"
+        rows.append([name, format_time(per_op), ratio])
+    ratio = timings["engine forward+backward"].median / numpy_pair
+    rows[-1].append(f"<= {LIMIT}x {verdict(ratio, LIMIT)}")
+    for row in rows[:-1]:
+        row.append("-")
+    section.tables.append((["variant", "time per op", "ratio to NumPy", "target"], rows))
+    section.notes.append(
+        "ratio: engine forward against the NumPy forward calls, engine forward+backward "
+        "against the NumPy forward+backward call pair"
+    )
+    section.targets.append(Target("per-op forward+backward", ratio, LIMIT))
+    return section
