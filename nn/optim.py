@@ -21,7 +21,8 @@ Hyperparameter = float | bool | tuple[float, ...]
 class Optimizer:
     """Base class: holds the parameters, per-parameter state and the hyperparameters.
 
-    Subclasses set ``_buffer_names`` (the arrays kept per parameter) and implement
+    Subclasses set ``_buffer_names`` (the arrays kept per parameter, or override
+    `_buffers` when they depend on the hyperparameters) and implement
     `_update`. ``state[i]`` is the state of the i-th parameter: ``"step"`` (updates done so
     far) and its buffers.
 
@@ -57,6 +58,10 @@ class Optimizer:
     def lr(self, value: float) -> None:
         _non_negative(type(self).__name__, "lr", value)
         self.hyperparameters["lr"] = float(value)
+
+    def _buffers(self, hyperparameters: Mapping[str, Any]) -> tuple[str, ...]:
+        """Names of the per-parameter arrays kept under these hyperparameters."""
+        return self._buffer_names
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient (``.grad = None``)."""
@@ -150,7 +155,7 @@ class Optimizer:
                 raise KeyError(
                     f"{name}: state for parameter {index}, but there are {len(self.params)}"
                 )
-            expected = {"step", *self._buffer_names}
+            expected = {"step", *self._buffers(hyper)}
             if set(entry) != expected:
                 raise KeyError(
                     f"{name}: parameter {index} state has {sorted(entry)}, "
@@ -164,7 +169,7 @@ class Optimizer:
                 )
             converted: dict[str, Any] = {"step": int(step)}
             param = self.params[index]
-            for buffer in self._buffer_names:
+            for buffer in self._buffers(hyper):
                 array = np.asarray(entry[buffer])
                 if array.shape != param.shape or array.dtype != param.dtype:
                     raise ValueError(
@@ -209,8 +214,8 @@ def _hyper_value(where: str, key: str, value: Any, current: Hyperparameter) -> H
             f"{where}: hyperparameter {key!r} must be numeric of shape {expected_shape}, "
             f"got {value!r}"
         )
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{where}: hyperparameter {key!r} must be finite, got {value!r}")
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        raise ValueError(f"{where}: hyperparameter {key!r} must be finite and >= 0, got {value!r}")
     if isinstance(current, tuple):
         return tuple(float(v) for v in array)
     return float(array)
@@ -273,7 +278,9 @@ class SGD(Optimizer):
                 "nesterov": bool(nesterov),
             },
         )
-        self._buffer_names = ("momentum_buffer",) if momentum != 0 else ()
+
+    def _buffers(self, hyperparameters: Mapping[str, Any]) -> tuple[str, ...]:
+        return ("momentum_buffer",) if hyperparameters["momentum"] != 0 else ()
 
     def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
         h = self.hyperparameters

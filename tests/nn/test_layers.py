@@ -154,3 +154,36 @@ def test_flatten_merges_all_but_the_batch_axis():
     assert nn.Flatten(0, 1)(x).shape == (6, 4)
     with pytest.raises(ShapeError, match="Flatten"):
         nn.Flatten()(Tensor(np.ones(3)))
+
+
+def test_init_functions_follow_their_formulas():
+    rng = np.random.default_rng(0)
+    weight = Tensor(np.zeros((200, 300)))  # fan_in 300, fan_out 200
+    bound = math.sqrt(6.0 / 500)
+    nn.init.xavier_uniform_(weight, generator=rng)
+    assert np.abs(weight.numpy()).max() <= bound and np.abs(weight.numpy()).max() > 0.99 * bound
+    nn.init.xavier_normal_(weight, gain=2.0, generator=rng)
+    assert weight.numpy().std() == pytest.approx(2.0 * math.sqrt(2.0 / 500), rel=0.02)
+    nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=rng)
+    assert weight.numpy().std() == pytest.approx(math.sqrt(2.0) / math.sqrt(300), rel=0.02)
+    nn.init.kaiming_uniform_(weight, mode="fan_out", nonlinearity="relu", generator=rng)
+    assert np.abs(weight.numpy()).max() <= math.sqrt(3.0) * math.sqrt(2.0 / 200)
+    nn.init.normal_(weight, 1.0, 0.5, generator=rng)
+    assert weight.numpy().mean() == pytest.approx(1.0, abs=0.01)
+    nn.init.zeros_(weight)
+    assert not weight.numpy().any()
+    nn.init.constant_(weight, 0.35)
+    assert np.all(weight.numpy() == 0.35)
+
+
+def test_init_gains_and_errors():
+    assert nn.init.calculate_gain("tanh") == 5.0 / 3.0
+    assert nn.init.calculate_gain("leaky_relu", math.sqrt(5.0)) == pytest.approx(math.sqrt(1 / 3))
+    with pytest.raises(ValueError, match="unknown nonlinearity 'swish'"):
+        nn.init.calculate_gain("swish")
+    with pytest.raises(ValueError, match=r"at least 2 dimensions, got shape \(3,\)"):
+        nn.init.xavier_uniform_(Tensor(np.zeros(3)))
+    with pytest.raises(ValueError, match="non-negative"):
+        nn.manual_seed(-1)
+    with pytest.raises(TypeError, match="integer"):
+        nn.manual_seed(1.5)

@@ -189,3 +189,26 @@ def test_bad_optimizer_state_is_rejected_without_change():
 def test_bad_settings_are_explained(make, message):
     with pytest.raises(ValueError, match=message):
         make(nn.Parameter([1.0]))
+
+
+def test_momentum_state_moves_between_optimizers_with_different_settings():
+    param = nn.Parameter(START.copy())
+    with_momentum = nn.optim.SGD([param], lr=0.1, momentum=0.9)
+    param.grad = Tensor(GRADIENTS[0])
+    with_momentum.step()
+    plain = nn.optim.SGD([nn.Parameter(START.copy())], lr=0.1)
+    plain.load_state_dict(with_momentum.state_dict())  # momentum 0.9 and its buffer come along
+    assert plain.hyperparameters["momentum"] == 0.9
+    np.testing.assert_array_equal(
+        plain.state[0]["momentum_buffer"], with_momentum.state[0]["momentum_buffer"]
+    )
+    plain.load_state_dict(plain.state_dict())  # and its own state dict stays loadable
+
+
+def test_negative_hyperparameter_in_a_state_dict_is_rejected():
+    optimizer = nn.optim.Adam([nn.Parameter([1.0])], lr=0.1)
+    state = optimizer.state_dict()
+    state["hyperparameters"]["lr"] = -1.0
+    with pytest.raises(ValueError, match="'lr' must be finite and >= 0"):
+        optimizer.load_state_dict(state)
+    assert optimizer.lr == 0.1
