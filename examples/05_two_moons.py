@@ -68,7 +68,9 @@ def draw_boundary(model: nn.Module, points: np.ndarray, labels: np.ndarray, path
     axes.contour(grid_x, grid_y, probability, levels=[0.5], colors="black", linewidths=1.5)
     for label, colour, name in ((0, "tab:red", "upper moon"), (1, "tab:blue", "lower moon")):
         chosen = labels[:, 0] == label
-        axes.scatter(*points[chosen].T, s=12, c=colour, edgecolors="white", label=name)
+        axes.scatter(
+            points[chosen, 0], points[chosen, 1], s=12, c=colour, edgecolors="white", label=name
+        )
     axes.set_title("Two moons: a 2-16-16-1 tanh MLP, boundary where p = 1/2")
     axes.legend(loc="upper right")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,4 +119,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUTPUT)

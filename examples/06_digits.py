@@ -142,4 +142,4 @@ def main(
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUTPUT)
