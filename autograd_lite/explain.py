@@ -23,6 +23,7 @@ paths are summarised (the largest paths by |product| plus the exact total). No r
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,8 +265,10 @@ def _exponent_text(value: Value) -> str:
 
 def _product_text(formulas: list[str]) -> str:
     """Join step formulas into one product, dropping factors of 1 and bracketing sums."""
-    kept = [_bracket(text) for text in formulas if text != "1"]
-    return " * ".join(kept) if kept else "1"
+    kept = [text for text in formulas if text != "1"]
+    if len(kept) <= 1:
+        return kept[0] if kept else "1"
+    return " * ".join(_bracket(text) for text in kept)
 
 
 def _bracket(text: str) -> str:
@@ -486,14 +489,16 @@ class _KeyGraph:
         for edge_list in self.incoming.values():  # parent order of the graph, deterministic
             edge_list.sort(key=lambda e: position[id(e.lower)], reverse=True)
         self.ascending = sorted(vertices.values(), key=lambda v: position[id(v)])
+        self.ascending_positions = [position[id(v)] for v in self.ascending]
 
     def _factor(self, edge: _Edge) -> Factor:
         upper, lower = self.namer(edge.upper), self.namer(edge.lower)
         return Factor(upper, lower, edge.formula, edge.value, edge.through)
 
     def _between(self, lower: Value, upper: Value) -> list[Value]:
-        low, high = self.position[id(lower)], self.position[id(upper)]
-        return [v for v in self.ascending if low <= self.position[id(v)] <= high]
+        start = bisect.bisect_left(self.ascending_positions, self.position[id(lower)])
+        stop = bisect.bisect_right(self.ascending_positions, self.position[id(upper)])
+        return self.ascending[start:stop]
 
     def _counts_up(self, lower: Value, upper: Value) -> dict[int, int]:
         """Number of paths from each vertex up to ``upper`` (exact integers)."""
@@ -528,17 +533,22 @@ class _KeyGraph:
         """Depth-first from ``upper`` down to ``lower`` (an explicit stack, no recursion)."""
         low = self.position[id(lower)]
         found: list[list[_Edge]] = []
-        stack: list[tuple[Value, list[_Edge]]] = [(upper, [])]
+        # Each stack entry keeps its path as a linked list (edge, rest) so a long chain
+        # costs linear, not quadratic, time.
+        stack: list[tuple[Value, Any]] = [(upper, None)]
         while stack:
-            vertex, so_far = stack.pop()
+            vertex, linked = stack.pop()
             if vertex is lower:
-                found.append(so_far)
+                edges: list[_Edge] = []
+                while linked is not None:
+                    edges.append(linked[0])
+                    linked = linked[1]
+                found.append(edges[::-1])
                 continue
             for edge in self.incoming.get(id(vertex), ()):
                 if self.position[id(edge.lower)] >= low:
-                    stack.append((edge.lower, so_far + [edge]))
-        reachable = [path for path in found if path]
-        return reachable
+                    stack.append((edge.lower, (edge, linked)))
+        return [path for path in found if path]
 
     def _largest_paths(self, lower: Value, upper: Value, limit: int) -> list[list[_Edge]]:
         """The ``limit`` paths with the largest |product|: k-best dynamic programming."""
