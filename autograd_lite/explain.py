@@ -187,7 +187,7 @@ def explain(
         >>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.label = "y"
         >>> result = explain(y, x)
         >>> round(result.total, 6)  # (1 - tanh(4)**2) * 2x
-        0.005363
+        0.005364
     """
     if max_paths < 1:
         raise ValueError(f"explain: max_paths must be at least 1, got {max_paths}")
