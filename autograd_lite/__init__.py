@@ -6,8 +6,15 @@ draw_graph, explain. Graphviz is imported only when a picture is drawn.
 """
 
 from ._version import __version__
+from .anomaly import detect_anomaly, is_anomaly_enabled
 from .autograd import grad
-from .errors import DomainError, GraphFreedError, ShapeError
+from .errors import (
+    AnomalyError,
+    DomainError,
+    GraphFreedError,
+    InplaceModificationError,
+    ShapeError,
+)
 from .explain import explain
 from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -19,23 +26,27 @@ from .value import Value
 from .viz import draw_graph
 
 __all__ = [
+    "AnomalyError",
     "Context",
     "DomainError",
     "Function",
     "GradcheckError",
     "GraphFreedError",
+    "InplaceModificationError",
     "ShapeError",
     "Tensor",
     "Value",
     "__version__",
     "as_tensor",
     "concatenate",
+    "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "explain",
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "is_anomaly_enabled",
     "is_grad_enabled",
     "maximum",
     "no_grad",

@@ -21,3 +21,11 @@ class ShapeError(ValueError):
 
 class GraphFreedError(RuntimeError):
     """A backward pass reached a part of the graph whose saved buffers were already freed."""
+
+
+class InplaceModificationError(RuntimeError):
+    """A value saved for backward was changed in place before the backward pass used it."""
+
+
+class AnomalyError(RuntimeError):
+    """Under `detect_anomaly`, an operation produced NaN or inf (names the op and its call site)."""

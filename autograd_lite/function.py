@@ -16,15 +16,35 @@ that happens.
 
 from __future__ import annotations
 
+import itertools
+import weakref
+import zlib
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import GraphFreedError
+from . import anomaly
+from .anomaly import _state as _anomaly_state
+from .errors import AnomalyError, GraphFreedError, InplaceModificationError
 from .grad_mode import _state
 
 if TYPE_CHECKING:
     from .tensor import Tensor
+
+
+#: Source of version stamps: each assignment to a Tensor's ``.data`` takes the next number
+#: as that tensor's ``_version``, and each recorded op takes one as its ``Context._stamp``.
+#: So "modified after the op was recorded" is ``tensor._version > ctx._stamp``.
+VERSION_STAMPS = itertools.count(1)
+
+
+class _Mutations:
+    """The stamp of the latest ``.data`` assignment of any tensor (shared by all threads)."""
+
+    last = 0
+
+
+mutations = _Mutations()
 
 
 class Context:
@@ -33,7 +53,18 @@ class Context:
     ``save_for_backward(*values)`` keeps arrays (custom Functions) or Tensors (built-in ops);
     ``saved_tensors`` gives them back. ``needs_input_grad`` has one bool per input. Ops may
     also set plain attributes (an axis, a shape). Everything is dropped by `release`.
+
+    In-place safety: when the op is recorded it takes a version stamp (``_stamp``) and keeps
+    the saved Tensors (``_watched``) and weak references to outputs the backward reuses
+    (``_outputs``); under `detect_anomaly` a CRC-32 of every saved array is noted too
+    (``_fingerprints``). `check_unchanged` compares them before the backward rule runs.
     """
+
+    _stamp: float = float("inf")  # nothing watched: no version is ever above it
+    _watched: tuple[Tensor, ...] = ()
+    _watched_index: tuple[int, ...] | None = None  # input positions; None: 0, 1, 2, ...
+    _outputs: tuple[Any, ...] = ()  # weak references to outputs, all at version 0
+    _fingerprints: tuple[tuple[str, np.ndarray, int], ...] = ()
 
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
@@ -54,6 +85,52 @@ class Context:
         """Drop saved values and attributes so their memory can be reused."""
         self.__dict__.clear()
         self._saved = None
+
+    def check_unchanged(self, name: str) -> None:
+        """Raise `InplaceModificationError` if a value saved for backward was modified.
+
+        Always checked (O(1) per value): the version counter of each saved Tensor, bumped by
+        every assignment to ``.data`` (``t.data = ...``, ``t.data += ...``), and of each
+        output the rule reuses. Under `detect_anomaly` also (O(size)): the CRC-32 of each
+        saved array, which catches writes like ``t.data[0] = 5`` that no counter sees.
+        """
+        stamp = self._stamp
+        positions = self._watched_index or range(len(self._watched))
+        for position, tensor in zip(positions, self._watched):
+            if tensor._version > stamp:
+                _raise_modified(name, f"input {position}", tensor)
+        for position, ref in enumerate(self._outputs):
+            tensor = ref()
+            if tensor is not None and tensor._version > stamp:
+                _raise_modified(name, f"output {position}", tensor)
+        for what, array, checksum in self._fingerprints:
+            if _checksum(array) != checksum:
+                raise InplaceModificationError(
+                    f"{name}: {what} (shape {array.shape}), saved for backward, was modified "
+                    "in place after the forward pass (its contents changed, e.g. by "
+                    "t.data[...] = ...), so the gradient would be wrong. Write the new values "
+                    "into a new array (t.data = t.data.copy(); ...) or run the backward first."
+                )
+
+
+def _raise_modified(name: str, what: str, tensor: Tensor) -> None:
+    raise InplaceModificationError(
+        f"{name}: {what} (shape {tensor.shape}), saved for backward, was modified in place "
+        "after the forward pass: its .data was assigned to (t.data = ..., t.data -= ...) "
+        "after this op was recorded, so the gradient would be wrong. Run backward before "
+        "changing the data, or compute the new value out of place (t = t - ...)."
+    )
+
+
+def _nothing() -> None:
+    """Stands for a weak reference to an output that need not be watched."""
+    return None
+
+
+def _checksum(array: np.ndarray) -> int:
+    """CRC-32 of an array's bytes (and shape), for the in-place check under detect_anomaly."""
+    contiguous = np.ascontiguousarray(array)
+    return zlib.crc32(contiguous.view(np.uint8).reshape(-1).data, hash(contiguous.shape) & 0xFFFF)
 
 
 _FREED_MESSAGE = (
@@ -77,6 +154,7 @@ class Node:
         "input_dtypes",
         "output_meta",
         "freed",
+        "created_at",
         "__weakref__",
     )
 
@@ -86,10 +164,12 @@ class Node:
         self._parents = tuple([t._vertex() for t in inputs])
         self._parent_slots = tuple([t._slot for t in inputs])
         self._n_outputs = n_outputs
-        self.input_shapes = tuple([t.data.shape for t in inputs])
-        self.input_dtypes = tuple([t.data.dtype for t in inputs])
+        self.input_shapes = tuple([t._data.shape for t in inputs])
+        self.input_dtypes = tuple([t._data.dtype for t in inputs])
         self.output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
         self.freed = False
+        #: "file:line in function: source" of the user's code, recorded under detect_anomaly.
+        self.created_at: str | None = None
 
     @property
     def name(self) -> str:
@@ -99,6 +179,11 @@ class Node:
     def _backward(self, grads: list[Tensor | None], create_graph: bool) -> list[Tensor | None]:
         if self.freed:
             raise GraphFreedError(f"{self.name}: {_FREED_MESSAGE}")
+        ctx = self.ctx
+        if mutations.last > ctx._stamp or ctx._fingerprints:
+            ctx.check_unchanged(self.name)
+        if self.created_at is not None:
+            self._check_incoming(grads)
         raw = self.fn._run_backward(self.ctx, grads, self)
         if not isinstance(raw, tuple):
             raw = (raw,)
@@ -107,10 +192,39 @@ class Node:
                 f"{self.name}.backward returned {len(raw)} gradient(s), expected "
                 f"{len(self._parents)} (one per input, None where there is none)"
             )
-        return [
+        fitted = [
             None if grad is None or parent is None else self._fit(i, grad)
             for i, (parent, grad) in enumerate(zip(self._parents, raw))
         ]
+        if self.created_at is not None:
+            self._check_produced(fitted)
+        return fitted
+
+    def _check_incoming(self, grads: list[Tensor | None]) -> None:
+        """Under detect_anomaly: the gradient reaching this node must already be finite."""
+        for slot, grad in enumerate(grads):
+            if grad is not None:
+                nan, inf = anomaly.count_nonfinite(grad.data)
+                if nan or inf:
+                    raise AnomalyError(
+                        f"{self.name}: the gradient arriving at output {slot} already holds "
+                        f"{anomaly.describe_nonfinite(nan, inf)} (it was passed to backward() "
+                        f"or overflowed when gradients were summed); {self.name} was created "
+                        f"at {self.created_at}"
+                    )
+
+    def _check_produced(self, grads: list[Tensor | None]) -> None:
+        """Under detect_anomaly: raise when this backward rule produced NaN or inf."""
+        for index, grad in enumerate(grads):
+            if grad is None:
+                continue
+            nan, inf = anomaly.count_nonfinite(grad.data)
+            if nan or inf:
+                raise AnomalyError(
+                    f"{self.name}.backward produced {anomaly.describe_nonfinite(nan, inf)} "
+                    f"in the gradient of input {index} (shape {grad.shape}) from finite "
+                    f"incoming gradients. {self.name} was created at {self.created_at}"
+                )
 
     def _fit(self, index: int, grad: Tensor) -> Tensor:
         """Sum a gradient down to input ``index``'s shape and give it that input's dtype."""
@@ -154,13 +268,46 @@ def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     arrays = (outputs,) if single else outputs
     wrap = tensor_type._wrap
     results = tuple([wrap(_as_float_array(a), record) for a in arrays])
+    if _anomaly_state.enabled:
+        site = anomaly.user_call_site()
+        if _anomaly_state.check_forward:
+            _check_forward(fn, tensors, results, site)
     if record:
         node = Node(fn, ctx, tensors, len(results))
-        node.output_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
+        node.output_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
         for slot, result in enumerate(results):
             result._node = node
             result._slot = slot
+        fn._guard(ctx, tensors, results)
+        if _anomaly_state.enabled:
+            node.created_at = site
+            ctx._fingerprints = _fingerprints(fn, ctx, results)
     return results[0] if single else results
+
+
+def _check_forward(fn: type, tensors: tuple[Tensor, ...], results: tuple, site: str) -> None:
+    """Under detect_anomaly: raise when an op makes NaN out of inputs without NaN."""
+    for index, result in enumerate(results):
+        nan, _ = anomaly.count_nonfinite(result._data)
+        if nan and not any(anomaly.count_nonfinite(t._data)[0] for t in tensors):
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise AnomalyError(
+                f"{fn.__name__} produced {nan} NaN in forward output {index} (shape "
+                f"{result.shape}) from inputs without NaN (shapes {shapes}), at {site}"
+            )
+
+
+def _fingerprints(fn: type, ctx: Context, results: tuple) -> tuple:
+    """(description, array, CRC-32) of every array the backward rule will read."""
+    arrays: list[tuple[str, np.ndarray]] = []
+    kind = "input" if issubclass(fn, Op) else "saved value"
+    for index, value in enumerate(ctx._saved or ()):
+        array = getattr(value, "_data", value)
+        if isinstance(array, np.ndarray):
+            arrays.append((f"{kind} {index}", array))
+    if getattr(fn, "saves_output", False):
+        arrays.extend((f"output {i}", r._data) for i, r in enumerate(results))
+    return tuple((what, array, _checksum(array)) for what, array in arrays)
 
 
 def _tensor_type() -> type:
@@ -198,6 +345,9 @@ class Op:
     #: False for ops whose backward never looks at the inputs (add, reshape, ...), so the
     #: inputs are not kept alive by the graph.
     saves_inputs: bool = True
+    #: True for ops whose backward reuses the forward output (exp, tanh, softmax, ...), so
+    #: writes into the output's ``.data`` are checked too.
+    saves_output: bool = False
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -205,10 +355,20 @@ class Op:
         return _apply(cls, inputs, kwargs)
 
     @classmethod
+    def _guard(cls, ctx: Context, tensors: tuple[Tensor, ...], results: tuple) -> None:
+        """Note what `Context.check_unchanged` must compare at backward (see there)."""
+        if cls.saves_inputs:
+            ctx._stamp = next(VERSION_STAMPS)
+            ctx._watched = tensors
+        if cls.saves_output:
+            ctx._stamp = next(VERSION_STAMPS)
+            ctx._outputs = tuple([weakref.ref(r) for r in results])
+
+    @classmethod
     def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
         if cls.saves_inputs:
             ctx.save_for_backward(*tensors)
-        return cls.forward(ctx, *(t.data for t in tensors), **kwargs)
+        return cls.forward(ctx, *[t._data for t in tensors], **kwargs)
 
     @classmethod
     def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
@@ -266,15 +426,32 @@ class Function:
         return _apply(cls, inputs, {})
 
     @classmethod
+    def _guard(cls, ctx: Context, tensors: tuple[Tensor, ...], results: tuple) -> None:
+        """Watch the inputs and outputs whose arrays forward saved (compared by identity)."""
+        saved = [value for value in (ctx._saved or ()) if isinstance(value, np.ndarray)]
+        if not saved:
+            return
+
+        def is_saved(tensor: Tensor) -> bool:
+            return any(value is tensor._data for value in saved)
+
+        positions = tuple([i for i, t in enumerate(tensors) if is_saved(t)])
+        ctx._watched = tuple([tensors[i] for i in positions])
+        ctx._watched_index = positions
+        ctx._stamp = next(VERSION_STAMPS)
+        # an output that was not saved gets a reference to nothing, so positions stay right
+        ctx._outputs = tuple([weakref.ref(r) if is_saved(r) else _nothing for r in results])
+
+    @classmethod
     def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
-        return cls.forward(ctx, *(t.data for t in tensors))
+        return cls.forward(ctx, *[t._data for t in tensors])
 
     @classmethod
     def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
         from .tensor import Tensor
 
         arrays = [
-            np.zeros(shape, dtype=dtype) if g is None else g.data
+            np.zeros(shape, dtype=dtype) if g is None else g._data
             for g, (shape, dtype) in zip(grads, node.output_meta)
         ]
         raw = cls.backward(ctx, *arrays)

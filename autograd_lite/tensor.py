@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ShapeError
+from .function import VERSION_STAMPS, mutations
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce, shape
 
@@ -24,7 +25,7 @@ Operand = Union["Tensor", np.ndarray, float, int]
 def _float_array(data: Any, dtype: DTypeLike | None, where: str = "Tensor") -> np.ndarray:
     """Convert ``data`` to a float32/float64 array following the API's dtype rules."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     target = None
     if dtype is not None:
         try:
@@ -68,7 +69,16 @@ class Tensor:
         array([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "_node", "_slot", "__weakref__")
+    __slots__ = (
+        "_data",
+        "_version",
+        "grad",
+        "requires_grad",
+        "label",
+        "_node",
+        "_slot",
+        "__weakref__",
+    )
     __array_priority__ = 1000.0  # make ndarray <op> Tensor call Tensor's reflected operator
     # graph-vertex interface (see graph.py); a leaf tensor is its own vertex
     _parents: tuple = ()
@@ -78,7 +88,8 @@ class Tensor:
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
     ) -> None:
-        self.data: np.ndarray = _float_array(data, dtype)
+        self._data: np.ndarray = _float_array(data, dtype)
+        self._version = 0
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.label = ""
@@ -89,7 +100,8 @@ class Tensor:
     def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Tensor:
         """Make a Tensor around an array that is already valid (no checks, no copy)."""
         tensor = object.__new__(cls)
-        tensor.data = array
+        tensor._data = array
+        tensor._version = 0
         tensor.grad = None
         tensor.requires_grad = requires_grad
         tensor.label = ""
@@ -105,24 +117,42 @@ class Tensor:
 
     # ---------------------------------------------------------------- attributes
     @property
+    def data(self) -> np.ndarray:
+        """The NumPy array holding the values (shared, not copied).
+
+        Assigning to it (``t.data = new`` or ``t.data -= lr * g``) gives the tensor a new
+        version stamp, so a backward pass that needs the old values raises instead of using
+        the new ones; see `function.Context.check_unchanged`.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: np.ndarray) -> None:
+        if type(value) is not np.ndarray:
+            value = _float_array(value, None, "Tensor.data")
+        self._data = value
+        self._version = version = next(VERSION_STAMPS)
+        mutations.last = version
+
+    @property
     def shape(self) -> tuple[int, ...]:
         """The array's shape."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """Number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
         """float32 or float64 (bool for the result of a comparison)."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self) -> int:
         """Number of elements."""
-        return self.data.size
+        return self._data.size
 
     @property
     def is_leaf(self) -> bool:
@@ -143,7 +173,7 @@ class Tensor:
         """Set ``requires_grad`` on a leaf tensor in place and return it."""
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("requires_grad_: only leaf tensors can stop requiring grad")
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(
                 f"requires_grad_: only float tensors can require grad, not {self.dtype}"
             )
@@ -151,10 +181,10 @@ class Tensor:
         return self
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        body = np.array2string(self._data, precision=4, separator=", ", threshold=20)
         extra = ", requires_grad=True" if self.requires_grad else ""
         if self._node is not None:
             extra = f", grad_fn={self._node.name}"
@@ -162,31 +192,31 @@ class Tensor:
         return f"Tensor({body}{dtype}{extra})"
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"bool: the truth value of a Tensor of shape {self.shape} is ambiguous; "
                 "use .any() or .all() on .numpy()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     __hash__ = object.__hash__  # identity, as PyTorch; == is elementwise
 
     # ---------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def item(self) -> float:
         """The single element as a Python number; raises for tensors with more elements."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item: only a single-element tensor has one item, got shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def detach(self) -> Tensor:
         """A tensor sharing this data but cut from the graph (requires_grad False)."""
-        return Tensor._wrap(self.data, False)
+        return Tensor._wrap(self._data, False)
 
     def _operand(self, other: Any) -> Tensor:
         """Turn the other side of a binary operator into a Tensor.
@@ -196,7 +226,7 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         if isinstance(other, numbers.Number) and not isinstance(other, complex):
-            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype), False)
+            return Tensor._wrap(np.asarray(other, dtype=self._data.dtype), False)
         return as_tensor(other)
 
     def _sum_to(self, shape: tuple[int, ...]) -> Tensor:
@@ -249,9 +279,9 @@ class Tensor:
 
     # ---------------------------------------------------------------- comparisons
     def _compare(self, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
-        other_data = self._operand(other).data
+        other_data = self._operand(other)._data
         try:
-            result = ufunc(self.data, other_data)
+            result = ufunc(self._data, other_data)
         except ValueError:
             raise ShapeError(
                 f"{symbol}: shapes {self.shape} and {np.shape(other_data)} do not broadcast"
@@ -293,6 +323,12 @@ class Tensor:
         """Maximum over ``axis``; tied maxima share the gradient equally."""
         return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
 
+    def logsumexp(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
+        """log(sum(exp(x))) over ``axis``, shifted by the max so large inputs stay finite."""
+        return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
     # ---------------------------------------------------------------- shape
     def reshape(self, *new_shape: int | tuple[int, ...]) -> Tensor:
         """Same data in a new shape (one dimension may be -1), like ndarray.reshape."""
@@ -333,6 +369,10 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """Logistic function 1 / (1 + e**-x), computed without overflow."""
         return nonlinear.Sigmoid.apply(self)
+
+    def softplus(self) -> Tensor:
+        """log(1 + e**x) elementwise, without overflow; its derivative is sigmoid(x)."""
+        return nonlinear.Softplus.apply(self)
 
     def relu(self) -> Tensor:
         """max(x, 0) elementwise; relu'(0) = 0."""

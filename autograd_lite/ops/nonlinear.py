@@ -28,6 +28,8 @@ def _output(ctx: Context, recompute: Callable[[], Any]) -> Any:
 class Exp(Op):
     """y = exp(x);  dy/dx = y"""
 
+    saves_output = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):  # overflow gives inf, as in NumPy and PyTorch
@@ -57,6 +59,8 @@ class Log(Op):
 class Sqrt(Op):
     """y = sqrt(x);  dy/dx = 1 / (2 y)"""
 
+    saves_output = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
@@ -85,6 +89,8 @@ class Abs(Op):
 class Tanh(Op):
     """y = tanh(x);  dy/dx = 1 - y**2"""
 
+    saves_output = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         ctx.out = np.tanh(x)
@@ -100,6 +106,8 @@ class Tanh(Op):
 class Sigmoid(Op):
     """y = 1 / (1 + exp(-x));  dy/dx = y * (1 - y)"""
 
+    saves_output = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         # exp only ever sees -|x| <= 0, so nothing overflows: for x < 0, y = e^x / (1 + e^x).
@@ -113,6 +121,24 @@ class Sigmoid(Op):
         (x,) = ctx.saved_tensors
         y = _output(ctx, x.sigmoid)
         return grad_output * y * (1.0 - y)
+
+
+class Softplus(Op):
+    """y = log(1 + exp(x));  dy/dx = sigmoid(x)
+
+    Computed as max(x, 0) + log1p(exp(-|x|)): exp only sees -|x| <= 0, so nothing overflows
+    and softplus(1e4) = 1e4 exactly.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        out = np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad_output * x.sigmoid()
 
 
 class ReLU(Op):
@@ -131,6 +157,8 @@ class ReLU(Op):
 class Softmax(Op):
     """y = exp(x) / sum(exp(x));  dL/dx = y * (g - sum(g * y))  along the axis"""
 
+    saves_output = True
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = _check_axis(axis, x, "softmax")
@@ -147,6 +175,8 @@ class Softmax(Op):
 
 class LogSoftmax(Op):
     """y = x - logsumexp(x);  dL/dx = g - softmax(x) * sum(g)  along the axis"""
+
+    saves_output = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -73,6 +73,8 @@ class Max(Op):
     gradient still sums to the upstream gradient.
     """
 
+    saves_output = True  # the output is (a view of) ctx.kept
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
         axes = normalize_axis(axis, x.ndim, "max")
@@ -90,6 +92,41 @@ class Max(Op):
         is_max = (x.data == ctx.kept).astype(grad_output.dtype)
         share = is_max / np.sum(is_max, axis=ctx.axes, keepdims=True)
         return BroadcastTo.apply(grad_output.reshape(ctx.kept.shape), shape=x.shape) * share
+
+
+class LogSumExp(Op):
+    """y = log(sum(exp(x), axis));  dy/dx = exp(x - y)  (the softmax over the reduced axes)
+
+    Shifted by the max so no exponent is positive: logsumexp([1e4, 0]) = 1e4, not inf.
+    """
+
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
+        axes = normalize_axis(axis, x.ndim, "logsumexp")
+        if any(x.shape[i] == 0 for i in axes):
+            raise ShapeError(
+                f"logsumexp: cannot reduce over an empty axis (shape {x.shape}, axis {axis})"
+            )
+        ctx.axes = axes
+        shift = np.max(x, axis=axes, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0.0)  # rows of -inf (or inf) stay exact
+        with np.errstate(divide="ignore"):  # a row of -inf sums to 0: log(0) = -inf
+            kept = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
+        ctx.out = kept.astype(x.dtype, copy=False)
+        if keepdims:
+            return ctx.out
+        return ctx.out.reshape([size for i, size in enumerate(x.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        from .nonlinear import _output
+
+        (x,) = ctx.saved_tensors
+        kept = _output(ctx, lambda: x.logsumexp(axis=ctx.axes, keepdims=True))
+        upstream = BroadcastTo.apply(grad_output.reshape(kept.shape), shape=x.shape)
+        return upstream * (x - kept).exp()
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

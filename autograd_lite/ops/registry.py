@@ -231,6 +231,15 @@ _ENTRIES: tuple[OpEntry, ...] = (
     _unary("tanh", np.tanh),
     _unary("sigmoid", lambda x: 1.0 / (1.0 + np.exp(-x))),
     _unary("relu", lambda x: np.where(x > 0, x, 0.0), "distinct"),
+    _unary("softplus", lambda x: np.log1p(np.exp(x))),
+    OpEntry(
+        "logsumexp",
+        lambda x, axis, keepdims: x.logsumexp(axis=axis, keepdims=keepdims),
+        lambda x, axis, keepdims: np.log(np.sum(np.exp(x), axis=axis, keepdims=keepdims)),
+        ("real",),
+        covers=("Tensor.logsumexp",),
+        kwargs="reduce",
+    ),
     OpEntry(
         "softmax",
         lambda x, axis: x.softmax(axis=axis),
@@ -312,6 +321,8 @@ NOT_OPS: dict[str, str] = {
     "autograd_lite.gradgradcheck": "the checker itself",
     "autograd_lite.draw_graph": "pictures",
     "autograd_lite.explain": "chain-rule breakdown",
+    "autograd_lite.detect_anomaly": "debugging mode (context manager)",
+    "autograd_lite.is_anomaly_enabled": "debugging mode flag",
 }
 
 

@@ -1,0 +1,121 @@
+"""Anomaly detection: find the operation that first produced NaN or inf, and where.
+
+``detect_anomaly()`` is a context manager and decorator (thread-local, like `no_grad`).
+While it is on, every recorded operation remembers the line of the user's code that
+created it, and
+
+- after each node's backward rule, the gradients it produced are checked: NaN or inf
+  raises `AnomalyError` naming the op (e.g. ``Log``), the input whose gradient went bad
+  and the file:line where the op was created;
+- with ``check_forward=True`` (the default), an op whose forward output holds NaN although
+  none of its inputs did raises at once (inf is allowed in forward: ``log(0) = -inf`` is a
+  legitimate value). PyTorch checks only backward; checking forward names the op that
+  first made the NaN instead of the op whose backward first met it;
+- every array saved for backward is fingerprinted (CRC-32), so an in-place write through
+  ``t.data[...] = ...`` is caught at backward (see `function.Context`).
+
+All of this costs time (a stack walk per op, a scan per array), so it is off by default.
+"""
+
+from __future__ import annotations
+
+import functools
+import linecache
+import os
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+#: Frames in these directories are library code; the call site is the first frame outside.
+_LIBRARY_DIRS = (
+    _PACKAGE_DIR + os.sep,
+    os.path.join(os.path.dirname(_PACKAGE_DIR), "nn") + os.sep,
+)
+
+
+class _AnomalyState(threading.local):
+    enabled: bool = False
+    check_forward: bool = True
+
+
+_state = _AnomalyState()
+
+
+def is_anomaly_enabled() -> bool:
+    """Return True while `detect_anomaly` is active in the current thread."""
+    return _state.enabled
+
+
+class detect_anomaly:  # noqa: N801 - PyTorch's name
+    """Context manager and decorator that raises where NaN or inf first appears.
+
+    Args:
+        check_forward: also raise when an op's forward output holds NaN that none of its
+            inputs held (default True). Backward gradients are always checked for NaN and inf.
+
+    Raises:
+        AnomalyError: (inside the block) naming the op, the input whose gradient is not
+            finite, and the file:line of the user's code that created the op.
+
+    Example:
+        >>> x = Tensor([0.0, 1.0], requires_grad=True)
+        >>> with detect_anomaly():
+        ...     x.sqrt().sum().backward()   # AnomalyError: Sqrt ... created at file.py:3
+    """
+
+    def __init__(self, check_forward: bool = True) -> None:
+        self.check_forward = check_forward
+
+    def __enter__(self) -> None:
+        self._previous = (_state.enabled, _state.check_forward)
+        _state.enabled = True
+        _state.check_forward = self.check_forward
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.enabled, _state.check_forward = self._previous
+
+    def __call__(self, func: _F) -> _F:
+        check_forward = self.check_forward
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly(check_forward):
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def user_call_site() -> str:
+    """'file:line in function: source' of the first stack frame outside the library."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown location>"
+    filename, line = frame.f_code.co_filename, frame.f_lineno
+    source = linecache.getline(filename, line).strip()
+    where = f"{filename}:{line} in {frame.f_code.co_name}"
+    return f"{where}: {source}" if source else where
+
+
+def count_nonfinite(array: np.ndarray) -> tuple[int, int]:
+    """(number of NaN, number of ±inf) elements of a float array."""
+    if array.dtype.kind != "f" or array.size == 0:
+        return 0, 0
+    nan = int(np.count_nonzero(np.isnan(array)))
+    inf = int(np.count_nonzero(np.isinf(array)))
+    return nan, inf
+
+
+def describe_nonfinite(nan: int, inf: int) -> str:
+    """'2 NaN and 1 inf' style summary."""
+    parts = [f"{nan} NaN"] if nan else []
+    if inf:
+        parts.append(f"{inf} inf")
+    return " and ".join(parts)
