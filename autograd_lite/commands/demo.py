@@ -12,7 +12,9 @@ from ..documents import (
     network_222,
     sgd_step,
 )
+from ..explain import explain
 from ..value import Value
+from ..viz import GraphvizNotFoundError, draw_graph, render_graph
 
 # The numbers document 002 prints, in the order it derives them.
 FORWARD_PRINTED = (
@@ -39,6 +41,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--lr", type=float, default=0.5, help="learning rate (0.5, as document 002)"
+    )
+    parser.add_argument(
+        "--picture",
+        default="out/demo_graph.png",
+        help="where to write the picture of the graph (.png, .svg or .pdf; '' for none)",
     )
     parser.set_defaults(run=run)
 
@@ -78,6 +85,18 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     )
     for name, printed, engine in factors:
         echo(_row(name, printed, engine))
+
+    echo("\nexplain(E, w5): the same derivation, read off the graph")
+    for value in values.values():
+        value.grad = 0.0
+    values["E"].backward()
+    echo("  " + str(explain(values["E"], values["w5"])).replace("\n", "\n  "))
+    if args.picture:
+        try:
+            path = render_graph(draw_graph(values["E"], highlight=values["w5"]), args.picture)
+            echo(f"\nPicture of the graph (paths from w5 in red): {path}")
+        except GraphvizNotFoundError as exc:
+            echo(f"\nNo picture written: {exc}")
 
     echo(f"\nOne gradient-descent update of the eight weights, w <- w - {args.lr} * dE/dw")
     sgd_step(numbers, NETWORK_222_WEIGHTS, args.lr, network_222)

@@ -1,0 +1,35 @@
+"""The main demo (``autograd-lite demo``): the document's numbers beside the engine's."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from autograd_lite.cli import main
+
+
+def test_demo_prints_document_numbers_explain_and_writes_picture(tmp_path, capsys):
+    picture = tmp_path / "graph.png"
+    assert main(["demo", "--epochs", "20", "--picture", str(picture)]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.rstrip().endswith(("ok", "differs"))]
+    # 9 forward values, 5 derivatives, 8 updated weights, the error after one update
+    assert len(rows) == 23
+    # Only the document's loosely rounded "error after one update" differs (document 002).
+    differing = [line for line in rows if line.rstrip().endswith("differs")]
+    assert len(differing) == 1 and "E after one update" in differing[0]
+    assert "d out_o1 / d net_o1 = out_o1 * (1 - out_o1) = 0.186815602" in out
+    if shutil.which("dot"):
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert "No picture written" in out
+
+
+@pytest.mark.parametrize("threshold", [0.2])
+def test_demo_stops_at_the_error_threshold(threshold, capsys):
+    assert main(["demo", "--threshold", str(threshold), "--picture", ""]) == 0
+    out = capsys.readouterr().out
+    final = float(out.strip().splitlines()[-1].split(":")[-1])
+    assert final < threshold
+    assert "after 10000 updates" not in out
