@@ -97,11 +97,11 @@ class Context:
         stamp = self._stamp
         positions = self._watched_index or range(len(self._watched))
         for position, tensor in zip(positions, self._watched):
-            if tensor._version > stamp:
+            if _changed_since(tensor, stamp):
                 _raise_modified(name, f"input {position}", tensor)
         for position, ref in enumerate(self._outputs):
             tensor = ref()
-            if tensor is not None and tensor._version > stamp:
+            if tensor is not None and _changed_since(tensor, stamp):
                 _raise_modified(name, f"output {position}", tensor)
         for what, array, checksum in self._fingerprints:
             if _checksum(array) != checksum:
@@ -111,6 +111,12 @@ class Context:
                     "t.data[...] = ...), so the gradient would be wrong. Write the new values "
                     "into a new array (t.data = t.data.copy(); ...) or run the backward first."
                 )
+
+
+def _changed_since(tensor: Tensor, stamp: float) -> bool:
+    """True when the tensor, or the tensor whose array it views, was assigned after ``stamp``."""
+    base = tensor._base
+    return tensor._version > stamp or (base is not None and base._version > stamp)
 
 
 def _raise_modified(name: str, what: str, tensor: Tensor) -> None:
@@ -268,6 +274,8 @@ def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     arrays = (outputs,) if single else outputs
     wrap = tensor_type._wrap
     results = tuple([wrap(_as_float_array(a), record) for a in arrays])
+    if fn.returns_view:
+        _link_views(tensors[0], results)
     if _anomaly_state.enabled:
         site = anomaly.user_call_site()
         if _anomaly_state.check_forward:
@@ -283,6 +291,18 @@ def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             node.created_at = site
             ctx._fingerprints = _fingerprints(fn, ctx, results)
     return results[0] if single else results
+
+
+def _link_views(source: Tensor, results: tuple) -> None:
+    """Link outputs that view ``source``'s memory to it (``_base``, as `Tensor.detach` does).
+
+    Then an assignment to the source's ``.data`` also counts as a change of the view, and an
+    assignment through the view as a change of the source (conservatively).
+    """
+    base = source if source._base is None else source._base
+    for result in results:
+        if np.may_share_memory(result._data, source._data):
+            result._base = base
 
 
 def _check_forward(fn: type, tensors: tuple[Tensor, ...], results: tuple, site: str) -> None:
@@ -348,6 +368,8 @@ class Op:
     #: True for ops whose backward reuses the forward output (exp, tanh, softmax, ...), so
     #: writes into the output's ``.data`` are checked too.
     saves_output: bool = False
+    #: True for ops whose output may be a view of input 0's array (reshape, transpose, ...).
+    returns_view: bool = False
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -420,6 +442,8 @@ class Function:
         >>> y = Square.apply(Tensor([3.0], requires_grad=True))
     """
 
+    returns_view = False  # see Op.returns_view
+
     @classmethod
     def apply(cls, *inputs: Any) -> Any:
         """Run the function on Tensors (or arrays / numbers), recording it in the graph."""
@@ -444,7 +468,16 @@ class Function:
 
     @classmethod
     def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
-        return cls.forward(ctx, *[t._data for t in tensors])
+        outputs = cls.forward(ctx, *[t._data for t in tensors])
+        for index, output in enumerate(outputs if isinstance(outputs, tuple) else (outputs,)):
+            kind = getattr(output, "dtype", np.asarray(output).dtype).kind
+            if kind not in "biuf" or isinstance(output, _tensor_type()):
+                raise TypeError(
+                    f"{cls.__name__}.forward returned {type(output).__name__} "
+                    f"(dtype kind {kind!r}) as output {index}; expected a numeric NumPy array "
+                    "(forward works on arrays: return an ndarray, not a Tensor)"
+                )
+        return outputs
 
     @classmethod
     def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
@@ -457,11 +490,21 @@ class Function:
         raw = cls.backward(ctx, *arrays)
         if not isinstance(raw, tuple):
             raw = (raw,)
+        if len(raw) != len(node.input_dtypes):
+            raise RuntimeError(
+                f"{cls.__name__}.backward returned {len(raw)} gradient(s), expected "
+                f"{len(node.input_dtypes)} (one per input of forward, None where there is none)"
+            )
         wrapped = []
         for index, grad in enumerate(raw):
             if grad is None:
                 wrapped.append(None)
                 continue
+            if isinstance(grad, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}.backward returned a Tensor for input {index}; a custom "
+                    "Function's backward works on NumPy arrays (return grad.data)"
+                )
             array = np.asarray(grad)
             if array.dtype.kind not in "fiub":
                 raise TypeError(

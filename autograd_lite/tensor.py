@@ -7,6 +7,7 @@ calls an op class from ``ops/`` where the forward rule and its derivative sit to
 from __future__ import annotations
 
 import numbers
+import sys
 from typing import Any, Union
 
 import numpy as np
@@ -72,6 +73,7 @@ class Tensor:
     __slots__ = (
         "_data",
         "_version",
+        "_base",
         "grad",
         "requires_grad",
         "label",
@@ -90,6 +92,7 @@ class Tensor:
     ) -> None:
         self._data: np.ndarray = _float_array(data, dtype)
         self._version = 0
+        self._base: Tensor | None = None
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.label = ""
@@ -102,6 +105,7 @@ class Tensor:
         tensor = object.__new__(cls)
         tensor._data = array
         tensor._version = 0
+        tensor._base = None
         tensor.grad = None
         tensor.requires_grad = requires_grad
         tensor.label = ""
@@ -132,6 +136,8 @@ class Tensor:
             value = _float_array(value, None, "Tensor.data")
         self._data = value
         self._version = version = next(VERSION_STAMPS)
+        if self._base is not None:  # a view: the array it shares changed too (conservative)
+            self._base._version = version
         mutations.last = version
 
     @property
@@ -216,7 +222,9 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor sharing this data but cut from the graph (requires_grad False)."""
-        return Tensor._wrap(self._data, False)
+        detached = Tensor._wrap(self._data, False)
+        detached._base = self if self._base is None else self._base  # shares the array
+        return detached
 
     def _operand(self, other: Any) -> Tensor:
         """Turn the other side of a binary operator into a Tensor.
@@ -227,7 +235,15 @@ class Tensor:
             return other
         if isinstance(other, numbers.Number) and not isinstance(other, complex):
             return Tensor._wrap(np.asarray(other, dtype=self._data.dtype), False)
-        return as_tensor(other)
+        try:
+            return Tensor(other)
+        except (TypeError, ValueError) as exc:
+            # cold path: name the operator that was called, e.g. "__add__" -> "add"
+            operator = sys._getframe(1).f_code.co_name.strip("_")
+            raise type(exc)(
+                f"{operator}: cannot combine a Tensor of shape {self.shape} with "
+                f"{type(other).__name__} {other!r:.60}: {exc}"
+            ) from None
 
     def _sum_to(self, shape: tuple[int, ...]) -> Tensor:
         return reduce.SumTo.apply(self, shape=shape)

@@ -95,12 +95,11 @@ class Max(Op):
 
 
 class LogSumExp(Op):
-    """y = log(sum(exp(x), axis));  dy/dx = exp(x - y)  (the softmax over the reduced axes)
+    """y = log(sum(exp(x), axis));  dy/dx = exp(x - m) / sum(exp(x - m))  (softmax; m = max x)
 
-    Shifted by the max so no exponent is positive: logsumexp([1e4, 0]) = 1e4, not inf.
+    Both passes shift by the max, so no exponent is positive: logsumexp([1e4, 0]) = 1e4,
+    not inf, and the gradient is the softmax computed as stably as `Tensor.softmax`.
     """
-
-    saves_output = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
@@ -110,23 +109,28 @@ class LogSumExp(Op):
                 f"logsumexp: cannot reduce over an empty axis (shape {x.shape}, axis {axis})"
             )
         ctx.axes = axes
-        shift = np.max(x, axis=axes, keepdims=True)
-        shift = np.where(np.isfinite(shift), shift, 0.0)  # rows of -inf (or inf) stay exact
+        shift = _finite_max(x, axes)
         with np.errstate(divide="ignore"):  # a row of -inf sums to 0: log(0) = -inf
             kept = np.log(np.sum(np.exp(x - shift), axis=axes, keepdims=True)) + shift
-        ctx.out = kept.astype(x.dtype, copy=False)
+        kept = kept.astype(x.dtype, copy=False)
         if keepdims:
-            return ctx.out
-        return ctx.out.reshape([size for i, size in enumerate(x.shape) if i not in axes])
+            return kept
+        return kept.reshape([size for i, size in enumerate(x.shape) if i not in axes])
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
-        from .nonlinear import _output
-
         (x,) = ctx.saved_tensors
-        kept = _output(ctx, lambda: x.logsumexp(axis=ctx.axes, keepdims=True))
-        upstream = BroadcastTo.apply(grad_output.reshape(kept.shape), shape=x.shape)
-        return upstream * (x - kept).exp()
+        # the shift is a constant: softmax does not change when every input moves together
+        exps = (x - _finite_max(x.data, ctx.axes)).exp()
+        softmax = exps / exps.sum(axis=ctx.axes, keepdims=True)
+        kept = kept_shape(x.shape, ctx.axes)
+        return BroadcastTo.apply(grad_output.reshape(kept), shape=x.shape) * softmax
+
+
+def _finite_max(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """The max over ``axes`` (kept), with ±inf and NaN replaced by 0 so x - max stays exact."""
+    shift = np.max(x, axis=axes, keepdims=True)
+    return np.where(np.isfinite(shift), shift, 0.0).astype(x.dtype, copy=False)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Any:

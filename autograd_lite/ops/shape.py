@@ -15,6 +15,7 @@ class Reshape(Op):
     """y = x viewed in a new shape;  dy/dx = reshape back"""
 
     saves_inputs = False
+    returns_view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -36,6 +37,7 @@ class Transpose(Op):
     """y = x with axes permuted;  dy/dx = the inverse permutation"""
 
     saves_inputs = False
+    returns_view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axes: Sequence[int] | None = None) -> np.ndarray:
@@ -82,6 +84,7 @@ class GetItem(Op):
     """y = x[index];  dy/dx = zeros with the gradient added at index (repeats accumulate)"""
 
     saves_inputs = False
+    returns_view = True
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, index: Any) -> np.ndarray:
