@@ -63,33 +63,76 @@ def backpropagate(
     total output gradients, as soon as that total is final (all of its children are done).
     Rules run with graph recording off unless ``create_graph`` is True, in which case the
     gradients are themselves recorded and can be differentiated again.
+
+    The order is PyTorch's: count how many children each vertex has in this graph, then
+    run a vertex once every child has sent its gradient (its count reached zero). That is
+    a reverse topological order, found without recursion and without building the order
+    list first (half the bookkeeping of a depth-first sort).
     """
-    order = topological_order(roots)
+    waiting = _count_children(roots)
     pending: dict[int, list[Any]] = {}
     slots = root_slots if root_slots is not None else [0] * len(roots)
     for root, grad, slot in zip(roots, root_grads, slots):
         _accumulate(pending, root, slot, grad)
+    ready = [root for root in _unique(roots) if id(root) not in waiting]
 
     previous_mode = is_grad_enabled()
     set_grad_enabled(create_graph)
     try:
-        for vertex in reversed(order):
-            grads = pending.pop(id(vertex), None)
-            if grads is None:
-                continue
-            on_vertex(vertex, grads)
+        while ready:
+            vertex = ready.pop()
             parents = vertex._parents
-            if not parents:
-                continue
-            parent_grads = vertex._backward(grads, create_graph)
-            if not retain_graph:
-                vertex._release()
-            parent_slots = vertex._parent_slots or (0,) * len(parents)
-            for parent, slot, grad in zip(parents, parent_slots, parent_grads):
-                if parent is not None and grad is not None:
-                    _accumulate(pending, parent, slot, grad)
+            grads = pending.pop(id(vertex), None)
+            parent_grads: Sequence[Any] = ()
+            if grads is not None:
+                on_vertex(vertex, grads)
+                if parents:
+                    parent_grads = vertex._backward(grads, create_graph)
+                    if not retain_graph:
+                        vertex._release()
+            parent_slots = vertex._parent_slots
+            for index, parent in enumerate(parents):
+                if parent is None:
+                    continue
+                key = id(parent)
+                grad = parent_grads[index] if parent_grads else None
+                if grad is not None:  # add into the parent's pending gradient (+=, never =)
+                    slot = parent_slots[index] if parent_slots else 0
+                    slot_grads = pending.get(key)
+                    if slot_grads is None:
+                        slot_grads = pending[key] = [None] * parent._n_outputs
+                    previous = slot_grads[slot]
+                    slot_grads[slot] = grad if previous is None else previous + grad
+                count = waiting[key] - 1
+                waiting[key] = count
+                if not count:
+                    ready.append(parent)
     finally:
         set_grad_enabled(previous_mode)
+
+
+def _unique(vertices: Sequence[Any]) -> list[Any]:
+    """``vertices`` without repeats (the same output may be passed twice), order kept."""
+    seen: set[int] = set()
+    return [v for v in vertices if not (id(v) in seen or seen.add(id(v)))]  # type: ignore[func-returns-value]
+
+
+def _count_children(roots: Sequence[Any]) -> dict[int, int]:
+    """For every vertex below ``roots``: how many edges come into it from vertices above."""
+    waiting: dict[int, int] = {}
+    stack = _unique(roots)
+    expanded = {id(root) for root in stack}
+    while stack:
+        vertex = stack.pop()
+        for parent in vertex._parents:
+            if parent is None:
+                continue
+            key = id(parent)
+            waiting[key] = waiting.get(key, 0) + 1
+            if key not in expanded:
+                expanded.add(key)
+                stack.append(parent)
+    return waiting
 
 
 def _accumulate(pending: dict[int, list[Any]], vertex: Any, slot: int, grad: Any) -> None:
