@@ -1,0 +1,84 @@
+"""Grad mode is per thread; two threads training separate models match sequential training."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from autograd_lite import Tensor, is_grad_enabled, no_grad
+
+
+def test_no_grad_in_one_thread_does_not_switch_off_another() -> None:
+    entered, release = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def inference() -> None:
+        with no_grad():
+            entered.set()
+            release.wait(5)
+            seen["inference"] = is_grad_enabled()
+
+    def training() -> None:
+        entered.wait(5)
+        x = Tensor([1.0, 2.0], requires_grad=True)
+        seen["training"] = (x * x).requires_grad
+        release.set()
+
+    threads = [threading.Thread(target=inference), threading.Thread(target=training)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"inference": False, "training": True}
+    assert is_grad_enabled()
+
+
+def _train(seed: int, steps: int, barrier: threading.Barrier | None = None) -> list[np.ndarray]:
+    """Train a small MLP with its own generator; return the final parameters."""
+    import nn
+    from nn.optim import SGD
+
+    rng = np.random.default_rng(seed)
+    inputs = rng.standard_normal((16, 3))
+    targets = np.tanh(inputs.sum(axis=1, keepdims=True))
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    for param in model.parameters():  # seeded per model, not through the global generator
+        param.data = rng.standard_normal(param.shape) * 0.5
+    optimizer = SGD(model.parameters(), lr=0.05)
+    loss_fn = nn.MSELoss()
+    if barrier is not None:
+        barrier.wait(5)  # start together so the steps interleave
+    for step in range(steps):
+        optimizer.zero_grad()
+        loss = loss_fn(model(Tensor(inputs)), targets)
+        loss.backward()
+        optimizer.step()
+        if step % 10 == 0:
+            with no_grad():  # an evaluation inside the loop toggles grad mode in this thread
+                model(Tensor(inputs))
+    return [param.data.copy() for param in model.parameters()]
+
+
+def test_two_threads_training_separate_models_match_sequential_training() -> None:
+    sequential = [_train(seed, 150) for seed in (1, 2)]
+    results: dict[int, list[np.ndarray]] = {}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker(seed: int) -> None:
+        try:
+            results[seed] = _train(seed, 150, barrier)
+        except BaseException as exc:  # report in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    for seed, expected in zip((1, 2), sequential):
+        for got, want in zip(results[seed], expected):
+            np.testing.assert_array_equal(got, want)
+    assert not np.allclose(sequential[0][0], sequential[1][0])  # the two models differ
