@@ -196,10 +196,9 @@ def test_bad_arguments_are_explained(settings, message):
 
 
 def test_documentation_example_runs(tmp_path, monkeypatch, capsys):
-    section = Path(__file__).resolve().parents[2] / "docs" / "sections" / "nn.md"
-    if not section.exists():
-        pytest.skip("docs/sections/nn.md was merged into the README")
-    code = re.search(r"```python\n(.*?)```", section.read_text(), re.S).group(1)
+    section = Path(__file__).resolve().parents[2] / "README.md"
+    nn_part = section.read_text().split("## The `nn` package", 1)[1]
+    code = re.search(r"```python\n(.*?)```", nn_part, re.S).group(1)
     monkeypatch.chdir(tmp_path)
     exec(compile(code, str(section), "exec"), {})
     printed = capsys.readouterr().out.splitlines()
