@@ -115,8 +115,8 @@ class PowConst(Op):
 class Pow(Op):
     """y = a ** b;  dy/da = b * a**(b-1), dy/db = a**b * log(a)
 
-    At a = 0 the formulas hit 0 * inf; as PyTorch, dy/da = 0 where b = 0 and dy/db = 0 where
-    b >= 0 (the limits of y). A negative base has no real log, so dy/db is nan there.
+    At a = 0 the formulas hit 0 * inf; as PyTorch, dy/da = 0 where b = 0 (for any a, even
+    inf or nan, since a**0 = 1) and dy/db = 0 where a = 0 and b >= 0 (the limits of y). A negative base has no real log, so dy/db is nan there.
     """
 
     @staticmethod
@@ -134,6 +134,8 @@ class Pow(Op):
             if np.any(zero_base):  # 0 ** -1 would make b * a**(b-1) = 0 * inf where b = 0
                 exponent = where(zero_base & (b.data == 0), 1.0, exponent)
             grad_a = grad_output * b * a**exponent
+            if np.any(b.data == 0):  # d(a**0)/da = 0 even where a is inf or nan (PyTorch too)
+                grad_a = where(b.data == 0, 0.0, grad_a)
         if ctx.needs_input_grad[1]:
             if np.any(zero_base):  # log(1) = 0 instead of log(0) = -inf where the limit is 0
                 grad_b = grad_output * a**b * where(zero_base & (b.data >= 0), 1.0, a).log()

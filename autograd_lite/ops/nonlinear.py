@@ -162,6 +162,9 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = _check_axis(axis, x, "softmax")
+        if x.size == 0:  # nothing to normalise (np.max refuses empty axes)
+            ctx.out = x.copy()
+            return ctx.out
         shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))  # largest exponent is 0
         ctx.out = shifted / np.sum(shifted, axis=axis, keepdims=True)
         return ctx.out
@@ -181,6 +184,9 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, axis: int = -1) -> np.ndarray:
         ctx.axis = _check_axis(axis, x, "log_softmax")
+        if x.size == 0:
+            ctx.out = x.copy()
+            return ctx.out
         shifted = x - np.max(x, axis=axis, keepdims=True)
         ctx.out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         return ctx.out
