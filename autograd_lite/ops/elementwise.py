@@ -116,7 +116,8 @@ class Pow(Op):
     """y = a ** b;  dy/da = b * a**(b-1), dy/db = a**b * log(a)
 
     At a = 0 the formulas hit 0 * inf; as PyTorch, dy/da = 0 where b = 0 (for any a, even
-    inf or nan, since a**0 = 1) and dy/db = 0 where a = 0 and b >= 0 (the limits of y). A negative base has no real log, so dy/db is nan there.
+    inf or nan, since a**0 = 1) and dy/db = 0 where a = 0 and b >= 0 (the limits of y).
+    A negative base has no real log, so dy/db is nan there.
     """
 
     @staticmethod
