@@ -137,3 +137,21 @@ def test_the_call_site_is_outside_nn() -> None:
     message = str(excinfo.value)
     assert f":{_line_of('MARK-nn')} in " in message
     assert "/nn/" not in message.split(" created at ")[-1]
+
+
+def test_readme_section_example_prints_what_the_section_shows(tmp_path) -> None:
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    section = Path(__file__).parents[2] / "docs" / "sections" / "errors.md"
+    text = section.read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", text, re.S).group(1)
+    script = tmp_path / "demo.py"
+    script.write_text(code, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout == shown.replace("/tmp/demo/demo.py", str(script))
