@@ -93,6 +93,8 @@ class Tensor:
         self._data: np.ndarray = _float_array(data, dtype)
         self._version = 0
         self._base: Tensor | None = None
+        if isinstance(data, Tensor) and self._data is data._data:  # shares the array
+            self._base = data if data._base is None else data._base
         self.grad: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.label = ""

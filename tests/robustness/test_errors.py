@@ -164,6 +164,13 @@ def test_integer_dtype_is_refused() -> None:
         Tensor([1, 2], dtype=np.int64, requires_grad=True)
 
 
+def test_integer_data_becomes_float64_and_may_require_grad() -> None:
+    # the API's rule: integer data is converted, so only bool results of comparisons and an
+    # explicit integer dtype are refused (the two tests around this one)
+    t = Tensor(np.array([1, 2]), requires_grad=True)
+    assert t.dtype == np.float64 and t.requires_grad
+
+
 def test_requires_grad_on_a_non_float_tensor(x: Tensor) -> None:
     with pytest.raises(TypeError, match="requires_grad_: only float tensors can require grad"):
         (x > 0).requires_grad_()

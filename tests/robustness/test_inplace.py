@@ -180,3 +180,12 @@ def test_writes_through_a_detached_alias_count_for_the_original() -> None:
     alias.data += 1.0
     with pytest.raises(InplaceModificationError, match="Sigmoid: output 0"):
         y.sum().backward()
+
+
+def test_a_tensor_built_on_another_tensor_shares_its_version() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    shared = Tensor(x, requires_grad=True)  # the same array, as nn.Parameter(tensor) does
+    loss = (shared * shared).sum()
+    x.data += 1.0
+    with pytest.raises(InplaceModificationError, match="Mul: input 0"):
+        loss.backward()
