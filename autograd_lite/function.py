@@ -167,11 +167,22 @@ class Node:
     def __init__(self, fn: type, ctx: Context, inputs: tuple[Tensor, ...], n_outputs: int):
         self.fn = fn
         self.ctx = ctx
-        self._parents = tuple([t._vertex() for t in inputs])
-        self._parent_slots = tuple([t._slot for t in inputs])
+        parents = []
+        slots = []
+        shapes = []
+        dtypes = []
+        for t in inputs:  # one loop instead of four list comprehensions (op dispatch cost)
+            node = t._node
+            parents.append(node if node is not None else t if t.requires_grad else None)
+            slots.append(t._slot)
+            data = t._data
+            shapes.append(data.shape)
+            dtypes.append(data.dtype)
+        self._parents = tuple(parents)
+        self._parent_slots = tuple(slots)
         self._n_outputs = n_outputs
-        self.input_shapes = tuple([t._data.shape for t in inputs])
-        self.input_dtypes = tuple([t._data.dtype for t in inputs])
+        self.input_shapes = tuple(shapes)
+        self.input_dtypes = tuple(dtypes)
         self.output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
         self.freed = False
         #: "file:line in function: source" of the user's code, recorded under detect_anomaly.
@@ -190,18 +201,25 @@ class Node:
             ctx.check_unchanged(self.name)
         if self.created_at is not None:
             self._check_incoming(grads)
-        raw = self.fn._run_backward(self.ctx, grads, self)
-        if not isinstance(raw, tuple):
+        raw = self.fn._run_backward(ctx, grads, self)
+        if type(raw) is not tuple:
             raw = (raw,)
-        if len(raw) != len(self._parents):
+        parents = self._parents
+        if len(raw) != len(parents):
             raise RuntimeError(
                 f"{self.name}.backward returned {len(raw)} gradient(s), expected "
-                f"{len(self._parents)} (one per input, None where there is none)"
+                f"{len(parents)} (one per input, None where there is none)"
             )
-        fitted = [
-            None if grad is None or parent is None else self._fit(i, grad)
-            for i, (parent, grad) in enumerate(zip(self._parents, raw))
-        ]
+        shapes, dtypes = self.input_shapes, self.input_dtypes
+        fitted: list[Tensor | None] = []
+        for i, grad in enumerate(raw):
+            if grad is None or parents[i] is None:
+                fitted.append(None)
+                continue
+            data = grad._data
+            if data.shape != shapes[i] or data.dtype != dtypes[i]:  # skip the call when fitting
+                grad = self._fit(i, grad)
+            fitted.append(grad)
         if self.created_at is not None:
             self._check_produced(fitted)
         return fitted
@@ -262,18 +280,23 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
 def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run ``fn.forward`` on the inputs' arrays and record a Node when a gradient is needed.
 
-    This runs once per operation, so it is kept lean: no per-call imports, no generators.
+    This runs once per operation (and once per op of every backward rule), so it is kept
+    lean: no per-call imports, no generators, and nothing saved when nothing is recorded.
     """
-    tensor_type = _tensor_type()
-    tensors = tuple([x if type(x) is tensor_type else _as_tensor(x) for x in inputs])
+    tensor_type = _TENSOR if _TENSOR is not None else _tensor_type()
+    tensors = tuple([x if isinstance(x, tensor_type) else _as_tensor(x) for x in inputs])
     needs_input_grad = tuple([t.requires_grad for t in tensors])
-    record = _state.enabled and True in needs_input_grad
+    record = True in needs_input_grad and _state.enabled
     ctx = Context(needs_input_grad)
-    outputs = fn._run_forward(ctx, tensors, kwargs)
-    single = not isinstance(outputs, tuple)
-    arrays = (outputs,) if single else outputs
+    outputs = fn._run_forward(ctx, tensors, kwargs, record)
     wrap = tensor_type._wrap
-    results = tuple([wrap(_as_float_array(a), record) for a in arrays])
+    single = type(outputs) is not tuple
+    if single:  # the common case, without building a list
+        if type(outputs) is not np.ndarray or outputs.dtype not in _RESULT_DTYPES:
+            outputs = _as_float_array(outputs)
+        results: tuple[Tensor, ...] = (wrap(outputs, record),)
+    else:
+        results = tuple([wrap(_as_float_array(a), record) for a in outputs])
     if fn.returns_view:
         _link_views(tensors[0], results)
     if _anomaly_state.enabled:
@@ -387,13 +410,17 @@ class Op:
             ctx._outputs = tuple([weakref.ref(r) for r in results])
 
     @classmethod
-    def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
-        if cls.saves_inputs:
-            ctx.save_for_backward(*tensors)
+    def _run_forward(
+        cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict, record: bool
+    ) -> Any:
+        if record and cls.saves_inputs:  # nothing is kept when no graph is recorded
+            ctx._saved = tensors
         return cls.forward(ctx, *[t._data for t in tensors], **kwargs)
 
     @classmethod
     def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
+        if len(grads) == 1 and grads[0] is not None:  # one output (most ops): nothing to fill
+            return cls.backward(ctx, grads[0])
         grads = _fill_missing(grads, node)
         return cls.backward(ctx, *grads)
 
@@ -467,7 +494,9 @@ class Function:
         ctx._outputs = tuple([weakref.ref(r) if is_saved(r) else _nothing for r in results])
 
     @classmethod
-    def _run_forward(cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict) -> Any:
+    def _run_forward(
+        cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict, record: bool
+    ) -> Any:
         outputs = cls.forward(ctx, *[t._data for t in tensors])
         for index, output in enumerate(outputs if isinstance(outputs, tuple) else (outputs,)):
             kind = getattr(output, "dtype", np.asarray(output).dtype).kind
