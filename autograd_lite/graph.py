@@ -17,6 +17,8 @@ Leaves have no parents. Gradients reaching a vertex along several edges are adde
 
 from __future__ import annotations
 
+import gc
+import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -68,47 +70,68 @@ def backpropagate(
     run a vertex once every child has sent its gradient (its count reached zero). That is
     a reverse topological order, found without recursion and without building the order
     list first (half the bookkeeping of a depth-first sort).
-    """
-    waiting = _count_children(roots)
-    pending: dict[int, list[Any]] = {}
-    slots = root_slots if root_slots is not None else [0] * len(roots)
-    for root, grad, slot in zip(roots, root_grads, slots):
-        _accumulate(pending, root, slot, grad)
-    ready = [root for root in _unique(roots) if id(root) not in waiting]
 
+    Vertices are used as dictionary keys directly: they hash by identity (`Tensor` sets
+    ``__hash__ = object.__hash__``), which saves an ``id()`` call per lookup.
+    """
+    # The walk allocates one gradient per edge; cyclic-gc passes triggered by those
+    # allocations find nothing (the graph is referenced from the roots) and cost about
+    # as much as the walk itself on scalar graphs, so the collector is paused meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     previous_mode = is_grad_enabled()
-    set_grad_enabled(create_graph)
     try:
+        waiting = _count_children(roots)
+        pending: dict[Any, list[Any]] = {}
+        slots = root_slots if root_slots is not None else [0] * len(roots)
+        for root, grad, slot in zip(roots, root_grads, slots):
+            _accumulate(pending, root, slot, grad)
+        ready = [root for root in _unique(roots) if root not in waiting]
+        set_grad_enabled(create_graph)
+        pop_pending = pending.pop
         while ready:
             vertex = ready.pop()
             parents = vertex._parents
-            grads = pending.pop(id(vertex), None)
-            parent_grads: Sequence[Any] = ()
-            if grads is not None:
+            grads = pop_pending(vertex, None)
+            if grads is None:
+                if not parents:
+                    continue
+                parent_grads: Any = _NO_GRADS  # unreached: only release the children counts
+            else:
                 on_vertex(vertex, grads)
-                if parents:
-                    parent_grads = vertex._backward(grads, create_graph)
-                    if not retain_graph:
-                        vertex._release()
-            parent_slots = vertex._parent_slots
-            for index, parent in enumerate(parents):
+                if not parents:  # a leaf: nothing further back
+                    continue
+                parent_grads = vertex._backward(grads, create_graph)
+                if not retain_graph:
+                    vertex._release()
+            parent_slots = vertex._parent_slots or _SLOT_ZERO
+            for parent, grad, slot in zip(parents, parent_grads, parent_slots):
                 if parent is None:
                     continue
-                key = id(parent)
-                grad = parent_grads[index] if parent_grads else None
                 if grad is not None:  # add into the parent's pending gradient (+=, never =)
-                    slot = parent_slots[index] if parent_slots else 0
-                    slot_grads = pending.get(key)
+                    slot_grads = pending.get(parent)
                     if slot_grads is None:
-                        slot_grads = pending[key] = [None] * parent._n_outputs
-                    previous = slot_grads[slot]
-                    slot_grads[slot] = grad if previous is None else previous + grad
-                count = waiting[key] - 1
-                waiting[key] = count
+                        if parent._n_outputs == 1:  # one output: a fresh list, no slot maths
+                            pending[parent] = [grad]
+                        else:
+                            slot_grads = pending[parent] = [None] * parent._n_outputs
+                            slot_grads[slot] = grad
+                    else:
+                        previous = slot_grads[slot]
+                        slot_grads[slot] = grad if previous is None else previous + grad
+                count = waiting[parent] - 1
+                waiting[parent] = count
                 if not count:
                     ready.append(parent)
     finally:
         set_grad_enabled(previous_mode)
+        if gc_was_enabled:
+            gc.enable()
+
+
+#: zip() partners for a vertex without gradients to pass or with single-output parents
+_NO_GRADS = itertools.repeat(None)
+_SLOT_ZERO = itertools.repeat(0)
 
 
 def _unique(vertices: Sequence[Any]) -> list[Any]:
@@ -117,27 +140,29 @@ def _unique(vertices: Sequence[Any]) -> list[Any]:
     return [v for v in vertices if not (id(v) in seen or seen.add(id(v)))]  # type: ignore[func-returns-value]
 
 
-def _count_children(roots: Sequence[Any]) -> dict[int, int]:
+def _count_children(roots: Sequence[Any]) -> dict[Any, int]:
     """For every vertex below ``roots``: how many edges come into it from vertices above."""
-    waiting: dict[int, int] = {}
+    waiting: dict[Any, int] = {}
     stack = _unique(roots)
-    expanded = {id(root) for root in stack}
+    roots_expanded = set(stack)  # a root below another root is expanded only once
+    pop, push, get = stack.pop, stack.append, waiting.get
     while stack:
-        vertex = stack.pop()
-        for parent in vertex._parents:
+        for parent in pop()._parents:
             if parent is None:
                 continue
-            key = id(parent)
-            waiting[key] = waiting.get(key, 0) + 1
-            if key not in expanded:
-                expanded.add(key)
-                stack.append(parent)
+            count = get(parent)
+            if count is None:  # first edge into it: expand it once
+                waiting[parent] = 1
+                if parent not in roots_expanded:
+                    push(parent)
+            else:
+                waiting[parent] = count + 1
     return waiting
 
 
-def _accumulate(pending: dict[int, list[Any]], vertex: Any, slot: int, grad: Any) -> None:
+def _accumulate(pending: dict[Any, list[Any]], vertex: Any, slot: int, grad: Any) -> None:
     """Add ``grad`` into the pending gradient of output ``slot`` of ``vertex``."""
-    grads = pending.get(id(vertex))
+    grads = pending.get(vertex)
     if grads is None:
-        grads = pending[id(vertex)] = [None] * vertex._n_outputs
+        grads = pending[vertex] = [None] * vertex._n_outputs
     grads[slot] = grad if grads[slot] is None else grads[slot] + grad
