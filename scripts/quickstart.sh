@@ -2,7 +2,7 @@
 # Install everything autograd_lite needs, then run the demo or the test suite.
 #
 #   bash scripts/quickstart.sh demo    # install, then run the main demo
-#   bash scripts/quickstart.sh test    # install with the dev extra, then run every test
+#   bash scripts/quickstart.sh test    # install with the dev and examples extras, run every test
 #
 # System package: Debian's `graphviz` (the `dot` program that renders graph pictures),
 # installed with apt-get when running as root (or with password-less sudo); otherwise a
@@ -56,7 +56,7 @@ case "$mode" in
         exec "$python" -m autograd_lite demo "$@"
         ;;
     test)
-        "$python" -m pip install --quiet -e ".[dev]"
+        "$python" -m pip install --quiet -e ".[dev,examples]"
         # pytest exits 5 when it collects no test: that is a failure here too.
         exec "$python" -m pytest "$@"
         ;;
