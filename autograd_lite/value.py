@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numbers
 
-from .grad_mode import is_grad_enabled
+from collections.abc import Sequence
+
+from .grad_mode import _state as _grad_state
 from .graph import backpropagate
 from .scalar_ops import SCALAR_RULES
 
@@ -115,28 +117,28 @@ class Value:
         return Value._apply("pow", self._lift(base, "pow"), self)
 
     def __neg__(self) -> Value:
-        return Value._apply("neg", self)
+        return _unary(self, "neg")
 
     # ----------------------------------------------------------------- functions
     def exp(self) -> Value:
         """e ** self; raises OverflowError (a ValueError too) when the result overflows."""
-        return Value._apply("exp", self)
+        return _unary(self, "exp")
 
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for inputs <= 0."""
-        return Value._apply("log", self)
+        return _unary(self, "log")
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; derivative 1 - tanh**2."""
-        return Value._apply("tanh", self)
+        return _unary(self, "tanh")
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x); derivative out * (1 - out)."""
-        return Value._apply("sigmoid", self)
+        return _unary(self, "sigmoid")
 
     def relu(self) -> Value:
         """max(0, x); derivative 1 for x > 0, else 0."""
-        return Value._apply("relu", self)
+        return _unary(self, "relu")
 
     # ----------------------------------------------------------------- backward
     def backward(self) -> None:
@@ -154,9 +156,12 @@ class Value:
         backpropagate([self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad)
 
     # graph-vertex interface used by graph.backpropagate
-    def _backward(self, grads: list[float], create_graph: bool) -> list[float]:
+    def _backward(self, grads: list[float], create_graph: bool) -> Sequence[float]:
         grad = grads[0]
-        return [partial * grad for partial in self._local_grads]
+        partials = self._local_grads
+        if len(partials) == 2:  # binary ops, the common case: saves a comprehension's frame
+            return (partials[0] * grad, partials[1] * grad)
+        return [partial * grad for partial in partials]
 
     def _release(self) -> None:
         """Scalar edges hold only floats, which explain() still needs: nothing to free."""
@@ -176,12 +181,22 @@ def _record(data: float, op_name: str, parents: tuple[Value, ...], partials: tup
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if parents and is_grad_enabled():
+    if parents and _grad_state.enabled:  # the flag itself: saves a call per Value
         out._op, out._parents, out._local_grads = op_name, parents, partials
     else:
         out._op, out._parents, out._local_grads = "", (), ()
     return out
 
+
+def _unary(value: Value, op_name: str) -> Value:
+    """Apply the one-input rule ``op_name`` (a lean `Value._apply`: no argument list)."""
+    out_data, partials = _UNARY_RULES[op_name](value.data)
+    return _record(out_data, op_name, (value,), partials)
+
+
+_UNARY_RULES = {
+    name: SCALAR_RULES[name].forward for name in ("neg", "exp", "log", "tanh", "sigmoid", "relu")
+}
 
 # The rules used on the hot path by the arithmetic operators, looked up once.
 _ADD = SCALAR_RULES["add"].forward
