@@ -8,7 +8,6 @@ backward pass is the shared walk of `graph.py`; it multiplies and adds those flo
 from __future__ import annotations
 
 import numbers
-
 from collections.abc import Sequence
 
 from .grad_mode import _state as _grad_state
