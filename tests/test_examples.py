@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def load_example(filename: str) -> ModuleType:
-    """Import an example script as a module without running its ``__main__`` block."""
-    spec = importlib.util.spec_from_file_location(filename.removesuffix(".py"), EXAMPLES / filename)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.helpers import load_example
 
 
 def test_01_single_neuron_chain_reaches_the_threshold(capsys):

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import runpy
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from tests.helpers import EXAMPLES, load_example
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"  # the eight bytes every PNG file starts with
 INSTALL_HINT = 'pip install -e ".[examples]"'
-
-
-def load_example(filename: str) -> ModuleType:
-    """Import an example script as a module without running its ``__main__`` block."""
-    spec = importlib.util.spec_from_file_location(filename.removesuffix(".py"), EXAMPLES / filename)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assert_is_png(path: Path) -> None:

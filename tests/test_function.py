@@ -6,18 +6,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Function, Tensor, grad
-
-
-class Square(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return 2 * x * grad_output
+from tests.helpers import Square
 
 
 class MulAdd(Function):

@@ -13,20 +13,9 @@ import pytest
 
 from autograd_lite import Function, GradcheckError, Tensor, Value, gradcheck, gradgradcheck
 from autograd_lite.gradcheck import MAX_TABLE_ROWS, GradcheckWarning
+from tests.helpers import Square
 
 WEIGHTS = np.array([[1.0, 2.0], [3.0, 4.0]])  # not symmetric, so a transpose shows
-
-
-class Square(Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        return 2 * x * grad_output
 
 
 class SquareWrongSign(Square):
