@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "08_render_graph.py"
+from tests.helpers import load_example
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's `dot` is not installed")
 def test_example_08_writes_a_valid_png(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("example_08", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_example("08_render_graph.py")
     written = Path(module.main(str(tmp_path / "graph.png")))
     data = written.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
