@@ -20,6 +20,8 @@ from .function import Context, Function
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.elementwise import maximum, where
+from .ops.linalg import linear
+from .ops.nonlinear import softmax_cross_entropy
 from .ops.shape import concatenate, stack
 from .tensor import Tensor, as_tensor
 from .value import Value
@@ -48,9 +50,11 @@ __all__ = [
     "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "linear",
     "maximum",
     "no_grad",
     "set_grad_enabled",
+    "softmax_cross_entropy",
     "stack",
     "where",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor
+from autograd_lite import ShapeError, Tensor, linear
 
 from . import functional as F
 from . import init
@@ -69,8 +69,7 @@ class Linear(Module):
                 f"Linear: input shape {x.shape} does not end in in_features={self.in_features} "
                 f"(weight shape {self.weight.shape})"
             )
-        y = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return linear(x, self.weight, self.bias)  # one fused op: no W.T, no broadcast add
 
     def extra_repr(self) -> str:
         return (

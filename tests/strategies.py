@@ -143,6 +143,12 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         input_shapes = draw(broadcastable_shapes(entry.n_inputs))
     elif entry.shapes == "matmul":
         input_shapes = draw(matmul_shapes())
+    elif entry.shapes == "linear":  # x (..., in), weight (out, in), bias (out,)
+        inner, out = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+        batch = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=MAX_SIDE))
+        input_shapes = [batch + (inner,), (out, inner), (out,)][: entry.n_inputs]
+    elif entry.shapes == "logits":  # (N, C) scores for a classification loss
+        input_shapes = [(draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE)))]
     elif entry.shapes == "concatenate":
         base = list(draw(shapes(min_dims=1)))
         axis = draw(st.integers(-len(base), len(base) - 1))

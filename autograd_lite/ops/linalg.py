@@ -63,3 +63,67 @@ class MatMul(Op):
         if ctx.needs_input_grad[1]:
             grad_b = (_swap_last(a2) @ g2)._sum_to(b2.shape).reshape(b.shape)
         return grad_a, grad_b
+
+
+class Linear(Op):
+    """Y = X @ W^T + b;  dL/dX = G @ W,  dL/dW = G^T X,  dL/db = sum of G over the batch
+
+    One op instead of transpose, matmul and a broadcast add (the layer of every MLP): no
+    transposed copy of W per call and no sum-to-shape pass for the bias. X has shape
+    (..., in), W (out, in), b (out,); the batch axes of X are flattened for dL/dW and dL/db.
+    """
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, *bias: np.ndarray) -> np.ndarray:
+        if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+            raise ShapeError(
+                f"linear: input shape {x.shape} and weight shape {weight.shape} do not fit "
+                "(the weight must be (out_features, in_features), the input (..., in_features))"
+            )
+        if bias and bias[0].shape != (weight.shape[0],):
+            raise ShapeError(
+                f"linear: bias shape {bias[0].shape} must be ({weight.shape[0]},), the weight's "
+                f"out_features (weight shape {weight.shape})"
+            )
+        out = np.matmul(x, weight.T)  # a transposed view: BLAS reads it without a copy
+        if bias:
+            if out.dtype == np.result_type(out, bias[0]):
+                out += bias[0]  # into the fresh matmul result: saves a temporary
+            else:
+                out = out + bias[0]
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        x, weight = ctx.saved_tensors[:2]
+        needs = ctx.needs_input_grad
+        grad_x = grad_output @ weight if needs[0] else None
+        samples = int(np.prod(x.shape[:-1]))  # batch axes flattened: (N, out) and (N, in)
+        rows = grad_output.reshape(samples, weight.shape[0])
+        grad_weight = rows.T @ x.reshape(samples, weight.shape[1]) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_weight
+        return grad_x, grad_weight, rows.sum(axis=0) if needs[2] else None
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Any:
+    """The affine map of a dense layer, y = x @ weight.T + bias, as one differentiable op.
+
+    Args:
+        x: input of shape (..., in_features).
+        weight: shape (out_features, in_features).
+        bias: shape (out_features,), or None for no bias.
+
+    Returns:
+        A Tensor of shape (..., out_features).
+
+    Raises:
+        ShapeError: when the shapes do not fit together.
+
+    Example:
+        >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 1.0]]), Tensor([0.5])).numpy()
+        array([[3.5]])
+    """
+    if bias is None:
+        return Linear.apply(x, weight)
+    return Linear.apply(x, weight, bias)

@@ -204,3 +204,103 @@ def _check_axis(axis: int, x: np.ndarray, name: str) -> int:
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ShapeError(f"{name}: axis {axis} is out of range for a tensor of shape {x.shape}")
     return axis
+
+
+class SoftmaxCrossEntropy(Op):
+    """l_i = logsumexp(x_i) - x_i[t_i];  dl_i/dx_i = softmax(x_i) - onehot(t_i)
+
+    One op for the usual classification loss, instead of log_softmax, indexing, negation
+    and a mean: the softmax of the forward pass is kept and reused by the backward rule.
+    ``reduction`` is "mean" (the gradient is scaled by 1/N), "sum" or "none".
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, logits: np.ndarray, target: np.ndarray, reduction: str = "mean"
+    ) -> np.ndarray:
+        samples = logits.shape[0]
+        rows = np.arange(samples)
+        shifted = logits - np.max(logits, axis=1, keepdims=True)  # largest exponent is 0
+        exps = np.exp(shifted)
+        totals = np.sum(exps, axis=1, keepdims=True)
+        losses = np.log(totals[:, 0]) - shifted[rows, target]
+        exps /= totals  # the softmax, in the exponentials' buffer (saves a temporary)
+        ctx.softmax, ctx.target, ctx.reduction = exps, target, reduction
+        if reduction == "mean":
+            return np.asarray(np.mean(losses), dtype=logits.dtype)
+        if reduction == "sum":
+            return np.asarray(np.sum(losses), dtype=logits.dtype)
+        return losses
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (logits,) = ctx.saved_tensors
+        probabilities = _output_array(ctx, ctx.softmax, lambda: logits.softmax(axis=1))
+        onehot = np.zeros(logits.shape, dtype=logits.dtype)
+        onehot[np.arange(logits.shape[0]), ctx.target] = 1.0
+        if ctx.reduction == "none":
+            scale = grad_output.reshape(-1, 1)
+        elif ctx.reduction == "mean":
+            scale = grad_output * (1.0 / logits.shape[0])
+        else:
+            scale = grad_output
+        return (probabilities - onehot) * scale
+
+
+def _output_array(ctx: Context, array: np.ndarray, recompute: Callable[[], Any]) -> Any:
+    """A forward by-product as a Tensor: wrapped, or recomputed on the graph (create_graph)."""
+    if is_grad_enabled():
+        return recompute()
+    from ..tensor import Tensor
+
+    return Tensor._wrap(array, False)
+
+
+def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Any:
+    """Cross-entropy of integer class targets under softmax(logits), as one stable op.
+
+    Args:
+        logits: shape (N, C), raw scores.
+        target: N integer class indices in [0, C).
+        reduction: "mean" (default), "sum" or "none" (one loss per sample).
+
+    Returns:
+        A 0-d Tensor, or shape (N,) for "none".
+
+    Raises:
+        ShapeError: for logits that are not (N, C) with N, C >= 1 or a target of the wrong
+            shape. IndexError: for a class out of range. TypeError: for non-integer targets.
+        ValueError: for an unknown reduction.
+
+    Example:
+        >>> round(softmax_cross_entropy(Tensor([[0.0, 0.0]]), [1]).item(), 6)   # log 2
+        0.693147
+    """
+    from ..errors import ShapeError
+    from ..tensor import Tensor
+
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(
+            f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
+        )
+    shape = np.shape(logits.data if isinstance(logits, Tensor) else logits)
+    if len(shape) != 2 or 0 in shape:
+        raise ShapeError(
+            f"softmax_cross_entropy: logits must have shape (N, C) with N, C >= 1, got {shape}"
+        )
+    indices = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(
+            f"softmax_cross_entropy: target must hold integer class indices, got {indices.dtype}"
+        )
+    if indices.shape != (shape[0],):
+        raise ShapeError(
+            f"softmax_cross_entropy: target shape {indices.shape} does not match {shape[0]} "
+            f"samples (logits shape {shape})"
+        )
+    if indices.size and (indices.min() < 0 or indices.max() >= shape[1]):
+        raise IndexError(
+            f"softmax_cross_entropy: class index out of range [0, {shape[1]}) "
+            f"(got min {indices.min()}, max {indices.max()})"
+        )
+    return SoftmaxCrossEntropy.apply(logits, target=indices, reduction=reduction)

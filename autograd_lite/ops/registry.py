@@ -26,10 +26,12 @@ import numpy as np
 
 from ..tensor import Tensor
 from .elementwise import maximum, where
+from .linalg import linear
+from .nonlinear import softmax_cross_entropy
 from .shape import concatenate, stack
 
 DOMAINS = ("real", "positive", "nonzero", "distinct")
-SHAPE_KINDS = ("same", "broadcast", "matmul", "concatenate", "stack")
+SHAPE_KINDS = ("same", "broadcast", "matmul", "concatenate", "stack", "linear", "logits")
 KWARGS_KINDS = (
     None,
     "reduce",
@@ -87,6 +89,17 @@ def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return x - np.log(np.exp(x).sum(axis=axis, keepdims=True))
+
+
+def _class_of_row(logits: np.ndarray) -> np.ndarray:
+    """A fixed class index per row of (N, C) logits for the cross-entropy entries."""
+    if logits.ndim != 2 or 0 in logits.shape:  # let the op itself reject such logits
+        return np.zeros(0, dtype=np.intp)
+    return np.arange(logits.shape[0]) % logits.shape[1]
+
+
+def _cross_entropy_reference(x: np.ndarray) -> np.ndarray:
+    return np.mean(-_log_softmax(x, axis=1)[np.arange(x.shape[0]), _class_of_row(x)])
 
 
 def _binary(name: str, dunder: str, reference: Callable, domains=("real", "real")) -> OpEntry:
@@ -287,6 +300,22 @@ _ENTRIES: tuple[OpEntry, ...] = (
         ("distinct", "distinct"),
         covers=("autograd_lite.maximum",),
         shapes="broadcast",
+    ),
+    OpEntry(
+        "linear",
+        lambda x, weight, bias: linear(x, weight, bias),
+        lambda x, weight, bias: np.matmul(x, weight.T) + bias,
+        ("real", "real", "real"),
+        covers=("autograd_lite.linear",),
+        shapes="linear",
+    ),
+    OpEntry(
+        "softmax_cross_entropy",
+        lambda x: softmax_cross_entropy(x, _class_of_row(x.data)),
+        _cross_entropy_reference,
+        ("real",),
+        covers=("autograd_lite.softmax_cross_entropy",),
+        shapes="logits",
     ),
     _comparison("lt", "__lt__", np.less),
     _comparison("le", "__le__", np.less_equal),

@@ -49,7 +49,10 @@ class Transpose(Op):
                 f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a "
                 f"tensor of shape {x.shape}"
             )
-        ctx.inverse = tuple(np.argsort([a % x.ndim for a in axes]).tolist())
+        inverse = [0] * x.ndim
+        for position, axis in enumerate(axes):  # the inverse permutation, without np.argsort
+            inverse[axis % x.ndim] = position
+        ctx.inverse = tuple(inverse)
         return np.transpose(x, axes)
 
     @staticmethod

@@ -147,20 +147,20 @@ def test_custom_function_input_reassigned_is_reported_conservatively() -> None:
 
 
 def test_in_place_step_on_a_weight_used_through_a_transpose_view_is_detected() -> None:
-    # nn.Linear computes x @ W.T: MatMul saves the view W.T, not W; an in-place step on W
-    # changes the view's values, and the view shares W's version
+    # nn.Linear computes x @ W.T + b with the fused Linear op, which saves W itself; an
+    # assignment to W.data after the forward pass gives W a newer version
     from nn import Linear
 
     model = Linear(2, 1)
     loss = model(Tensor([[1.0, 2.0]])).sum()
     model.weight.data -= 0.1
-    with pytest.raises(InplaceModificationError, match="MatMul: input 1"):
+    with pytest.raises(InplaceModificationError, match="Linear: input 1"):
         loss.backward()
 
 
 def test_nn_optimizer_step_between_backward_passes_is_reported() -> None:
-    # nn's optimizers assign a new array (p.data = ...); the retained graph still holds the
-    # view W.T of the old array, and its base W has a newer version: reported, as PyTorch does
+    # nn's optimizers assign p.data after the update; the retained graph still holds W, which
+    # now has a newer version: reported, as PyTorch does
     from nn import Linear
     from nn.optim import SGD
 
@@ -169,7 +169,7 @@ def test_nn_optimizer_step_between_backward_passes_is_reported() -> None:
     loss = model(Tensor([[1.0, 2.0]])).sum()
     loss.backward(retain_graph=True)
     optimizer.step()
-    with pytest.raises(InplaceModificationError, match="MatMul: input 1"):
+    with pytest.raises(InplaceModificationError, match="Linear: input 1"):
         loss.backward()
 
 
