@@ -8,12 +8,24 @@ the order the model was written, with dotted names such as ``"0.weight"``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from autograd_lite import Tensor
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` returns: the names it did not match (as PyTorch's).
+
+    Attributes:
+        missing_keys: the module's parameter names that ``state`` did not contain.
+        unexpected_keys: the names in ``state`` that the module has no parameter for.
+    """
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Parameter(Tensor):
@@ -223,7 +235,7 @@ class Module:
             raise ValueError(f"load_state_dict: {'; '.join(problems)}")
         return updates
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays into the parameters, after checking all of them first.
 
         Nothing is changed unless every entry fits: names (with ``strict``), shapes and
@@ -232,6 +244,10 @@ class Module:
         Args:
             state: name -> array, as `state_dict()` returns.
             strict: require exactly the module's names.
+
+        Returns:
+            ``IncompatibleKeys(missing_keys, unexpected_keys)``, a named tuple of the names
+            left unmatched (both empty after a strict load, which raises otherwise).
 
         Raises:
             KeyError: missing or unexpected names.
@@ -242,8 +258,14 @@ class Module:
             >>> b.load_state_dict(a.state_dict()); bool((a.weight == b.weight).numpy().all())
             True
         """
-        for param, array in self.check_state_dict(state, strict):
+        updates = self.check_state_dict(state, strict)
+        own = dict(self.named_parameters())
+        for param, array in updates:
             param.data = array.copy()
+        return IncompatibleKeys(
+            missing_keys=[name for name in own if name not in state],
+            unexpected_keys=[name for name in state if name not in own],
+        )
 
     # ---------------------------------------------------------------- display
     def extra_repr(self) -> str:

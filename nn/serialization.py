@@ -48,6 +48,18 @@ def _current_umask() -> int:
     return mask
 
 
+def _write_npz(stream: Any, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` as an uncompressed .npz (one ``NAME.npy`` member each), as np.savez.
+
+    Written by hand rather than with ``np.savez(stream, **arrays)``, whose own keyword
+    arguments (``file``, ``allow_pickle``) would clash with parameters of those names.
+    """
+    with zipfile.ZipFile(stream, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
 def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> None:
     """Write the module's parameters (and the optimizer's state) to ``path`` atomically.
 
@@ -59,7 +71,8 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
         optimizer: also save this optimizer's step counts, buffers and hyperparameters.
 
     Raises:
-        OSError: when the directory is missing or not writable (the old file stays intact).
+        FileNotFoundError: when the directory does not exist (the message names ``path``).
+        OSError: when the directory is not writable (the old file stays intact).
 
     Example:
         >>> model = Linear(2, 1); save(model, "model.npz")
@@ -71,13 +84,17 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
         arrays.update(_flatten_optimizer(optimizer))
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(directory):
+        raise FileNotFoundError(
+            f"save: cannot write {path}: the directory {directory} does not exist"
+        )
     handle, temporary = tempfile.mkstemp(
         prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
     )
     try:
         os.chmod(temporary, 0o666 & ~_current_umask())  # mkstemp makes 0600; match open()
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds oddly
+            _write_npz(stream, arrays)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -90,9 +107,10 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
 def _read_archive(path: str) -> dict[str, np.ndarray]:
     """Every array of the archive, read fully (so a damaged member fails here)."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not an .npz archive")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file gives an ndarray
+            raise ValueError("it holds a single array, not an .npz archive")
+        with archive:
             return {name: archive[name] for name in archive.files}
     except FileNotFoundError:
         raise

@@ -81,7 +81,8 @@ def fit(
     """Train ``model`` on (inputs, targets) with mini-batch gradient descent.
 
     Args:
-        model: the module to train (put in training mode during the run, restored after).
+        model: the module to train (put in training mode during the run; every submodule's
+            own mode is restored after).
         loss_fn: called as ``loss_fn(prediction, target_batch)``, returns a 0-d Tensor.
         optimizer: updates the model's parameters after every batch.
         inputs: array of samples, first axis = samples.
@@ -123,7 +124,7 @@ def fit(
     is_terminal = bool(getattr(stream, "isatty", lambda: False)())
     bar = _ProgressBar(stream, epochs, enabled=is_terminal and not quiet)
 
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]
     model.train()
     history: list[float] = []
     try:
@@ -145,5 +146,6 @@ def fit(
                 break
     finally:
         bar.close()
-        model.train(was_training)
+        for module, was_training in modes:  # each its own mode, not the root's for all
+            object.__setattr__(module, "training", was_training)
     return history

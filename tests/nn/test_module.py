@@ -153,8 +153,18 @@ def test_bad_state_dict_is_rejected_before_anything_changes(corrupt, error, mess
 
 def test_non_strict_load_takes_a_subset():
     model = TwoLayers()
-    model.load_state_dict({"scale": np.array([5.0])}, strict=False)
+    result = model.load_state_dict({"scale": np.array([5.0]), "extra": np.zeros(1)}, strict=False)
     assert model.scale.item() == 5.0
+    assert result.unexpected_keys == ["extra"]
+    assert "first.weight" in result.missing_keys and "scale" not in result.missing_keys
+    missing, unexpected = result  # a named tuple, as PyTorch returns
+    assert missing == result.missing_keys and unexpected == ["extra"]
+
+
+def test_strict_load_returns_empty_key_lists():
+    source, target = TwoLayers(), TwoLayers()
+    result = target.load_state_dict(source.state_dict())
+    assert result.missing_keys == [] and result.unexpected_keys == []
 
 
 def test_repr_lists_the_layers():

@@ -228,11 +228,11 @@ def test_failure_in_the_middle_of_writing_leaves_the_old_file_intact(tmp_path, m
     old = make_model(0)
     nn.save(old, path)
 
-    def half_write(stream, **arrays):
-        stream.write(b"PK\x03\x04 partial")
+    def half_write(stream, array, *args, **kwargs):
+        stream.write(b"\x93NUMPY partial")
         raise OSError("simulated disk full")
 
-    monkeypatch.setattr(np, "savez", half_write)
+    monkeypatch.setattr(np.lib.format, "write_array", half_write)
     with pytest.raises(OSError, match="disk full"):
         nn.save(make_model(1), path)
     monkeypatch.undo()
@@ -245,3 +245,45 @@ def test_failure_in_the_middle_of_writing_leaves_the_old_file_intact(tmp_path, m
 def test_saving_into_a_missing_directory_fails_clearly(tmp_path):
     with pytest.raises(FileNotFoundError):
         nn.save(make_model(0), tmp_path / "no" / "such" / "dir.npz")
+
+
+def test_saving_into_a_missing_directory_names_the_target_not_the_temporary_file(tmp_path):
+    target = tmp_path / "missing_dir" / "x.npz"
+    with pytest.raises(FileNotFoundError) as caught:
+        nn.save(make_model(0), target)
+    message = str(caught.value)
+    assert str(target) in message and "does not exist" in message
+    assert ".tmp" not in message
+
+
+def test_a_single_array_npy_file_is_rejected_with_a_value_error(tmp_path):
+    path = tmp_path / "weights.npy"
+    np.save(path, np.ones(3))
+    model = make_model(0)
+    before = snapshot(model)
+    with pytest.raises(ValueError, match="single array, not an .npz archive"):
+        nn.load(model, path)
+    assert_unchanged(model, before)
+
+
+class NamedLikeSavezArguments(nn.Module):
+    """Parameters whose names are np.savez's own keyword arguments."""
+
+    def __init__(self, offset: float) -> None:
+        super().__init__()
+        self.file = nn.Parameter([1.0 + offset, 2.0])
+        self.allow_pickle = nn.Parameter([[3.0 + offset]])
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x * self.file
+
+
+def test_parameters_named_like_savez_arguments_round_trip(tmp_path):
+    path = tmp_path / "model.npz"
+    nn.save(NamedLikeSavezArguments(0.0), path)
+    loaded = NamedLikeSavezArguments(10.0)
+    nn.load(loaded, path)
+    np.testing.assert_array_equal(loaded.file.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(loaded.allow_pickle.numpy(), [[3.0]])
+    with np.load(path, allow_pickle=False) as archive:  # still a plain .npz
+        assert sorted(archive.files) == ["allow_pickle", "file", "format:version"]

@@ -178,6 +178,22 @@ def test_training_mode_is_restored():
     assert seen_modes == [True] and model.training is False
 
 
+def test_each_submodule_gets_its_own_mode_back():
+    nn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 1), nn.Dropout(0.0))
+    optimizer = nn.optim.SGD(model.parameters(), lr=0.1)
+    model[1].eval()  # the outer model trains, its dropout stays off
+    seen_modes = []
+
+    def loss_fn(prediction, target):
+        seen_modes.append([module.training for module in model.modules()])
+        return nn.MSELoss()(prediction, target)
+
+    nn.fit(model, loss_fn, optimizer, INPUTS, TARGETS, epochs=1, quiet=True)
+    assert seen_modes == [[True, True, True]]
+    assert [module.training for module in model.modules()] == [True, True, False]
+
+
 @pytest.mark.parametrize(
     "settings, message",
     [
