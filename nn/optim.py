@@ -1,13 +1,18 @@
 """Optimizers: `SGD` (momentum, Nesterov, weight decay), `Adam` and `AdamW`.
 
 The update rules are PyTorch's documented algorithms, written on the parameters' NumPy
-arrays under `no_grad`. Each step builds new arrays (``p.data = ...``) and never writes into
-a ``.grad`` array, which may share memory with other tensors' gradients.
+arrays under `no_grad`. A step never writes into a ``.grad`` array, which may share memory
+with other tensors' gradients. SGD writes into a parameter's array only when that array is
+one the optimizer made itself on an earlier step (the first step builds a new one), so a
+user's array passed to ``Tensor(...)`` is never changed; every step ends with ``p.data = ...``,
+which gives the parameter a new version stamp (see `Tensor.data`) even after an in-place
+update, so a graph that saved the old values still refuses to backward.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -48,6 +53,9 @@ class Optimizer:
         # Any: each optimizer knows the type of each of its own entries
         self.hyperparameters: dict[str, Any] = dict(hyperparameters)
         self.state: dict[int, dict[str, Any]] = {}
+        #: index -> weak reference to the array this optimizer last gave that parameter
+        #: (safe to write into while the parameter still holds it; weak: never kept alive)
+        self._made: dict[int, weakref.ref] = {}
 
     @property
     def lr(self) -> float:
@@ -99,11 +107,18 @@ class Optimizer:
                     )
                 state = self.state.setdefault(index, {"step": 0})
                 state["step"] += 1
-                new_data = self._update(param.data, grad, state)
-                param.data = np.asarray(new_data, dtype=param.dtype)
+                data = param.data
+                made = self._made.get(index)
+                writable = made is not None and made() is data and data.flags.writeable
+                new_data = np.asarray(self._update(data, grad, state, writable), param.dtype)
+                param.data = new_data  # a new version stamp, also after an in-place update
+                self._made[index] = weakref.ref(new_data)
         return loss
 
-    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    def _update(
+        self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], writable: bool
+    ) -> np.ndarray:
+        """The parameter's new values; may be ``data`` itself, updated, when ``writable``."""
         raise NotImplementedError
 
     # ---------------------------------------------------------------- state
@@ -221,6 +236,26 @@ def _hyper_value(where: str, key: str, value: Any, current: Hyperparameter) -> H
     return float(array)
 
 
+#: elements scaled at a time by `_subtract_scaled` (its temporary is at most this big)
+_BLOCK_ELEMENTS = 16384
+
+
+def _subtract_scaled(data: np.ndarray, scale: float, direction: np.ndarray) -> np.ndarray:
+    """data -= scale * direction in place, a block of rows at a time.
+
+    ``data - scale * direction`` would hold two parameter-sized temporaries at once (the
+    product and the new array), the largest part of a training step's peak memory.
+    """
+    if data.ndim == 0 or data.size <= _BLOCK_ELEMENTS:
+        data -= scale * direction
+        return data
+    rows = max(1, _BLOCK_ELEMENTS * data.shape[0] // data.size)
+    for start in range(0, data.shape[0], rows):
+        block = data[start : start + rows]  # a view along axis 0: writes reach ``data``
+        block -= scale * direction[start : start + rows]
+    return data
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.
 
@@ -282,7 +317,9 @@ class SGD(Optimizer):
     def _buffers(self, hyperparameters: Mapping[str, Any]) -> tuple[str, ...]:
         return ("momentum_buffer",) if hyperparameters["momentum"] != 0 else ()
 
-    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    def _update(
+        self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], writable: bool
+    ) -> np.ndarray:
         h = self.hyperparameters
         if h["weight_decay"] != 0:
             grad = grad + h["weight_decay"] * data
@@ -293,6 +330,9 @@ class SGD(Optimizer):
                 buffer = h["momentum"] * state["momentum_buffer"] + (1 - h["dampening"]) * grad
             state["momentum_buffer"] = buffer
             grad = grad + h["momentum"] * buffer if h["nesterov"] else buffer
+        if writable:  # no new parameter array and only a small temporary: see _subtract_scaled
+            _subtract_scaled(data, h["lr"], grad)
+            return data
         return data - h["lr"] * grad
 
 
@@ -347,7 +387,9 @@ class Adam(Optimizer):
             },
         )
 
-    def _update(self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> np.ndarray:
+    def _update(
+        self, data: np.ndarray, grad: np.ndarray, state: dict[str, Any], writable: bool
+    ) -> np.ndarray:
         h = self.hyperparameters
         lr, (beta1, beta2), eps, weight_decay = h["lr"], h["betas"], h["eps"], h["weight_decay"]
         if weight_decay != 0:
