@@ -2,14 +2,17 @@
 
 `no_grad()` turns recording off (inference, optimizer updates, the backward pass itself);
 `enable_grad()` turns it back on (used by `create_graph=True`). Both are context managers
-and decorators, like their PyTorch namesakes, and each thread has its own flag.
+and decorators (``@no_grad`` or ``@no_grad()``, generators too), like their PyTorch
+namesakes; `set_grad_enabled(mode)` is a plain call or a context manager. Each thread has
+its own flag.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, TypeVar
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -27,15 +30,68 @@ def is_grad_enabled() -> bool:
     return _state.enabled
 
 
-def set_grad_enabled(mode: bool) -> None:
-    """Switch graph recording on or off for the current thread."""
+class _RestoreGradMode:
+    """What `set_grad_enabled` returns: on exit from a ``with`` block, restore ``previous``.
+
+    It holds nothing but the mode to restore, so the two possible instances are shared
+    (a plain ``set_grad_enabled(mode)`` call allocates nothing) and safe across threads.
+    """
+
+    __slots__ = ("previous",)
+
+    def __init__(self, previous: bool) -> None:
+        self.previous = previous
+
+    def __enter__(self) -> None:
+        pass  # set_grad_enabled already switched the mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _state.enabled = self.previous
+
+
+_RESTORE = {True: _RestoreGradMode(True), False: _RestoreGradMode(False)}
+
+
+def set_grad_enabled(mode: bool) -> _RestoreGradMode:
+    """Switch graph recording on or off for the current thread, at once.
+
+    Usable as a plain call or as a context manager that restores the previous mode on exit
+    (like ``torch.set_grad_enabled``).
+
+    Args:
+        mode: True to record operations in the graph, False not to.
+
+    Returns:
+        A context manager whose exit restores the mode that was in force before this call.
+
+    Example:
+        >>> with set_grad_enabled(False):
+        ...     y = x * 2          # not recorded; the previous mode is back after the block
+    """
+    previous = _state.enabled
     _state.enabled = bool(mode)
+    return _RESTORE[previous]
 
 
 class _GradModeContext:
-    """Sets grad mode on entry, restores the previous mode on exit; also a decorator."""
+    """Sets grad mode on entry, restores the previous mode on exit; also a decorator.
+
+    As a decorator it works with or without parentheses (``@no_grad`` or ``@no_grad()``);
+    a decorated generator function runs each of its steps in the mode, and the caller's
+    mode is in force between the steps.
+    """
 
     _mode: bool
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
+        if func is None:
+            return super().__new__(cls)
+        if not callable(func):
+            raise TypeError(
+                f"{cls.__name__}: use it as {cls.__name__}() (a context manager) or as a "
+                f"decorator of a function, got {type(func).__name__}"
+            )
+        return cls()(func)  # bare @no_grad: decorate at once
 
     def __enter__(self) -> None:
         self._previous = _state.enabled
@@ -45,12 +101,43 @@ class _GradModeContext:
         _state.enabled = self._previous
 
     def __call__(self, func: _F) -> _F:
+        mode_context = type(self)
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _steps_in_mode(mode_context, func(*args, **kwargs)))
+
+            return generator_wrapper  # type: ignore[return-value]
+
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with mode_context():
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+def _steps_in_mode(mode_context: type, generator: Generator[Any, Any, Any]) -> Any:
+    """Drive ``generator``, running each step (send, throw, close) inside ``mode_context``."""
+    try:
+        with mode_context():
+            response = generator.send(None)
+        while True:
+            try:
+                request = yield response
+            except GeneratorExit:
+                with mode_context():
+                    generator.close()
+                raise
+            except BaseException as exc:  # noqa: BLE001 - passed on into the generator
+                with mode_context():
+                    response = generator.throw(exc)
+            else:
+                with mode_context():
+                    response = generator.send(request)
+    except StopIteration as stop:
+        return stop.value
 
 
 class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
@@ -59,6 +146,8 @@ class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     Example:
         >>> with no_grad():
         ...     y = x * 2          # y.requires_grad is False
+        >>> @no_grad               # or @no_grad()
+        ... def predict(x): return model(x)
     """
 
     _mode = False
