@@ -235,6 +235,23 @@ def _shape(arg: Any) -> tuple[int, ...]:
     return arg.data.shape if isinstance(arg, Tensor) else ()
 
 
+def _check_settings(prefix: str, eps: Any, atol: Any, rtol: Any) -> None:
+    """Reject a step or tolerance that would make the check meaningless, naming it.
+
+    ``prefix`` starts each message: "gradcheck: " for the API, "--" for the command line.
+    """
+    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(number, (bool, np.bool_)) or not isinstance(
+            number, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(f"{prefix}{name} must be a real number, got {type(number).__name__}")
+    if not (math.isfinite(eps) and eps > 0):
+        raise ValueError(f"{prefix}eps must be a positive finite number, got {eps!r}")
+    for name, number in (("atol", atol), ("rtol", rtol)):
+        if not (math.isfinite(number) and number >= 0):
+            raise ValueError(f"{prefix}{name} must be a finite number >= 0, got {number!r}")
+
+
 # --------------------------------------------------------------------------- Jacobians
 
 
@@ -575,8 +592,10 @@ def gradcheck(
         GradcheckError: a table of the failing entries (input, input index, output, output
             index, analytic, numerical, errors), worst first; or a backward that raised or
             returned a wrong shape/dtype; or a non-deterministic ``fn``.
-        ValueError: if no input requires grad.
-        TypeError: for inputs or outputs of the wrong kind.
+        ValueError: if no input requires grad, ``eps`` is not > 0, or a tolerance is < 0
+            (or any of them is not finite).
+        TypeError: for inputs or outputs of the wrong kind, or a setting that is not a
+            number.
 
     Example:
         >>> x = Tensor([[1.0, 2.0]], requires_grad=True)
@@ -614,8 +633,9 @@ def gradcheck_report(
         The `GradcheckReport`; ``report.passed`` says whether the check passed.
 
     Raises:
-        ValueError: if no input requires grad.
-        TypeError: for inputs or outputs of the wrong kind.
+        ValueError: if no input requires grad, or for a bad ``eps``/``atol``/``rtol``.
+        TypeError: for inputs or outputs of the wrong kind, or a setting that is not a
+            number.
 
     Example:
         >>> x = Tensor([1.0, 2.0], requires_grad=True)
@@ -624,6 +644,7 @@ def gradcheck_report(
     """
     if second_order:
         return _gradgrad_report(fn, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol)
+    _check_settings("gradcheck: ", eps, atol, rtol)
     args, positions, kind = _copy_inputs(inputs, "gradcheck")
     return _run(fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck")
 
@@ -658,8 +679,10 @@ def gradgradcheck(
 
     Raises:
         GradcheckError: as for `gradcheck`; outputs are named "d/d input i".
-        TypeError: for Values or outputs that are not Tensors.
-        ValueError: if no input requires grad or ``grad_outputs`` has the wrong shape.
+        TypeError: for Values or outputs that are not Tensors, or a setting that is not a
+            number.
+        ValueError: if no input requires grad, ``grad_outputs`` has the wrong shape, or
+            ``eps``/``atol``/``rtol`` is out of range.
 
     Example:
         >>> x = Tensor([0.5, 1.5], requires_grad=True)
@@ -673,6 +696,7 @@ def gradgradcheck(
 def _gradgrad_report(
     fn: Callable[..., Any], inputs: Any, grad_outputs: Any, *, eps: float, atol: float, rtol: float
 ) -> GradcheckReport:
+    _check_settings("gradgradcheck: ", eps, atol, rtol)
     args, positions, kind = _copy_inputs(inputs, "gradgradcheck")
     if kind == "value":
         raise TypeError(

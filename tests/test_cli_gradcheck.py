@@ -123,6 +123,22 @@ def test_shape_mismatch_inside_the_function_exits_2(module_file: str, capsys) ->
 
 
 @pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--eps", "0"], "error: --eps must be a positive finite number, got 0.0"),
+        (["--eps", "-1"], "error: --eps must be a positive finite number, got -1.0"),
+        (["--atol", "-1"], "error: --atol must be a finite number >= 0, got -1.0"),
+        (["--rtol", "-1", "--gradgrad"], "error: --rtol must be a finite number >= 0, got -1.0"),
+    ],
+)
+def test_bad_tolerances_exit_2_with_one_line(module_file: str, capsys, arguments, message) -> None:
+    assert main(["gradcheck", f"{module_file}:log_of", "--shapes", "3", *arguments]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert "failed" not in captured.out
+
+
+@pytest.mark.parametrize(
     "arguments",
     [
         ["--shapes", "3,x"],  # not a shape

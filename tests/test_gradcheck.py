@@ -359,3 +359,31 @@ def test_gradgradcheck_rejects_values_and_bad_grad_outputs() -> None:
     x = Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(ValueError, match="shape"):
         gradgradcheck(lambda a: a * a, (x,), np.ones(3))
+
+
+# ------------------------------------------------------------------- settings
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck])
+@pytest.mark.parametrize(
+    "settings, error, message",
+    [
+        (dict(eps=0.0), ValueError, r"eps must be a positive finite number, got 0\.0"),
+        (dict(eps=-1.0), ValueError, r"eps must be a positive finite number, got -1\.0"),
+        (dict(eps=float("nan")), ValueError, "eps must be a positive finite number"),
+        (dict(eps="a"), TypeError, "eps must be a real number, got str"),
+        (dict(atol=-1.0), ValueError, r"atol must be a finite number >= 0, got -1\.0"),
+        (dict(rtol=-0.5), ValueError, r"rtol must be a finite number >= 0, got -0\.5"),
+        (dict(atol=None), TypeError, "atol must be a real number, got NoneType"),
+        (dict(rtol=True), TypeError, "rtol must be a real number, got bool"),
+    ],
+)
+def test_bad_settings_are_rejected_by_name(check, settings, error, message) -> None:
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    with pytest.raises(error, match=f"{check.__name__}: {message}"):
+        check(lambda a: a * a, (x,), **settings)
+
+
+def test_integer_settings_are_accepted() -> None:
+    x = Tensor([0.5, 1.5], requires_grad=True)
+    assert gradcheck(lambda a: a * a, (x,), atol=0, rtol=np.float64(1e-3))

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck import gradcheck_report
+from ..gradcheck import _check_settings, gradcheck_report
 from ..tensor import Tensor
 from ..value import Value
 
@@ -99,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         fn = load_function(args.target)
     except Exception as exc:  # noqa: BLE001 - a broken file is a usage error, not a crash
+        print(f"autograd-lite gradcheck: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    try:
+        _check_settings("--", args.eps, args.atol, args.rtol)
+    except ValueError as exc:
         print(f"autograd-lite gradcheck: error: {exc}", file=sys.stderr)
         return USAGE_ERROR
     low, high = args.range
