@@ -16,6 +16,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .explain import _array_text, _exponent_text
 from .graph import topological_order
 from .scalar_ops import SCALAR_RULES
@@ -97,7 +99,11 @@ def draw_graph(
     Raises:
         TypeError: if ``root`` is neither a Value nor a Tensor, or ``module`` has no
             ``named_parameters()``.
-        ValueError: for an unknown ``rankdir`` or ``max_nodes < 1``.
+        TypeError: also if ``max_nodes`` is not an integer, or ``highlight`` is neither a
+            Value nor a Tensor.
+        ValueError: for an unknown ``rankdir``, ``max_nodes < 1``, or a ``highlight`` that
+            is not part of ``root``'s graph (including a Tensor for a Value graph or the
+            reverse, and a tensor with ``requires_grad=False``).
 
     Example:
         >>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.label = "y"
@@ -106,10 +112,16 @@ def draw_graph(
     """
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_graph: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)):
+        raise TypeError(
+            f"draw_graph: max_nodes must be an integer, got {type(max_nodes).__name__} "
+            f"{max_nodes!r}"
+        )
     if max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
     if not isinstance(root, (Value, Tensor)):
         raise TypeError(f"draw_graph: root must be a Value or a Tensor, got {type(root).__name__}")
+    _check_highlight_kind(root, highlight)
     names = _parameter_names(module)
     graph = _picture_class()(
         name="autograd_lite",
@@ -156,6 +168,33 @@ def render_graph(graph: Any, path: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------------ helpers
+def _highlight_name(highlight: Any) -> str:
+    label = getattr(highlight, "label", "")
+    return f"highlight {label!r}" if label else "highlight"
+
+
+def _check_highlight_kind(root: Value | Tensor, highlight: Any) -> None:
+    """Reject a highlight that cannot be in ``root``'s graph because of its type."""
+    if highlight is None:
+        return
+    if not isinstance(highlight, (Value, Tensor)):
+        raise TypeError(
+            f"draw_graph: highlight must be a Value or a Tensor, got {type(highlight).__name__}"
+        )
+    if isinstance(highlight, Value) != isinstance(root, Value):
+        raise ValueError(
+            f"draw_graph: highlight is a {type(highlight).__name__} but root is a "
+            f"{type(root).__name__}, so it is not part of the graph being drawn"
+        )
+
+
+def _not_in_graph(highlight: Any, reason: str = "") -> ValueError:
+    return ValueError(
+        f"draw_graph: {_highlight_name(highlight)} is not part of the graph that produced "
+        f"root{reason}; pass a value the root was computed from"
+    )
+
+
 def _parameter_names(module: Any) -> dict[int, str]:
     if module is None:
         return {}
@@ -227,7 +266,9 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
     kept = _nearest(root, max_nodes) if len(order) > max_nodes else order
     ids = {id(value): f"v{number}" for number, value in enumerate(order)}
     kept_ids = {id(value) for value in kept}
-    marked = _on_paths_from(order, highlight if isinstance(highlight, Value) else None)
+    if highlight is not None and not any(value is highlight for value in order):
+        raise _not_in_graph(highlight)
+    marked = _on_paths_from(order, highlight)
     collapsed = None
     if len(kept) < len(order):
         collapsed = _collapse_note(graph, len(order) - len(kept), len(order), max_nodes)
@@ -290,7 +331,12 @@ def _tensor_fields(
 def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_nodes: int) -> None:
     root_vertex = root._vertex()
     root_grad = None if root.grad is None else root.grad.data
+    start = None if highlight is None else highlight._vertex()
+    if highlight is not None and start is None:
+        raise _not_in_graph(highlight, " (it has requires_grad=False, so it is only a constant)")
     if root_vertex is None or root_vertex is root:  # a constant or a lone leaf
+        if highlight is not None and start is not root_vertex:
+            raise _not_in_graph(highlight)
         label = style.names.get(id(root)) or root.label
         graph.node(
             "t0",
@@ -302,7 +348,8 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
     kept = _nearest(root_vertex, max_nodes) if len(order) > max_nodes else order
     kept_ids = {id(vertex) for vertex in kept}
     ids = {id(vertex): f"n{number}" for number, vertex in enumerate(order)}
-    start = highlight._vertex() if isinstance(highlight, Tensor) else None
+    if start is not None and not any(vertex is start for vertex in order):
+        raise _not_in_graph(highlight)
     marked = _on_paths_from(order, start)
     collapsed = None
     if len(kept) < len(order):

@@ -122,6 +122,50 @@ def test_bad_arguments_raise_clear_errors():
         render_graph(draw_graph(d), "picture.gif")
 
 
+@pytest.mark.parametrize("max_nodes", ["5", 5.0, True, None])
+def test_max_nodes_must_be_an_integer(max_nodes):
+    _, _, d = small_graph()
+    with pytest.raises(
+        TypeError, match=f"draw_graph: max_nodes must be an integer, got {type(max_nodes).__name__}"
+    ):
+        draw_graph(d, max_nodes=max_nodes)
+
+
+def test_highlight_outside_the_value_graph_is_an_error():
+    _, _, d = small_graph()
+    stranger = Value(1.0, label="stranger")
+    with pytest.raises(ValueError, match="highlight 'stranger' is not part of the graph"):
+        draw_graph(d, highlight=stranger)
+    with pytest.raises(ValueError, match="highlight is a Tensor .* not part of the graph"):
+        draw_graph(d, highlight=Tensor([1.0], requires_grad=True))
+    with pytest.raises(TypeError, match="highlight must be a Value or a Tensor, got str"):
+        draw_graph(d, highlight="a")
+
+
+def tensor_loss() -> tuple[Tensor, Tensor, Tensor]:
+    weight = Tensor(np.ones((2, 3)), requires_grad=True)
+    weight.label = "W"
+    inputs = Tensor(np.ones(3))
+    hidden = (weight @ inputs).tanh()
+    return weight, inputs, hidden.sum()
+
+
+def test_highlight_outside_the_tensor_graph_is_an_error():
+    weight, inputs, loss = tensor_loss()
+    assert "#d62728" in draw_graph(loss, highlight=weight).source  # in the graph: fine
+    other = Tensor(np.ones(3), requires_grad=True)
+    other.label = "other"
+    with pytest.raises(ValueError, match="highlight 'other' is not part of the graph"):
+        draw_graph(loss, highlight=other)
+    with pytest.raises(ValueError, match="requires_grad=False"):
+        draw_graph(loss, highlight=inputs)  # a constant: drawn, but not a graph vertex
+    with pytest.raises(ValueError, match="highlight is a Value .* not part of the graph"):
+        draw_graph(loss, highlight=Value(1.0))
+    lone = Tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="not part of the graph"):
+        draw_graph(lone, highlight=weight)
+
+
 @needs_dot
 def test_png_rendering_writes_a_png(tmp_path):
     _, _, d = small_graph()
