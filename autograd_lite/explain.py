@@ -169,7 +169,9 @@ def explain(
             as ``E = E_o1 + E_o2``) into the factor below it.
         max_paths: list at most this many paths (and branches per stage); beyond that the
             largest by |product| are listed and the rest summarised.
-        index: for Tensors, which element of ``wrt``'s gradient to explain.
+        index: for Tensors, which element of ``wrt``'s gradient to explain: a tuple with
+            one integer per axis of ``wrt`` (``(1, 0)`` is row 1, column 0); a single
+            integer only for a 1-D ``wrt``. Optional when ``wrt`` has one element.
         module: anything with ``named_parameters()``; its parameters get dotted names.
 
     Returns:
@@ -179,7 +181,7 @@ def explain(
     Raises:
         TypeError: if ``output`` and ``wrt`` are not both Values or both Tensors.
         ValueError: for ``max_paths < 1``, a Tensor output with several elements or a
-            missing/out-of-range ``index``.
+            missing/out-of-range ``index``, or one without one entry per axis of ``wrt``.
         GraphFreedError: if a Tensor graph was freed by ``backward()`` (call explain first,
             or use ``backward(retain_graph=True)``).
 
@@ -781,12 +783,35 @@ def _element_index(wrt: Tensor, index: int | tuple[int, ...] | None) -> tuple[in
                 "of its gradient to explain"
             )
         return (0,) * wrt.ndim
-    if isinstance(index, (int, np.integer)):
-        index = (int(index),) if wrt.ndim == 1 else tuple(np.unravel_index(int(index), shape))
+    if _is_integer(index):
+        if wrt.ndim != 1:
+            example = ", ".join(["1"] + ["0"] * (wrt.ndim - 1))
+            raise ValueError(
+                f"explain: index={index} is ambiguous: wrt has shape {shape}, so pass a tuple of "
+                f"{wrt.ndim} integers, one per axis (e.g. index=({example}) for row 1); a "
+                "single integer is accepted only for a 1-D wrt"
+            )
+        index = (index,)
+    if not isinstance(index, (tuple, list)):
+        raise TypeError(
+            f"explain: index must be an integer or a tuple of integers, got {type(index).__name__}"
+        )
+    if not all(_is_integer(i) for i in index):
+        raise TypeError(f"explain: index entries must be integers, got {tuple(index)}")
     index = tuple(int(i) for i in index)
-    if len(index) != len(shape) or any(not 0 <= i < n for i, n in zip(index, shape)):
+    if len(index) != len(shape):
+        entries = "entry" if len(index) == 1 else "entries"
+        raise ValueError(
+            f"explain: index {index} has {len(index)} {entries} but wrt has {len(shape)} axes "
+            f"(shape {shape}); give one integer per axis"
+        )
+    if any(not 0 <= i < n for i, n in zip(index, shape)):
         raise ValueError(f"explain: index {index} is not an element of wrt's shape {shape}")
     return index
+
+
+def _is_integer(item: Any) -> bool:
+    return isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))
 
 
 def _explain_tensor(

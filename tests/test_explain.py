@@ -248,6 +248,28 @@ def test_tensor_index_errors_name_the_shape():
         explain(weight @ Tensor([1.0, 1.0]), weight, index=(0, 0))
 
 
+def test_tensor_index_is_one_entry_per_axis():
+    weight, loss = tensor_loss()
+    with pytest.raises(ValueError, match=r"index=1 .* wrt has shape \(2, 2\).* tuple of 2"):
+        explain(loss, weight, index=1)  # not the flat index W[0, 1], and not row 1
+    with pytest.raises(ValueError, match=r"index \(1,\) has 1 entry but wrt has 2 axes"):
+        explain(loss, weight, index=(1,))
+    with pytest.raises(ValueError, match=r"index \(0, 1, 0\) has 3 entries but wrt has 2"):
+        explain(loss, weight, index=(0, 1, 0))
+    with pytest.raises(TypeError, match=r"index entries must be integers, got \(0, 1.5\)"):
+        explain(loss, weight, index=(0, 1.5))
+    with pytest.raises(TypeError, match="index must be an integer or a tuple"):
+        explain(loss, weight, index="0,1")
+
+
+def test_tensor_integer_index_for_a_vector():
+    vector = Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    loss = (vector * vector * vector).sum()
+    result = explain(loss, vector, index=np.int64(1))
+    assert result.index == (1,)
+    assert result.total == pytest.approx(3 * (-1.0) ** 2)  # d sum(v**3) / d v[1] = 3 v[1]**2
+
+
 def test_tensor_module_names_label_parameters():
     weight, loss = tensor_loss()
 
