@@ -75,12 +75,42 @@ def test_tensor_explain_with_index(capsys):
 )
 def test_errors_are_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert main(argv) == 1
-    assert message in capsys.readouterr().err
+    assert main(argv) == 2
+    assert_one_error_line(capsys, message)
+
+
+def assert_one_error_line(capsys, message: str) -> None:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("autograd-lite graph: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in captured.err and captured.out == ""
 
 
 def test_function_must_return_a_value_or_tensor(tmp_path, capsys):
     source = tmp_path / "bad.py"
     source.write_text("def build_graph():\n    return 42\n")
-    assert main(["graph", str(source)]) == 1
-    assert "must return a Value or a Tensor" in capsys.readouterr().err
+    assert main(["graph", str(source)]) == 2
+    assert_one_error_line(capsys, "must return a Value or a Tensor")
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("def build_graph():\n    raise RuntimeError('boom')\n", "RuntimeError: boom (bad.py:2)"),
+        ("def build_graph(x, y=1):\n    return x\n", "takes arguments (x); it must take none"),
+        ("def build_graph(:\n", "cannot import"),
+        ("import no_such_module_here\n", "No module named 'no_such_module_here'"),
+    ],
+)
+def test_a_broken_user_function_exits_2_with_one_line(tmp_path, capsys, code, message):
+    source = tmp_path / "bad.py"
+    source.write_text(code)
+    assert main(["graph", f"{source}:build_graph"]) == 2
+    assert_one_error_line(capsys, message)
+
+
+def test_bad_max_nodes_exits_2(capsys):
+    assert main(["graph", "--demo", "222", "--max-nodes", "0"]) == 2
+    assert_one_error_line(capsys, "max_nodes must be at least 1")

@@ -7,13 +7,19 @@ A user function takes no arguments and returns the output Value or Tensor (or a 
 ``(output, module)`` so that the module's parameters get their dotted names). Unless
 ``--no-backward`` is given, backward() runs first so the picture shows gradients. Without
 ``-o`` the DOT text is printed, which needs no Graphviz program.
+
+Exit status: 0 when the graph was drawn, 2 when it could not be (no such file or function,
+a function that needs arguments or raised, a bad option, or no Graphviz ``dot`` for -o);
+the reason is printed as one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import inspect
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,26 +100,60 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+USAGE_ERROR = 2
+
+
 class CommandError(Exception):
-    """A problem with the command's input, reported as one line on stderr."""
+    """A problem with the command's input, reported as one line on stderr (exit status 2)."""
+
+
+def _one_line(exc: BaseException) -> str:
+    """``Type: message (file.py:line)`` of an exception raised by the user's code."""
+    text = " ".join(str(exc).split())
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {text}{where}"
 
 
 def load_function(spec: str) -> Callable[[], Any]:
-    """Import ``FILE.py[:FUNCTION]`` and return the function (no arguments)."""
+    """Import ``FILE.py[:FUNCTION]`` and return the function (no arguments).
+
+    Raises:
+        CommandError: no such file, a file that cannot be imported (the error is named),
+            no such function, or a function that needs arguments.
+    """
     file_part, _, function_name = spec.partition(":")
     path = Path(file_part)
     function_name = function_name or DEFAULT_FUNCTION
     if not path.is_file():
-        raise CommandError(f"graph: no such file {file_part!r}")
+        raise CommandError(f"no such file {file_part!r}")
     module_spec = importlib.util.spec_from_file_location(f"_graph_source_{path.stem}", path)
     if module_spec is None or module_spec.loader is None:
-        raise CommandError(f"graph: cannot import {file_part!r} (is it a .py file?)")
+        raise CommandError(f"cannot import {file_part!r} (is it a .py file?)")
     module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
+    try:
+        module_spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - the user's file is at fault, not the command
+        raise CommandError(f"cannot import {file_part!r}: {_one_line(exc)}") from exc
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise CommandError(f"graph: {file_part!r} has no function {function_name!r}")
+        raise CommandError(f"{file_part!r} has no function {function_name!r}")
+    required = _required_parameters(function)
+    if required:
+        raise CommandError(
+            f"{file_part}:{function_name} takes arguments ({', '.join(required)}); it must "
+            "take none and return the output Value or Tensor (or (output, module))"
+        )
     return function
+
+
+def _required_parameters(function: Callable[..., Any]) -> list[str]:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # no signature to inspect (some builtins): just call it
+        return []
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return [p.name for p in parameters if p.default is p.empty and p.kind not in variadic]
 
 
 def find_labelled(root: Value | Tensor, label: str, names: dict[int, str]) -> Value | Tensor:
@@ -125,33 +165,46 @@ def find_labelled(root: Value | Tensor, label: str, names: dict[int, str]) -> Va
         if vertex.label == label or names.get(id(vertex)) == label:
             return vertex
     known = sorted({names.get(id(v)) or v.label for v in candidates} - {""})
-    raise CommandError(f"graph: no value labelled {label!r}; labelled values: {', '.join(known)}")
+    raise CommandError(f"no value labelled {label!r}; labelled values: {', '.join(known)}")
 
 
 def _parse_index(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in text.split(","))
     except ValueError:
-        message = f"graph: --index must be integers separated by commas, got {text!r}"
+        message = f"--index must be integers separated by commas, got {text!r}"
         raise CommandError(message) from None
 
 
 def _build(args: argparse.Namespace) -> tuple[Value | Tensor, Any]:
     function = DEMOS[args.demo] if args.demo else load_function(args.function)
-    result = function()
+    try:
+        result = function()
+    except Exception as exc:  # noqa: BLE001 - the user's function failed, not the command
+        raise CommandError(f"the function could not run: {_one_line(exc)}") from exc
     module = None
     if isinstance(result, tuple) and len(result) == 2:
         result, module = result
     if not isinstance(result, (Value, Tensor)):
         raise CommandError(
-            f"graph: the function must return a Value or a Tensor (or (output, module)), "
+            f"the function must return a Value or a Tensor (or (output, module)), "
             f"got {type(result).__name__}"
+        )
+    if module is not None and not hasattr(module, "named_parameters"):
+        raise CommandError(
+            f"the function returned (output, module) but the module has no "
+            f"named_parameters(): got {type(module).__name__}"
         )
     return result, module
 
 
 def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
-    """Build the graph, optionally explain and backward, then draw it; returns the exit code."""
+    """Build the graph, optionally explain and backward, then draw it.
+
+    Returns:
+        0, or 2 when the graph could not be drawn (a bad file, function or option, or the
+        function raised); the reason is printed as one line on stderr.
+    """
     try:
         root, module = _build(args)
         names = {id(p): name for name, p in module.named_parameters()} if module is not None else {}
@@ -180,7 +233,7 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
             echo(f"wrote {written}")
         else:
             echo(graph.source)
-    except (CommandError, GraphvizNotFoundError, ValueError) as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+    except (CommandError, GraphvizNotFoundError, ValueError, TypeError) as exc:
+        print(f"autograd-lite graph: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     return 0
