@@ -1,4 +1,4 @@
-"""The ``autograd-lite`` command: ``demo``, ``gradcheck`` and ``graph`` subcommands.
+"""The ``autograd-lite`` command: ``demo``, ``gradcheck`` and ``graph`` subcommands, ``--version``.
 
 Each subcommand lives in its own module under ``autograd_lite/commands/`` and exposes
 ``add_parser(subparsers)``, which registers its arguments and a ``run(args) -> int``.
@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from ._version import __version__
+
 SUBCOMMANDS = ("demo", "gradcheck", "graph")
 
 
@@ -19,6 +21,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-lite",
         description="Reverse-mode autodiff you can read, check and explain.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}", help="print the version"
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:

@@ -33,3 +33,26 @@ def test_demo_stops_at_the_error_threshold(threshold, capsys):
     final = float(out.strip().splitlines()[-1].split(":")[-1])
     assert final < threshold
     assert "after 10000 updates" not in out
+    assert f"until E < {threshold:g}" in out
+
+
+def test_demo_without_threshold_says_it_runs_a_fixed_number_of_updates(capsys):
+    assert main(["demo", "--epochs", "20", "--picture", ""]) == 0
+    out = capsys.readouterr().out
+    assert "Training: for up to 20 updates" in out
+    assert "until E <" not in out
+    assert "error after 20 updates" in out
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    import importlib.metadata
+
+    import autograd_lite
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == f"autograd-lite {autograd_lite.__version__}"
+    # one definition: the installed metadata reads the same _version.py
+    assert autograd_lite.__version__ == importlib.metadata.version("autograd_lite")

@@ -37,7 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--epochs", type=int, default=10_000, help="updates to run (10000)")
     parser.add_argument(
-        "--threshold", type=float, default=0.0, help="stop once the error is below this"
+        "--threshold", type=float, default=None, help="stop once the error is below this"
     )
     parser.add_argument(
         "--lr", type=float, default=0.5, help="learning rate (0.5, as document 002)"
@@ -106,9 +106,12 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
     echo(_row("E after one update", "0.291027924", error))
     echo("  (the document rounds loosely here: recomputed exactly, E = 0.291027774)")
 
-    echo(f"\nTraining: up to {args.epochs} updates or until E < {args.threshold:g}")
+    if args.threshold is None:
+        echo(f"\nTraining: for up to {args.epochs} updates")
+    else:
+        echo(f"\nTraining: up to {args.epochs} updates or until E < {args.threshold:g}")
     updates = 1
-    while updates < args.epochs and error >= args.threshold:
+    while updates < args.epochs and (args.threshold is None or error >= args.threshold):
         error = sgd_step(numbers, NETWORK_222_WEIGHTS, args.lr, network_222).error.data
         updates += 1
         if updates in (10, 100, 1000) or updates % 2500 == 0:
