@@ -43,11 +43,11 @@ def test_a_crash_in_the_middle_of_a_save_leaves_the_old_file_intact(
 ) -> None:
     old_bytes = saved.read_bytes()
 
-    def crash_half_way(stream: io.BufferedWriter, **arrays: np.ndarray) -> None:
-        stream.write(b"PK\x03\x04 half an archive")
+    def crash_half_way(stream: io.BufferedWriter, array: np.ndarray, **options: object) -> None:
+        stream.write(b"\x93NUMPY half an array")
         raise OSError("disk full")
 
-    monkeypatch.setattr(serialization.np, "savez", crash_half_way)
+    monkeypatch.setattr(serialization.np.lib.format, "write_array", crash_half_way)
     with pytest.raises(OSError, match="disk full"):
         nn.save(_model(2), saved)
     assert saved.read_bytes() == old_bytes
