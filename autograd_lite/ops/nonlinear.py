@@ -151,7 +151,8 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return grad_output * (x.data > 0).astype(grad_output.dtype)
+        # the boolean mask as a constant: saves a float copy of it (bool * float is float)
+        return grad_output * _constant(x.data > 0)
 
 
 class Softmax(Op):
@@ -245,6 +246,13 @@ class SoftmaxCrossEntropy(Op):
         else:
             scale = grad_output
         return (probabilities - onehot) * scale
+
+
+def _constant(array: np.ndarray) -> Any:
+    """An array as a Tensor that needs no gradient, without conversion (bool stays bool)."""
+    from ..tensor import Tensor
+
+    return Tensor._wrap(array, False)
 
 
 def _output_array(ctx: Context, array: np.ndarray, recompute: Callable[[], Any]) -> Any:
