@@ -135,8 +135,11 @@ class Pow(Op):
             if np.any(zero_base):  # 0 ** -1 would make b * a**(b-1) = 0 * inf where b = 0
                 exponent = where(zero_base & (b.data == 0), 1.0, exponent)
             grad_a = grad_output * b * a**exponent
-            if np.any(b.data == 0):  # d(a**0)/da = 0 even where a is inf or nan (PyTorch too)
-                grad_a = where(b.data == 0, 0.0, grad_a)
+            # d(a**0)/da = 0 even where a is inf or nan (PyTorch too); only there, so that
+            # elsewhere b * a**(b-1) keeps its derivative with respect to b (gradgradcheck)
+            undefined = (b.data == 0) & ~np.isfinite(a.data)
+            if np.any(undefined):
+                grad_a = where(undefined, 0.0, grad_a)
         if ctx.needs_input_grad[1]:
             if np.any(zero_base):  # log(1) = 0 instead of log(0) = -inf where the limit is 0
                 grad_b = grad_output * a**b * where(zero_base & (b.data >= 0), 1.0, a).log()
