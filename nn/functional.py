@@ -212,8 +212,9 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """BCE of sigmoid(x) computed from the logits x without overflow.
 
-    Uses max(x, 0) - x t + log(1 + exp(-|x|)), which equals
-    -(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))) and never exponentiates a positive number.
+    Uses softplus(x) - x t, which equals -(t log sigmoid(x) + (1 - t) log(1 - sigmoid(x)));
+    `Tensor.softplus` never exponentiates a positive number, and its derivative is
+    sigmoid(x) everywhere, so d loss / dx = sigmoid(x) - t holds at x = 0 too.
 
     Args:
         logits: raw scores x.
@@ -233,8 +234,7 @@ def binary_cross_entropy_with_logits(
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     logits, target = _as_tensor(logits), _as_tensor(target)
     _same_shape("binary_cross_entropy_with_logits", logits, target)
-    softplus_tail = (1.0 + (-logits.abs()).exp()).log()
-    return _reduce(logits.relu() - logits * target + softplus_tail, reduction)
+    return _reduce(logits.softplus() - logits * target, reduction)
 
 
 def _class_indices(target: Any, samples: int, classes: int) -> np.ndarray:

@@ -139,3 +139,13 @@ def test_shape_mismatch_and_bad_reduction_are_errors():
     with pytest.raises(ValueError, match="reduction must be one of"):
         nn.HalfSquaredError("average")
     assert repr(nn.HalfSquaredError("sum")) == "HalfSquaredError(reduction='sum')"
+
+
+def test_bce_with_logits_gradient_at_a_logit_of_exactly_zero():
+    # d/dx = sigmoid(x) - t, and sigmoid(0) = 0.5 (PyTorch gives [-0.5, 0.5] here too)
+    logits = Tensor([0.0, 0.0], requires_grad=True)
+    F.binary_cross_entropy_with_logits(logits, np.array([1.0, 0.0]), reduction="sum").backward()
+    np.testing.assert_allclose(logits.grad.numpy(), [-0.5, 0.5], rtol=1e-15)
+    at_zero = Tensor([0.0, 0.0, 0.0], requires_grad=True)
+    target = np.array([1.0, 0.0, 0.3])
+    assert gradcheck(lambda x: F.binary_cross_entropy_with_logits(x, target), (at_zero,))
