@@ -285,6 +285,10 @@ def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """
     tensor_type = _TENSOR if _TENSOR is not None else _tensor_type()
     tensors = tuple([x if isinstance(x, tensor_type) else _as_tensor(x) for x in inputs])
+    for t in tensors:  # a bool tensor (from a comparison) takes part as 0.0 / 1.0
+        if t._data.dtype.kind == "b":
+            tensors = _promote_bools(fn, tensors)
+            break
     needs_input_grad = tuple([t.requires_grad for t in tensors])
     record = True in needs_input_grad and _state.enabled
     ctx = Context(needs_input_grad)
@@ -314,6 +318,23 @@ def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             node.created_at = site
             ctx._fingerprints = _fingerprints(fn, ctx, results)
     return results[0] if single else results
+
+
+def _promote_bools(fn: type, tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """Bool inputs as float, as PyTorch promotes them: float64, or float32 when every float
+    input is float32. Positions in ``fn.bool_inputs`` (``where``'s condition) stay bool."""
+    keep = fn.bool_inputs
+    floats = [t._data.dtype for t in tensors if t._data.dtype.kind == "f"]
+    target = np.result_type(*floats) if floats else np.dtype(np.float64)
+    wrap = _tensor_type()._wrap
+    return tuple(
+        [
+            wrap(t._data.astype(target), False)
+            if t._data.dtype.kind == "b" and i not in keep
+            else t
+            for i, t in enumerate(tensors)
+        ]
+    )
 
 
 def _link_views(source: Tensor, results: tuple) -> None:
@@ -393,6 +414,9 @@ class Op:
     saves_output: bool = False
     #: True for ops whose output may be a view of input 0's array (reshape, transpose, ...).
     returns_view: bool = False
+    #: Input positions that take a boolean array as it is (``where``'s condition); every
+    #: other bool input is promoted to float before forward (see `_promote_bools`).
+    bool_inputs: tuple[int, ...] = ()
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -470,6 +494,7 @@ class Function:
     """
 
     returns_view = False  # see Op.returns_view
+    bool_inputs: tuple[int, ...] = ()  # see Op.bool_inputs
 
     @classmethod
     def apply(cls, *inputs: Any) -> Any:

@@ -231,12 +231,16 @@ class Tensor:
     def _operand(self, other: Any) -> Tensor:
         """Turn the other side of a binary operator into a Tensor.
 
-        Python numbers take this tensor's dtype, so ``x32 * 2.0`` stays float32.
+        Python numbers take this tensor's dtype, so ``x32 * 2.0`` stays float32 (float64
+        when this tensor is a bool mask: ``mask * 2.0`` is 0.0 / 2.0, not True).
         """
         if isinstance(other, Tensor):
             return other
         if isinstance(other, numbers.Number) and not isinstance(other, complex):
-            return Tensor._wrap(np.asarray(other, dtype=self._data.dtype), False)
+            dtype = self._data.dtype
+            return Tensor._wrap(
+                np.asarray(other, dtype=dtype if dtype.kind == "f" else np.float64), False
+            )
         try:
             return Tensor(other)
         except (TypeError, ValueError) as exc:

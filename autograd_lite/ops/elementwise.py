@@ -186,6 +186,8 @@ class Maximum(Op):
 class Where(Op):
     """y = a where cond else b;  dy/da = [cond], dy/db = [not cond]; cond gets no gradient"""
 
+    bool_inputs = (0,)  # the condition stays a mask
+
     @staticmethod
     def forward(ctx: Context, cond: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         try:
