@@ -531,6 +531,12 @@ class Function:
                     f"(dtype kind {kind!r}) as output {index}; expected a numeric NumPy array "
                     "(forward works on arrays: return an ndarray, not a Tensor)"
                 )
+            if kind == "b":  # a Tensor with grad_fn must hold floats; masks come from < > ==
+                raise TypeError(
+                    f"{cls.__name__}.forward returned a bool array as output {index}; a "
+                    "Function's outputs are float (integers become float64): return "
+                    "mask.astype(float), or compute the mask outside the Function"
+                )
         return outputs
 
     @classmethod
@@ -560,10 +566,10 @@ class Function:
                     "Function's backward works on NumPy arrays (return grad.data)"
                 )
             array = np.asarray(grad)
-            if array.dtype.kind not in "fiub":
+            if array.dtype.kind != "f":
                 raise TypeError(
                     f"{cls.__name__}.backward returned a {array.dtype} gradient for input "
-                    f"{index}; expected a floating-point array"
+                    f"{index}; expected a floating-point array (e.g. grad.astype(float))"
                 )
             wrapped.append(Tensor._wrap(array.astype(node.input_dtypes[index], copy=False), False))
         return tuple(wrapped)

@@ -188,3 +188,52 @@ def test_saved_tensors_are_freed_after_backward() -> None:
     y.sum().backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
         y.sum().backward()
+
+
+class _GradOfDtype(Function):
+    """Identity whose backward returns the gradient as ``ctx.kind`` (a bool or int array)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, (g > 0) if _GradOfDtype.kind == "bool" else g.astype(np.int64)
+
+
+@pytest.mark.parametrize("kind, dtype", [("bool", "bool"), ("int", "int64")])
+def test_backward_returning_a_non_float_gradient_is_a_type_error(kind, dtype) -> None:
+    _GradOfDtype.kind = kind
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=rf"_GradOfDtype.backward .*{dtype}.* input 1"):
+        _GradOfDtype.apply(a, b).sum().backward()
+
+
+def test_forward_returning_integers_gives_a_float64_tensor() -> None:
+    class Count(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return np.arange(a.size)
+
+        @staticmethod
+        def backward(ctx, g):
+            return np.zeros(g.shape)
+
+    result = Count.apply(Tensor([5.0, 6.0], requires_grad=True))
+    assert result.dtype == np.float64
+    np.testing.assert_array_equal(result.data, [0.0, 1.0])
+
+
+def test_forward_returning_a_bool_array_is_a_type_error() -> None:
+    class Positive(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a > 0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match=r"Positive.forward returned a bool array as output 0"):
+        Positive.apply(Tensor([1.0, -1.0], requires_grad=True))
