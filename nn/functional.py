@@ -279,9 +279,16 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     """
     _check_reduction("cross_entropy", reduction)
     logits = _as_tensor(logits)
-    if logits.ndim == 1:
+    if logits.ndim == 1:  # one sample: a single class index
+        target = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if target.size != 1:
+            raise ShapeError(
+                f"cross_entropy: logits of shape {logits.shape} are one sample and take one "
+                f"class index, got a target of shape {target.shape} (pass the logits first, "
+                "shape (N, C) for N samples, then N class indices)"
+            )
         logits = logits.reshape(1, -1)
-        target = np.reshape(target.data if isinstance(target, Tensor) else target, (1,))
+        target = target.reshape(1)
     if logits.ndim != 2:
         raise ShapeError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
     samples, classes = logits.shape

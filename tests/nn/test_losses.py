@@ -149,3 +149,21 @@ def test_bce_with_logits_gradient_at_a_logit_of_exactly_zero():
     at_zero = Tensor([0.0, 0.0, 0.0], requires_grad=True)
     target = np.array([1.0, 0.0, 0.3])
     assert gradcheck(lambda x: F.binary_cross_entropy_with_logits(x, target), (at_zero,))
+
+
+def test_cross_entropy_one_sample_logits_with_several_targets_is_a_shape_error():
+    with pytest.raises(ShapeError, match=r"cross_entropy.*\(3,\).*\(2,\)"):
+        nn.CrossEntropyLoss()(Tensor([1.0, 2.0, 3.0]), [2, 1])
+
+
+def test_cross_entropy_with_swapped_arguments_names_both_shapes():
+    logits = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises((ShapeError, TypeError), match=r"cross_entropy.*\(2,\).*\(3,\)"):
+        nn.CrossEntropyLoss()([2, 0], logits)
+
+
+def test_cross_entropy_one_sample_accepts_a_scalar_or_one_element_target():
+    logits = Tensor([1.0, 2.0, 3.0])
+    expected = -np.log(np.exp(3.0) / np.exp([1.0, 2.0, 3.0]).sum())
+    for target in (2, [2], np.array([2])):
+        assert F.cross_entropy(logits, target).item() == pytest.approx(expected, rel=1e-12)
