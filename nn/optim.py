@@ -12,6 +12,7 @@ update, so a graph that saved the old values still refuses to backward.
 from __future__ import annotations
 
 import math
+import numbers
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -33,14 +34,15 @@ class Optimizer:
 
     Raises:
         ValueError: for an empty or repeated parameter list.
-        TypeError: for an entry that is not a Tensor.
+        TypeError: for an entry that is not a Tensor, or a Module or single Tensor given as
+            ``params`` (pass ``model.parameters()`` or a list).
     """
 
     _buffer_names: tuple[str, ...] = ()
 
     def __init__(self, params: Iterable[Tensor], hyperparameters: dict[str, Hyperparameter]):
-        self.params: list[Tensor] = list(params)
         name = type(self).__name__
+        self.params: list[Tensor] = _parameter_list(name, params)
         if not self.params:
             raise ValueError(f"{name}: got an empty parameter list")
         for index, param in enumerate(self.params):
@@ -212,8 +214,33 @@ class Optimizer:
         return f"{type(self).__name__}({len(self.params)} parameters, {settings})"
 
 
+def _parameter_list(owner: str, params: Any) -> list[Tensor]:
+    """``list(params)``, with a clear TypeError for a Module, a single Tensor or a non-iterable."""
+    if isinstance(params, Tensor):
+        raise TypeError(
+            f"{owner}: params must be a list of tensors, got a single Tensor of shape "
+            f"{params.shape}; pass [tensor]"
+        )
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors, got the module "
+            f"{type(params).__name__}; pass model.parameters()"
+        )
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(
+            f"{owner}: params must be an iterable of Tensors, got {type(params).__name__}"
+        ) from None
+
+
+def _is_real(value: Any) -> bool:
+    """True for Python and NumPy real numbers (int, float, np.float32, ...), not for bools."""
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
 def _non_negative(owner: str, name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+    if not (_is_real(value) and math.isfinite(value) and value >= 0):
         raise ValueError(f"{owner}: {name} must be a finite number >= 0, got {value!r}")
 
 
@@ -375,6 +402,11 @@ class Adam(Optimizer):
         name = type(self).__name__
         for key, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
             _non_negative(name, key, value)
+        if not isinstance(betas, (tuple, list, np.ndarray)) or not all(map(_is_real, betas)):
+            raise TypeError(
+                f"{name}: betas must be a pair (beta1, beta2) of numbers, e.g. (0.9, 0.999), "
+                f"got {betas!r}"
+            )
         if len(betas) != 2 or not all(0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(f"{name}: betas must be two numbers in [0, 1), got {betas!r}")
         super().__init__(

@@ -212,3 +212,43 @@ def test_negative_hyperparameter_in_a_state_dict_is_rejected():
     with pytest.raises(ValueError, match="'lr' must be finite and >= 0"):
         optimizer.load_state_dict(state)
     assert optimizer.lr == 0.1
+
+
+@pytest.mark.parametrize(
+    "lr", [np.float32(0.1), np.float64(0.1), np.int64(1), 1, 0.1], ids=lambda v: repr(v)
+)
+def test_any_real_number_is_a_learning_rate(lr):
+    param = nn.Parameter([1.0])
+    for optimizer in (
+        nn.optim.SGD([param], lr=lr, momentum=np.float32(0.5)),
+        nn.optim.Adam([param], lr=lr),
+    ):
+        assert optimizer.lr == pytest.approx(float(lr))
+        optimizer.lr = np.float32(0.25)
+        assert optimizer.lr == 0.25
+
+
+def test_a_bool_is_not_a_learning_rate():
+    with pytest.raises(ValueError, match="SGD: lr must be a finite number >= 0, got True"):
+        nn.optim.SGD([nn.Parameter([1.0])], lr=True)
+
+
+def test_passing_a_module_says_to_pass_its_parameters():
+    with pytest.raises(TypeError, match=r"SGD: .*Linear.*model\.parameters\(\)"):
+        nn.optim.SGD(nn.Linear(2, 1), lr=0.1)
+
+
+def test_passing_a_single_tensor_says_to_pass_a_list():
+    with pytest.raises(TypeError, match=r"Adam: .*a list of tensors"):
+        nn.optim.Adam(nn.Parameter([1.0, 2.0]))
+
+
+def test_passing_something_not_iterable_is_explained():
+    with pytest.raises(TypeError, match=r"SGD: params must be an iterable of Tensors, got int"):
+        nn.optim.SGD(3, lr=0.1)
+
+
+@pytest.mark.parametrize("betas", [0.9, "ab", None])
+def test_betas_must_be_a_pair(betas):
+    with pytest.raises(TypeError, match=r"Adam: betas must be a pair \(beta1, beta2\)"):
+        nn.optim.Adam([nn.Parameter([1.0])], betas=betas)
