@@ -381,6 +381,7 @@ class Adam(Optimizer):
 
     Raises:
         ValueError: for negative settings or betas outside [0, 1).
+        TypeError: for betas that are not a pair of numbers.
 
     Example:
         >>> w = Parameter([1.0]); opt = Adam([w], lr=0.1)
@@ -457,6 +458,7 @@ class AdamW(Adam):
 
     Raises:
         ValueError: for negative settings or betas outside [0, 1).
+        TypeError: for betas that are not a pair of numbers.
 
     Example:
         >>> w = Parameter([1.0]); opt = AdamW([w], lr=0.1, weight_decay=0.0)
