@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ class Linear(Module):
         generator: draws the initial values (default: the global one, see `nn.manual_seed`).
 
     Raises:
-        ValueError: for non-positive sizes.
+        TypeError: for a size that is not an integer. ValueError: for non-positive sizes.
 
     Example:
         >>> layer = Linear(2, 3)
@@ -45,6 +46,11 @@ class Linear(Module):
         generator: np.random.Generator | None = None,
     ) -> None:
         super().__init__()
+        for name, size in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(size, numbers.Integral) or isinstance(size, (bool, np.bool_)):
+                raise TypeError(
+                    f"Linear: {name} must be an integer, got {type(size).__name__} {size!r}"
+                )
         if in_features < 1 or out_features < 1:
             raise ValueError(
                 f"Linear: in_features and out_features must be positive, got {in_features}, "
@@ -125,11 +131,14 @@ class MLP(Sequential):
 
     Args:
         sizes: layer widths, input first: ``[2, 8, 1]`` is Linear(2, 8), act, Linear(8, 1).
-        activation: a Module class (or factory) called once per hidden layer.
+        activation: a Module class, or a zero-argument function returning a Module, called
+            once per hidden layer (default `Tanh`).
         bias: give every Linear a bias.
+        dtype: float64 (default) or float32 parameters, passed to every `Linear`.
 
     Raises:
-        ValueError: for fewer than two sizes.
+        ValueError: for fewer than two sizes. TypeError: for an activation that is a Module
+            instance or does not make a Module.
 
     Example:
         >>> MLP([2, 4, 1], activation=ReLU)(Tensor(np.ones((3, 2)))).shape
@@ -141,15 +150,31 @@ class MLP(Sequential):
         sizes: Sequence[int],
         activation: Callable[[], Module] | None = None,
         bias: bool = True,
+        dtype: np.dtype | type | str = np.float64,
     ) -> None:
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs an input and an output width, got {list(sizes)}")
         make_activation = Tanh if activation is None else activation
+        expected = "MLP: activation must be a Module class or a zero-argument function making one"
+        if isinstance(make_activation, Module):
+            name = type(make_activation).__name__
+            raise TypeError(
+                f"{expected}, got the instance {make_activation!r}; pass the class, e.g. "
+                f"activation=nn.{name}"
+            )
+        if not callable(make_activation):
+            raise TypeError(f"{expected}, got {type(make_activation).__name__} {make_activation!r}")
         layers: list[Module] = []
         for position, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            layers.append(Linear(fan_in, fan_out, bias=bias))
+            layers.append(Linear(fan_in, fan_out, bias=bias, dtype=dtype))
             if position < len(sizes) - 2:
-                layers.append(make_activation())
+                module = make_activation()
+                if not isinstance(module, Module):
+                    raise TypeError(
+                        f"{expected}; {make_activation!r} returned {type(module).__name__} "
+                        f"{module!r:.60}"
+                    )
+                layers.append(module)
         super().__init__(*layers)
 
 

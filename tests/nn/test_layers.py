@@ -187,3 +187,48 @@ def test_init_gains_and_errors():
         nn.manual_seed(-1)
     with pytest.raises(TypeError, match="integer"):
         nn.manual_seed(1.5)
+
+
+def test_mlp_accepts_an_activation_class_or_a_factory():
+    by_class = nn.MLP([2, 4, 3, 1], activation=nn.ReLU)
+    by_factory = nn.MLP([2, 4, 3, 1], activation=lambda: nn.LeakyReLU(0.2))
+    assert [type(m).__name__ for m in by_class] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert by_class[1] is not by_class[3]  # one module per hidden layer
+    assert isinstance(by_factory[1], nn.LeakyReLU) and by_factory[1].negative_slope == 0.2
+
+
+def test_mlp_with_an_activation_instance_says_to_pass_the_class():
+    with pytest.raises(TypeError, match=r"MLP: activation .*the instance ReLU\(\).*activation=nn\.ReLU"):
+        nn.MLP([2, 4, 1], activation=nn.ReLU())
+
+
+@pytest.mark.parametrize("activation", ["relu", 3, lambda: "not a module"])
+def test_mlp_with_a_bad_activation_is_a_type_error(activation):
+    with pytest.raises(TypeError, match=r"MLP: activation"):
+        nn.MLP([2, 4, 1], activation=activation)
+
+
+def test_mlp_dtype_reaches_every_linear_layer():
+    model = nn.MLP([2, 4, 1], dtype=np.float32)
+    assert {p.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+    assert model(Tensor(np.ones((3, 2)), dtype=np.float32)).dtype == np.float32
+    assert {p.dtype for p in nn.MLP([2, 1]).parameters()} == {np.dtype(np.float64)}
+
+
+@pytest.mark.parametrize(
+    "args, argument",
+    [
+        ((2.5, 2), "in_features"),
+        (("3", 2), "in_features"),
+        ((2, None), "out_features"),
+        ((True, 2), "in_features"),
+    ],
+)
+def test_linear_sizes_must_be_integers(args, argument):
+    with pytest.raises(TypeError, match=rf"Linear: {argument} must be an integer"):
+        nn.Linear(*args)
+
+
+def test_linear_accepts_numpy_integers():
+    layer = nn.Linear(np.int64(3), np.int32(2))
+    assert layer.weight.shape == (2, 3) and type(layer.in_features) is int
