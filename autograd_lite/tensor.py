@@ -189,6 +189,8 @@ class Tensor:
         return self
 
     def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor: it has no first axis (use .item())")
         return len(self._data)
 
     def __repr__(self) -> str:
@@ -219,6 +221,20 @@ class Tensor:
         if self._data.size != 1:
             raise ValueError(
                 f"item: only a single-element tensor has one item, got shape {self.shape}"
+            )
+        return self._data.item()
+
+    def __float__(self) -> float:
+        return float(self._single_element("float"))
+
+    def __int__(self) -> int:
+        return int(self._single_element("int"))
+
+    def _single_element(self, name: str) -> Any:
+        if self._data.size != 1:
+            raise TypeError(
+                f"{name}: only a single-element tensor converts to a Python number, got shape "
+                f"{self.shape}"
             )
         return self._data.item()
 
@@ -356,12 +372,14 @@ class Tensor:
         """Same data in a new shape (one dimension may be -1), like ndarray.reshape."""
         if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)):
             new_shape = tuple(new_shape[0])
+        _check_integers("reshape", "the new shape", new_shape)
         return shape.Reshape.apply(self, shape=new_shape)
 
     def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Permute the axes (NumPy's meaning); reversed when no axes are given."""
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])
+        _check_integers("transpose", "axes", axes)
         return shape.Transpose.apply(self, axes=axes or None)
 
     def __getitem__(self, index: Any) -> Tensor:
@@ -432,6 +450,13 @@ class Tensor:
         from .autograd import run_backward
 
         run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _check_integers(name: str, what: str, values: tuple) -> None:
+    """Raise TypeError unless every entry of ``values`` is an int (NumPy integers too)."""
+    for value in values:
+        if not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name}: {what} must be integers, got {values!r}")
 
 
 def as_tensor(data: Any) -> Tensor:

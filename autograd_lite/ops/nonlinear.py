@@ -202,6 +202,8 @@ class LogSoftmax(Op):
 def _check_axis(axis: int, x: np.ndarray, name: str) -> int:
     from ..errors import ShapeError
 
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{name}: axis must be an int, got {type(axis).__name__} {axis!r}")
     if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
         raise ShapeError(f"{name}: axis {axis} is out of range for a tensor of shape {x.shape}")
     return axis

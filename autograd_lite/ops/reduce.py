@@ -16,12 +16,19 @@ def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
     """Turn ``axis`` (None, int or tuple) into a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if isinstance(axis, (int, np.integer)):
+        axes: tuple = (axis,)
+    elif isinstance(axis, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in axis):
+        axes = tuple(axis)
+    else:
+        raise TypeError(
+            f"{name}: axis must be an int or a tuple of ints, got {type(axis).__name__} {axis!r}"
+        )
     # A 0-d tensor accepts axis 0 or -1 and has nothing to reduce (PyTorch's convention).
     bound = max(ndim, 1)
     result = []
     for ax in axes:
-        if not isinstance(ax, (int, np.integer)) or not -bound <= ax < bound:
+        if not -bound <= ax < bound:
             raise ShapeError(f"{name}: axis {ax!r} is out of range for a tensor with {ndim} dims")
         result.append(int(ax) % bound)
     if len(set(result)) != len(result):

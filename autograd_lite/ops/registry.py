@@ -339,6 +339,8 @@ NOT_OPS: dict[str, str] = {
     "Tensor.detach": "cuts the graph; no computation",
     "Tensor.numpy": "returns the ndarray",
     "Tensor.item": "returns a Python number",
+    "Tensor.__float__": "returns a Python number (float(t))",
+    "Tensor.__int__": "returns a Python number (int(t))",
     "Tensor.requires_grad_": "sets a flag",
     "autograd_lite.as_tensor": "constructor",
     "autograd_lite.grad": "graph walk",

@@ -256,3 +256,56 @@ def test_function_forward_returning_something_that_is_not_an_array(x: Tensor) ->
 
     with pytest.raises(TypeError, match=r"Text.forward returned str .* as output 0"):
         Text.apply(x)
+
+
+# ---------------------------------------------------------------- argument types
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "logsumexp"])
+@pytest.mark.parametrize("axis", [1.0, "0", (0, 1.5), [None]])
+def test_a_reduction_axis_that_is_not_an_integer_is_a_type_error(x, method, axis) -> None:
+    with pytest.raises(TypeError, match=rf"{method}: axis must be an int or a tuple of ints"):
+        getattr(x, method)(axis=axis)
+
+
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [1.0, "0", None])
+def test_a_softmax_axis_that_is_not_an_integer_is_a_type_error(x, method, axis) -> None:
+    with pytest.raises(TypeError, match=rf"{method}: axis must be an int, got"):
+        getattr(x, method)(axis=axis)
+
+
+@pytest.mark.parametrize("shape", [(2.0, 3), ("6",), ((3.0, 2),)])
+def test_reshape_to_non_integer_sizes_is_a_type_error(x, shape) -> None:
+    with pytest.raises(TypeError, match=r"reshape: the new shape must be integers, got"):
+        x.reshape(*shape)
+
+
+def test_transpose_with_non_integer_axes_is_a_type_error(x) -> None:
+    with pytest.raises(TypeError, match=r"transpose: axes must be integers, got \(1.0, 0\)"):
+        x.transpose(1.0, 0)
+
+
+def test_integer_like_numpy_axes_and_sizes_still_work(x) -> None:
+    assert x.sum(axis=np.int64(1)).shape == (2,)
+    assert x.reshape(np.int64(3), 2).shape == (3, 2)
+    assert x.softmax(axis=np.int32(0)).shape == (2, 3)
+
+
+def test_len_of_a_0d_tensor_says_it_has_no_len() -> None:
+    with pytest.raises(TypeError, match=r"len\(\) of a 0-d tensor: it has no first axis"):
+        len(Tensor(1.0))
+    assert len(Tensor(np.ones((4, 2)))) == 4
+
+
+def test_float_and_int_of_a_single_element_tensor() -> None:
+    assert float(Tensor([1.5])) == 1.5 and type(float(Tensor([1.5]))) is float
+    assert int(Tensor(2.5)) == 2 and int(Tensor([[-2.5]])) == -2
+    assert float(Tensor(3.0, dtype=np.float32)) == 3.0
+    assert float(Tensor([1.0]) > 0) == 1.0
+
+
+@pytest.mark.parametrize("convert", [float, int])
+def test_float_and_int_of_several_elements_name_the_shape(convert) -> None:
+    with pytest.raises(
+        TypeError, match=rf"{convert.__name__}: only a single-element tensor .*\(2,\)"
+    ):
+        convert(Tensor([1.0, 2.0]))
