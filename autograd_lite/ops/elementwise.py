@@ -65,11 +65,16 @@ class Mul(Op):
 
 
 class Div(Op):
-    """y = a / b;  dy/da = 1/b, dy/db = -a/b**2"""
+    """y = a / b;  dy/da = 1/b, dy/db = -a/b**2
+
+    Division by zero gives IEEE inf or nan without a NumPy warning, as log(0) does;
+    `detect_anomaly` is the tool that reports where it happened.
+    """
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _broadcasting("div", np.divide, a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _broadcasting("div", np.divide, a, b)
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
