@@ -45,6 +45,9 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_parents", "_local_grads", "__weakref__")
+    #: NumPy defers to Value's operators, which take numbers only: ``array + Value(1)``
+    #: raises TypeError instead of building an object array of Values.
+    __array_ufunc__ = None
     _parent_slots = None  # graph-vertex interface: every Value has one output
     _n_outputs = 1
 

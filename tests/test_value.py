@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 
+import numpy as np
 import pytest
 
 from autograd_lite import DomainError, Value, no_grad
@@ -176,3 +177,25 @@ def test_pow_domain_errors():
 def test_repr_shows_data_grad_and_label():
     v = Value(1.5, label="w5")
     assert repr(v) == "Value(data=1.5, grad=0, label='w5')"
+
+
+@pytest.mark.parametrize(
+    "combine",
+    [
+        lambda arr, v: arr + v,
+        lambda arr, v: arr * v,
+        lambda arr, v: arr - v,
+        lambda arr, v: arr / v,
+        lambda arr, v: arr**v,
+        lambda arr, v: np.add(arr, v),
+    ],
+)
+def test_numpy_arrays_and_values_do_not_mix_into_object_arrays(combine):
+    # NumPy defers to Value (__array_ufunc__ = None), whose operators take numbers only
+    with pytest.raises(TypeError):
+        combine(np.array([1.0, 2.0]), Value(1.0))
+
+
+def test_numpy_scalars_still_combine_with_values():
+    assert (np.float64(2.0) * Value(3.0)).data == 6.0
+    assert (Value(3.0) + np.float32(0.5)).data == 3.5
