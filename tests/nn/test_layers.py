@@ -198,7 +198,8 @@ def test_mlp_accepts_an_activation_class_or_a_factory():
 
 
 def test_mlp_with_an_activation_instance_says_to_pass_the_class():
-    with pytest.raises(TypeError, match=r"MLP: activation .*the instance ReLU\(\).*activation=nn\.ReLU"):
+    message = r"MLP: activation .*the instance ReLU\(\).*activation=nn\.ReLU"
+    with pytest.raises(TypeError, match=message):
         nn.MLP([2, 4, 1], activation=nn.ReLU())
 
 
