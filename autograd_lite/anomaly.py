@@ -25,9 +25,12 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from types import FrameType
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -88,12 +91,12 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
             with detect_anomaly(check_forward):
                 return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(_F, wrapper)
 
 
 def user_call_site() -> str:
     """'file:line in function: source' of the first stack frame outside the library."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame = frame.f_back
     if frame is None:

@@ -99,7 +99,7 @@ def grad(
     outputs_seq = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs_seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None:
-        grad_outputs_seq = [None] * len(outputs_seq)
+        grad_outputs_seq: list[Any] = [None] * len(outputs_seq)
     elif isinstance(outputs, Tensor) and not _is_sequence_of_arrays(grad_outputs):
         grad_outputs_seq = [grad_outputs]  # one output: its gradient, as any array-like
     else:

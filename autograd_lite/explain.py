@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -558,7 +558,7 @@ class _KeyGraph:
         for vertex in self._between(lower, upper):
             if vertex is lower:
                 continue
-            candidates = []
+            candidates: list[tuple[float, _Edge | None, Any]] = []
             for edge in self.incoming.get(id(vertex), ()):
                 for entry in best.get(id(edge.lower), ()):
                     candidates.append((entry[0] * edge.value, edge, entry))
@@ -810,7 +810,7 @@ def _element_index(wrt: Tensor, index: int | tuple[int, ...] | None) -> tuple[in
     return index
 
 
-def _is_integer(item: Any) -> bool:
+def _is_integer(item: Any) -> TypeGuard[int]:  # NumPy integers pass too and act as int
     return isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))
 
 

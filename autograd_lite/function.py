@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import weakref
 import zlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -65,6 +65,23 @@ class Context:
     _watched_index: tuple[int, ...] | None = None  # input positions; None: 0, 1, 2, ...
     _outputs: tuple[Any, ...] = ()  # weak references to outputs, all at version 0
     _fingerprints: tuple[tuple[str, np.ndarray, int], ...] = ()
+
+    # Attributes the built-in ops (ops/*.py) set in forward for their backward rule, declared
+    # (not assigned: a fresh Context has none of them) so a type checker knows their types.
+    input_shape: tuple[int, ...]  # Sum, SumTo, Reshape, GetItem, BroadcastTo
+    kept_shape: tuple[int, ...]  # Sum: the input shape with the summed axes set to 1
+    kept: np.ndarray  # Max: the maxima with keepdims
+    axes: tuple[int, ...]  # Max, LogSumExp: the reduced axes
+    axis: int  # Softmax, LogSoftmax, Concatenate, Stack: a non-negative axis
+    bounds: list[int]  # Concatenate: where each input starts and ends along the axis
+    inverse: tuple[int, ...]  # Transpose: the inverse permutation
+    index: Any  # GetItem, IndexAdd: a NumPy index
+    exponent: float  # PowConst
+    dtype: np.dtype  # Cast: the input's dtype
+    out: np.ndarray  # Exp, Sqrt, Tanh, Sigmoid, Softmax, LogSoftmax: the forward output
+    softmax: np.ndarray  # SoftmaxCrossEntropy
+    target: np.ndarray  # SoftmaxCrossEntropy: class indices
+    reduction: str  # SoftmaxCrossEntropy: "mean", "sum" or "none"
 
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
@@ -164,7 +181,9 @@ class Node:
         "__weakref__",
     )
 
-    def __init__(self, fn: type, ctx: Context, inputs: tuple[Tensor, ...], n_outputs: int):
+    def __init__(
+        self, fn: type[Op | Function], ctx: Context, inputs: tuple[Tensor, ...], n_outputs: int
+    ) -> None:
         self.fn = fn
         self.ctx = ctx
         parents = []
@@ -277,13 +296,13 @@ def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     return all(s == 1 or s == t for s, t in zip(shape, target[lead:]))
 
 
-def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """Run ``fn.forward`` on the inputs' arrays and record a Node when a gradient is needed.
 
     This runs once per operation (and once per op of every backward rule), so it is kept
     lean: no per-call imports, no generators, and nothing saved when nothing is recorded.
     """
-    tensor_type = _TENSOR if _TENSOR is not None else _tensor_type()
+    tensor_type: type[Tensor] = _TENSOR if _TENSOR is not None else _tensor_type()
     tensors = tuple([x if isinstance(x, tensor_type) else _as_tensor(x) for x in inputs])
     for t in tensors:  # a bool tensor (from a comparison) takes part as 0.0 / 1.0
         if t._data.dtype.kind == "b":
@@ -320,7 +339,7 @@ def _apply(fn: type, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return results[0] if single else results
 
 
-def _promote_bools(fn: type, tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+def _promote_bools(fn: type[Op | Function], tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
     """Bool inputs as float, as PyTorch promotes them: float64, or float32 when every float
     input is float32. Positions in ``fn.bool_inputs`` (``where``'s condition) stay bool."""
     keep = fn.bool_inputs
@@ -349,7 +368,9 @@ def _link_views(source: Tensor, results: tuple) -> None:
             result._base = base
 
 
-def _check_forward(fn: type, tensors: tuple[Tensor, ...], results: tuple, site: str) -> None:
+def _check_forward(
+    fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple, site: str
+) -> None:
     """Under detect_anomaly: raise when an op makes NaN out of inputs without NaN."""
     for index, result in enumerate(results):
         nan, _ = anomaly.count_nonfinite(result._data)
@@ -361,7 +382,7 @@ def _check_forward(fn: type, tensors: tuple[Tensor, ...], results: tuple, site: 
             )
 
 
-def _fingerprints(fn: type, ctx: Context, results: tuple) -> tuple:
+def _fingerprints(fn: type[Op | Function], ctx: Context, results: tuple) -> tuple:
     """(description, array, CRC-32) of every array the backward rule will read."""
     arrays: list[tuple[str, np.ndarray]] = []
     kind = "input" if issubclass(fn, Op) else "saved value"
@@ -374,7 +395,7 @@ def _fingerprints(fn: type, ctx: Context, results: tuple) -> tuple:
     return tuple((what, array, _checksum(array)) for what, array in arrays)
 
 
-def _tensor_type() -> type:
+def _tensor_type() -> type[Tensor]:
     """The Tensor class (imported late: tensor.py imports this module)."""
     global _TENSOR
     if _TENSOR is None:
@@ -390,7 +411,7 @@ def _as_tensor(x: Any) -> Tensor:
     return as_tensor(x)
 
 
-_TENSOR: Any = None
+_TENSOR: type[Tensor] | None = None
 _RESULT_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.bool_)])
 
 
@@ -445,15 +466,16 @@ class Op:
     def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
         if len(grads) == 1 and grads[0] is not None:  # one output (most ops): nothing to fill
             return cls.backward(ctx, grads[0])
-        grads = _fill_missing(grads, node)
-        return cls.backward(ctx, *grads)
+        return cls.backward(ctx, *_fill_missing(grads, node))
 
+    # The base signatures take (*Any, **Any): mypy then accepts each op's own parameters
+    # (forward(ctx, a, b), backward(ctx, grad_output)) as a valid override.
     @staticmethod
-    def forward(ctx: Context, *arrays: np.ndarray, **kwargs: Any) -> Any:
+    def forward(ctx: Context, *arrays: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx: Context, *grad_outputs: Tensor) -> Any:
+    def backward(ctx: Context, *grad_outputs: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
 
 
@@ -463,7 +485,7 @@ def _fill_missing(grads: list[Tensor | None], node: Node) -> list[Tensor]:
         if g is None:
             break
     else:
-        return grads
+        return cast("list[Tensor]", grads)  # the loop found no None
     Tensor = _tensor_type()  # noqa: N806 - the class
     return [
         Tensor._wrap(np.zeros(shape, dtype=dtype), False) if g is None else g
@@ -555,7 +577,7 @@ class Function:
                 f"{cls.__name__}.backward returned {len(raw)} gradient(s), expected "
                 f"{len(node.input_dtypes)} (one per input of forward, None where there is none)"
             )
-        wrapped = []
+        wrapped: list[Tensor | None] = []
         for index, grad in enumerate(raw):
             if grad is None:
                 wrapped.append(None)

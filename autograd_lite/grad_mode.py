@@ -13,7 +13,7 @@ import functools
 import inspect
 import threading
 from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -108,14 +108,14 @@ class _GradModeContext:
             def generator_wrapper(*args: Any, **kwargs: Any) -> Any:
                 return (yield from _steps_in_mode(mode_context, func(*args, **kwargs)))
 
-            return generator_wrapper  # type: ignore[return-value]
+            return cast(_F, generator_wrapper)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with mode_context():
                 return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(_F, wrapper)
 
 
 def _steps_in_mode(mode_context: type, generator: Generator[Any, Any, Any]) -> Any:

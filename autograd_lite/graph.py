@@ -137,7 +137,12 @@ _SLOT_ZERO = itertools.repeat(0)
 def _unique(vertices: Sequence[Any]) -> list[Any]:
     """``vertices`` without repeats (the same output may be passed twice), order kept."""
     seen: set[int] = set()
-    return [v for v in vertices if not (id(v) in seen or seen.add(id(v)))]  # type: ignore[func-returns-value]
+    unique = []
+    for vertex in vertices:
+        if id(vertex) not in seen:
+            seen.add(id(vertex))
+            unique.append(vertex)
+    return unique
 
 
 def _count_children(roots: Sequence[Any]) -> dict[Any, int]:

@@ -326,18 +326,22 @@ class Tensor:
             ) from None
         return Tensor._wrap(result, False)
 
-    def __lt__(self, other: Operand) -> Tensor:  # type: ignore[override]
+    # ignore[misc]: mypy calls these "unsafely overlapping" with the reflected dunders of
+    # ndarray and float in Operand; no annotation avoids that while ndarray stays an operand.
+    def __lt__(self, other: Operand) -> Tensor:  # type: ignore[misc]
         return self._compare(other, np.less, "<")
 
-    def __le__(self, other: Operand) -> Tensor:  # type: ignore[override]
+    def __le__(self, other: Operand) -> Tensor:  # type: ignore[misc]
         return self._compare(other, np.less_equal, "<=")
 
-    def __gt__(self, other: Operand) -> Tensor:  # type: ignore[override]
+    def __gt__(self, other: Operand) -> Tensor:  # type: ignore[misc]
         return self._compare(other, np.greater, ">")
 
-    def __ge__(self, other: Operand) -> Tensor:  # type: ignore[override]
+    def __ge__(self, other: Operand) -> Tensor:  # type: ignore[misc]
         return self._compare(other, np.greater_equal, ">=")
 
+    # ignore[override]: == and != return an elementwise bool Tensor (as NumPy and PyTorch
+    # do), not the bool that object.__eq__ promises.
     def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
         if other is None:  # identity, so `x == None` and `None in [x]` do not raise
             return NotImplemented

@@ -20,7 +20,7 @@ Number = int | float
 def _check_number(data: object, where: str) -> float:
     """Convert a real number to float, or raise TypeError naming the type that came."""
     if type(data) is float:  # fast path: skips the slower ABC check below
-        return data  # type: ignore[return-value]
+        return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         kind = type(data).__name__
         raise TypeError(f"{where}: expected a real number (int or float), got {kind}")
