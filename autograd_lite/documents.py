@@ -11,6 +11,7 @@ Used by the demo, the examples and the tests, so every place builds the same net
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -92,7 +93,12 @@ def chain_001(numbers: dict[str, float]) -> Forward:
     return Forward(v)
 
 
-def sgd_step(numbers: dict[str, float], names: tuple[str, ...], lr: float, build) -> Forward:
+def sgd_step(
+    numbers: dict[str, float],
+    names: tuple[str, ...],
+    lr: float,
+    build: Callable[[dict[str, float]], Forward],
+) -> Forward:
     """One gradient-descent update w <- w - lr * dE/dw of ``names`` in ``numbers`` (in place).
 
     Returns the forward pass that the update was computed from.

@@ -11,7 +11,9 @@ from ..errors import ShapeError
 from ..function import Context, Op
 
 
-def _broadcasting(name: str, ufunc: Callable[..., np.ndarray], a: np.ndarray, b: np.ndarray):
+def _broadcasting(
+    name: str, ufunc: Callable[..., np.ndarray], a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
     """Apply a binary NumPy function, turning a broadcast failure into a clear ShapeError."""
     try:
         return ufunc(a, b)

@@ -47,7 +47,9 @@ class Sum(Op):
     saves_inputs = False
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
+    def forward(
+        ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False
+    ) -> np.ndarray:
         axes = normalize_axis(axis, x.ndim, "sum")
         ctx.input_shape = x.shape
         ctx.kept_shape = kept_shape(x.shape, axes)
@@ -83,7 +85,9 @@ class Max(Op):
     saves_output = True  # the output is (a view of) ctx.kept
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
+    def forward(
+        ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False
+    ) -> np.ndarray:
         axes = normalize_axis(axis, x.ndim, "max")
         if any(x.shape[i] == 0 for i in axes) or x.size == 0 and not axes:
             raise ShapeError(f"max: cannot take the max over an empty axis (shape {x.shape})")
@@ -109,7 +113,9 @@ class LogSumExp(Op):
     """
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False):
+    def forward(
+        ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False
+    ) -> np.ndarray:
         axes = normalize_axis(axis, x.ndim, "logsumexp")
         if any(x.shape[i] == 0 for i in axes):
             raise ShapeError(

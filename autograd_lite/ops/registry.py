@@ -102,7 +102,9 @@ def _cross_entropy_reference(x: np.ndarray) -> np.ndarray:
     return np.mean(-_log_softmax(x, axis=1)[np.arange(x.shape[0]), _class_of_row(x)])
 
 
-def _binary(name: str, dunder: str, reference: Callable, domains=("real", "real")) -> OpEntry:
+def _binary(
+    name: str, dunder: str, reference: Callable, domains: tuple[str, str] = ("real", "real")
+) -> OpEntry:
     return OpEntry(
         name,
         lambda a, b: getattr(a, dunder)(b),
@@ -113,7 +115,9 @@ def _binary(name: str, dunder: str, reference: Callable, domains=("real", "real"
     )
 
 
-def _reflected(name: str, dunder: str, reference: Callable, domains=("real", "real")) -> OpEntry:
+def _reflected(
+    name: str, dunder: str, reference: Callable, domains: tuple[str, str] = ("real", "real")
+) -> OpEntry:
     # b.__rsub__(a) is what Python calls for `a - b` when a is a number or an ndarray.
     return OpEntry(
         name,
