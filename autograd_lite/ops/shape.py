@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -143,6 +143,21 @@ class BroadcastTo(Op):
         return grad_output._sum_to(ctx.input_shape)
 
 
+def _join(
+    name: str,
+    verb: str,
+    join: Callable[..., np.ndarray],
+    arrays: tuple[np.ndarray, ...],
+    axis: int,
+) -> np.ndarray:
+    """``join(arrays, axis=axis)`` (np.concatenate or np.stack), NumPy's error as a ShapeError."""
+    try:
+        return join(arrays, axis=axis)
+    except (ValueError, np.exceptions.AxisError) as exc:
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise ShapeError(f"{name}: cannot {verb} shapes {shapes} on axis {axis}: {exc}") from None
+
+
 class Concatenate(Op):
     """y = concatenate(xs, axis);  dy/dx_i = the slice of the gradient that x_i filled"""
 
@@ -150,13 +165,7 @@ class Concatenate(Op):
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
-        try:
-            out = np.concatenate(arrays, axis=axis)
-        except (ValueError, np.exceptions.AxisError) as exc:
-            shapes = ", ".join(str(a.shape) for a in arrays)
-            raise ShapeError(
-                f"concatenate: cannot join shapes {shapes} on axis {axis}: {exc}"
-            ) from None
+        out = _join("concatenate", "join", np.concatenate, arrays, axis)
         ctx.axis = axis % out.ndim
         ctx.bounds = np.cumsum([0] + [a.shape[ctx.axis] for a in arrays]).tolist()
         return out
@@ -177,11 +186,7 @@ class Stack(Op):
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, axis: int = 0) -> np.ndarray:
-        try:
-            out = np.stack(arrays, axis=axis)
-        except (ValueError, np.exceptions.AxisError) as exc:
-            shapes = ", ".join(str(a.shape) for a in arrays)
-            raise ShapeError(f"stack: cannot stack shapes {shapes} on axis {axis}: {exc}") from None
+        out = _join("stack", "stack", np.stack, arrays, axis)
         ctx.axis = axis % out.ndim
         return out
 
