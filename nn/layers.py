@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from autograd_lite import ShapeError, Tensor, linear
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _ModuleSequence
 
 
 class Linear(Module):
@@ -84,7 +84,7 @@ class Linear(Module):
         )
 
 
-class Sequential(Module):
+class Sequential(_ModuleSequence):
     """Modules applied one after another; the output of each is the input of the next.
 
     Args:
@@ -109,21 +109,6 @@ class Sequential(Module):
         for module in self._modules.values():
             x = module(x)
         return x
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int) -> Module:
-        items = list(self._modules.values())
-        try:
-            return items[index]
-        except IndexError:
-            raise IndexError(
-                f"{type(self).__name__}: index {index} out of range for {len(items)} modules"
-            ) from None
 
 
 class MLP(Sequential):

@@ -283,7 +283,26 @@ class Module:
         return "\n".join(lines) + "\n)"
 
 
-class ModuleList(Module):
+class _ModuleSequence(Module):
+    """len(), iteration and indexing over the child modules (`ModuleList`, `Sequential`)."""
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int) -> Module:
+        items = list(self._modules.values())
+        try:
+            return items[index]
+        except IndexError:
+            raise IndexError(
+                f"{type(self).__name__}: index {index} out of range for {len(items)} modules"
+            ) from None
+
+
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters the owning module finds (e.g. a stack of layers).
 
     Args:
@@ -312,21 +331,6 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
         return self
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, index: int) -> Module:
-        items = list(self._modules.values())
-        try:
-            return items[index]
-        except IndexError:
-            raise IndexError(
-                f"{type(self).__name__}: index {index} out of range for length {len(items)}"
-            ) from None
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError("ModuleList has no forward(); iterate over it instead")
