@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd_lite import Function, InplaceModificationError, Tensor, detect_anomaly, no_grad
+from autograd_lite import InplaceModificationError, Tensor, detect_anomaly, no_grad
+from tests.helpers import Square  # saves its input for backward
 
 
 def _pair() -> tuple[Tensor, Tensor]:
@@ -109,17 +110,6 @@ def test_element_write_through_a_view_is_detected_under_detect_anomaly() -> None
 
 
 def test_custom_function_saved_input_is_watched() -> None:
-    class Square(Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            (a,) = ctx.saved_tensors
-            return 2 * a * grad_output
-
     x = Tensor([3.0], requires_grad=True)
     y = Square.apply(x)
     x.data += 1.0
@@ -128,17 +118,6 @@ def test_custom_function_saved_input_is_watched() -> None:
 
 
 def test_custom_function_input_reassigned_is_reported_conservatively() -> None:
-    class Square(Function):
-        @staticmethod
-        def forward(ctx, a):
-            ctx.save_for_backward(a)
-            return a * a
-
-        @staticmethod
-        def backward(ctx, grad_output):
-            (a,) = ctx.saved_tensors
-            return 2 * a * grad_output
-
     x = Tensor([3.0], requires_grad=True)
     y = Square.apply(x)
     x.data = np.array([100.0])  # a new array: the saved one still holds 3
