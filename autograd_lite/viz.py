@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -260,18 +260,43 @@ def _collapse_note(graph: Any, hidden: int, total: int, max_nodes: int) -> str:
     return "collapsed"
 
 
-# ------------------------------------------------------------------------ Value graphs
-def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nodes: int) -> None:
+class _Layout(NamedTuple):
+    """What one picture draws: the vertices, which of them are kept, their DOT names, the ones
+    on a highlighted path, and the note standing for the vertices left out (if any)."""
+
+    order: list[Any]
+    kept_ids: set[int]
+    ids: dict[int, str]
+    marked: set[int]
+    collapsed: str | None
+
+
+def _layout(
+    graph: Any, root: Any, start: Any, highlight: Any, max_nodes: int, prefix: str
+) -> _Layout:
+    """Order the graph below ``root``, keep at most ``max_nodes`` vertices and mark the paths
+    from ``start`` (the highlighted vertex; raise naming ``highlight`` if it is not there)."""
     order = topological_order([root])
     kept = _nearest(root, max_nodes) if len(order) > max_nodes else order
-    ids = {id(value): f"v{number}" for number, value in enumerate(order)}
-    kept_ids = {id(value) for value in kept}
-    if highlight is not None and not any(value is highlight for value in order):
+    if start is not None and not any(vertex is start for vertex in order):
         raise _not_in_graph(highlight)
-    marked = _on_paths_from(order, highlight)
     collapsed = None
     if len(kept) < len(order):
         collapsed = _collapse_note(graph, len(order) - len(kept), len(order), max_nodes)
+    return _Layout(
+        order,
+        {id(vertex) for vertex in kept},
+        {id(vertex): f"{prefix}{number}" for number, vertex in enumerate(order)},
+        _on_paths_from(order, start),
+        collapsed,
+    )
+
+
+# ------------------------------------------------------------------------ Value graphs
+def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nodes: int) -> None:
+    order, kept_ids, ids, marked, collapsed = _layout(
+        graph, root, highlight, highlight, max_nodes, "v"
+    )
     for value in order:
         if id(value) not in kept_ids:
             continue
@@ -344,16 +369,9 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
             shape="record",
         )
         return
-    order = topological_order([root_vertex])
-    kept = _nearest(root_vertex, max_nodes) if len(order) > max_nodes else order
-    kept_ids = {id(vertex) for vertex in kept}
-    ids = {id(vertex): f"n{number}" for number, vertex in enumerate(order)}
-    if start is not None and not any(vertex is start for vertex in order):
-        raise _not_in_graph(highlight)
-    marked = _on_paths_from(order, start)
-    collapsed = None
-    if len(kept) < len(order):
-        collapsed = _collapse_note(graph, len(order) - len(kept), len(order), max_nodes)
+    order, kept_ids, ids, marked, collapsed = _layout(
+        graph, root_vertex, start, highlight, max_nodes, "n"
+    )
     for vertex in order:
         if id(vertex) not in kept_ids:
             continue
