@@ -1,0 +1,268 @@
+"""explain()'s result objects and their text: Factor, Path, Branch, Stage, Explanation for
+Value graphs; OpStep, TensorPath, TensorExplanation for Tensor graphs.
+
+Every number is printed to 9 significant digits (`_num`); arrays get a one-line preview
+(`_array_text`, also used by viz).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def _num(number: float) -> str:
+    """A number to 9 significant digits, as explain() prints every number."""
+    return f"{number:.9g}"
+
+
+# ------------------------------------------------------------------------ result objects
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain-rule product: d upper / d lower with its formula and number."""
+
+    upper: str
+    lower: str
+    formula: str
+    value: float
+    through: tuple[str, ...] = ()  # labelled sums folded into this factor (output side first)
+
+    @property
+    def name(self) -> str:
+        """The derivative's name, e.g. ``d out_o1 / d net_o1``."""
+        return f"d {self.upper} / d {self.lower}"
+
+    @property
+    def description(self) -> str:
+        """Name and formula, e.g. ``d out_o1 / d net_o1 = out_o1 * (1 - out_o1)``."""
+        return f"{self.name} = {self.formula}"
+
+    def __str__(self) -> str:
+        note = f"   (through {', '.join(self.through)})" if self.through else ""
+        if self.formula == _num(self.value):  # a constant factor: say it once
+            return f"{self.name} = {self.formula}{note}"
+        return f"{self.description} = {_num(self.value)}{note}"
+
+
+@dataclass(frozen=True)
+class Path:
+    """One path from the output back to ``wrt``: its factors and their product."""
+
+    steps: tuple[Factor, ...]
+    product: float
+
+    @property
+    def factors(self) -> list[tuple[str, float]]:
+        """(description, value) per factor, ordered from the output back to ``wrt``."""
+        return [(step.description, step.value) for step in self.steps]
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way through a stage: a named product of factors."""
+
+    name: str
+    steps: tuple[Factor, ...]
+    product: float
+
+
+@dataclass(frozen=True)
+class Stage:
+    """d upper / d lower between two values that every path goes through."""
+
+    upper: str
+    lower: str
+    value: float
+    branches: tuple[Branch, ...]
+    n_branches: int
+
+    @property
+    def name(self) -> str:
+        """The stage's derivative name, e.g. ``d E / d out_h1``."""
+        return f"d {self.upper} / d {self.lower}"
+
+
+@dataclass
+class Explanation:
+    """The chain-rule breakdown of d output / d wrt for a Value graph.
+
+    Attributes:
+        output_name, wrt_name: names used in the text.
+        total: d output / d wrt computed exactly as the engine's backward pass does.
+        paths: the paths (all of them, or the largest by |product| when there are more
+            than ``max_paths``), each with ``.factors`` and ``.product``.
+        n_paths: how many paths there are in all.
+        stages: the product form around values every path goes through.
+    """
+
+    output_name: str
+    wrt_name: str
+    total: float
+    paths: list[Path] = field(default_factory=list)
+    n_paths: int = 0
+    stages: list[Stage] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """True when every path is listed in ``paths``."""
+        return len(self.paths) == self.n_paths
+
+    @property
+    def path_sum(self) -> float:
+        """Sum of the listed paths' products (equals ``total`` when ``complete``)."""
+        return sum(path.product for path in self.paths)
+
+    def __str__(self) -> str:
+        return "\n".join(_render_value_explanation(self))
+
+
+# ------------------------------------------------------------------------ text
+def _render_value_explanation(result: Explanation) -> list[str]:
+    head = f"d {result.output_name} / d {result.wrt_name}"
+    total = _num(result.total)
+    if result.n_paths == 0:
+        return [f"{head} = 0: {result.output_name} does not depend on {result.wrt_name}"]
+    plural = "path" if result.n_paths == 1 else "paths"
+    lines = [f"{head} = {total}   (sum over {result.n_paths} {plural}; engine gradient)"]
+    if result.n_paths == 1 and result.paths:
+        path = result.paths[0]
+        lines += [f"  {step}" for step in path.steps]
+        numbers = " * ".join(_num(step.value) for step in path.steps) or "1"
+        lines.append(f"  {head} = {numbers} = {_num(path.product)}")
+        return lines
+
+    lines.append("")
+    if len(result.stages) > 1:
+        lines.append(f"{head} = " + " * ".join(stage.name for stage in result.stages))
+    for stage in result.stages:
+        lines += _render_stage(stage)
+    if len(result.stages) > 1:
+        numbers = " * ".join(_num(stage.value) for stage in result.stages)
+        lines.append(f"  {head} = {numbers} = {total}")
+    lines.append("")
+    shown = len(result.paths)
+    if result.complete:
+        lines.append(f"paths (factors from {result.output_name} back to {result.wrt_name}):")
+    else:
+        lines.append(
+            f"the {shown} largest of {result.n_paths} paths by |product| "
+            f"(factors from {result.output_name} back to {result.wrt_name}):"
+        )
+    for number, path in enumerate(result.paths, start=1):
+        names = " * ".join(step.name for step in path.steps)
+        values = " * ".join(_num(step.value) for step in path.steps)
+        lines.append(f"  {number}. {names}")
+        lines.append(f"     = {values} = {_num(path.product)}")
+    if result.complete:
+        lines.append(f"  sum of the {shown} path products = {_num(result.path_sum)}")
+    else:
+        rest = result.total - result.path_sum
+        lines.append(
+            f"  these {shown} add up to {_num(result.path_sum)}; the other "
+            f"{result.n_paths - shown} paths add {_num(rest)}"
+        )
+    return lines
+
+
+def _render_stage(stage: Stage) -> list[str]:
+    if stage.n_branches == 1 and len(stage.branches[0].steps) == 1:
+        return [f"  {stage.branches[0].steps[0]}"]
+    lines = [f"  {stage.name} = {_num(stage.value)}"]
+    if stage.n_branches == 1:
+        lines += [f"    {step}" for step in stage.branches[0].steps]
+        return lines
+    if len(stage.branches) == stage.n_branches:
+        lines.append("    = " + " + ".join(branch.name for branch in stage.branches))
+        lines.append("    = " + " + ".join(_num(branch.product) for branch in stage.branches))
+    else:
+        lines.append(
+            f"    a sum over {stage.n_branches} branches; the {len(stage.branches)} "
+            "largest by |product|:"
+        )
+    for branch in stage.branches:
+        lines.append(f"    {branch.name} = {_num(branch.product)}")
+        lines += [f"      {step}" for step in branch.steps]
+    return lines
+
+
+def _array_text(array: np.ndarray) -> str:
+    """A short one-line preview of an array for explanations and pictures."""
+    if array.size == 1:
+        return _num(float(array.reshape(())))
+    text = np.array2string(array, precision=6, threshold=8, edgeitems=2, separator=", ")
+    return " ".join(text.split())
+
+
+# ------------------------------------------------------------------------ Tensor graphs
+@dataclass(frozen=True)
+class OpStep:
+    """One operation on a tensor path, with the gradient flowing back into its result."""
+
+    op: str
+    input_index: int
+    output_shape: tuple[int, ...]
+    upstream: np.ndarray  # d output / d (this op's result), along this path only
+
+    @property
+    def description(self) -> str:
+        return (
+            f"{self.op} -> shape {self.output_shape}, upstream gradient "
+            f"{_array_text(self.upstream)}; back into its input {self.input_index}"
+        )
+
+
+@dataclass(frozen=True)
+class TensorPath:
+    """One chain of operations from the output back to ``wrt`` and what it contributes."""
+
+    steps: tuple[OpStep, ...]
+    delivered: np.ndarray | None  # the gradient this path gives to all of wrt
+    contribution: float  # its element at the explained index
+
+    @property
+    def factors(self) -> list[tuple[str, np.ndarray]]:
+        """(description, upstream gradient array) per operation, output first."""
+        return [(step.description, step.upstream) for step in self.steps]
+
+    @property
+    def product(self) -> float:
+        """This path's contribution to the explained gradient element."""
+        return self.contribution
+
+
+@dataclass
+class TensorExplanation:
+    """Which operations one element of a Tensor gradient flowed through, path by path."""
+
+    output_name: str
+    wrt_name: str
+    index: tuple[int, ...]
+    total: float
+    paths: list[TensorPath] = field(default_factory=list)
+    n_paths: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return len(self.paths) == self.n_paths
+
+    @property
+    def path_sum(self) -> float:
+        return sum(path.contribution for path in self.paths)
+
+    def __str__(self) -> str:
+        element = f"{self.wrt_name}[{', '.join(map(str, self.index))}]"
+        head = f"d {self.output_name} / d {element} = {_num(self.total)}   (engine gradient)"
+        if self.n_paths == 0:
+            return f"{head}: {self.output_name} does not depend on {self.wrt_name}"
+        lines = [head, f"the gradient reaches {self.wrt_name} along {self.n_paths} chain(s) of ops"]
+        for number, path in enumerate(self.paths, start=1):
+            lines.append(f"path {number}: contributes {_num(path.contribution)}")
+            lines += [f"  {step.description}" for step in path.steps]
+            delivered = "nothing" if path.delivered is None else _array_text(path.delivered)
+            lines.append(f"  {self.wrt_name} receives {delivered}; element {element}")
+        if self.complete:
+            lines.append(f"sum of the path contributions = {_num(self.path_sum)}")
+        else:
+            lines.append(f"({self.n_paths - len(self.paths)} more paths not shown)")
+        return "\n".join(lines)
