@@ -29,8 +29,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
+from .errors import AnomalyError
+
 if TYPE_CHECKING:
     from types import FrameType
+
+    from .function import Function, Node, Op
+    from .tensor import Tensor
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -122,3 +127,45 @@ def describe_nonfinite(nan: int, inf: int) -> str:
     if inf:
         parts.append(f"{inf} inf")
     return " and ".join(parts)
+
+
+def check_forward(
+    fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple, site: str
+) -> None:
+    """Under detect_anomaly: raise when an op makes NaN out of inputs without NaN."""
+    for index, result in enumerate(results):
+        nan, _ = count_nonfinite(result._data)
+        if nan and not any(count_nonfinite(t._data)[0] for t in tensors):
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise AnomalyError(
+                f"{fn.__name__} produced {nan} NaN in forward output {index} (shape "
+                f"{result.shape}) from inputs without NaN (shapes {shapes}), at {site}"
+            )
+
+
+def check_incoming(node: Node, grads: list[Tensor | None]) -> None:
+    """Under detect_anomaly: the gradient reaching ``node`` must already be finite."""
+    for slot, grad in enumerate(grads):
+        if grad is not None:
+            nan, inf = count_nonfinite(grad.data)
+            if nan or inf:
+                raise AnomalyError(
+                    f"{node.name}: the gradient arriving at output {slot} already holds "
+                    f"{describe_nonfinite(nan, inf)} (it was passed to backward() "
+                    f"or overflowed when gradients were summed); {node.name} was created "
+                    f"at {node.created_at}"
+                )
+
+
+def check_produced(node: Node, grads: list[Tensor | None]) -> None:
+    """Under detect_anomaly: raise when ``node``'s backward rule produced NaN or inf."""
+    for index, grad in enumerate(grads):
+        if grad is None:
+            continue
+        nan, inf = count_nonfinite(grad.data)
+        if nan or inf:
+            raise AnomalyError(
+                f"{node.name}.backward produced {describe_nonfinite(nan, inf)} "
+                f"in the gradient of input {index} (shape {grad.shape}) from finite "
+                f"incoming gradients. {node.name} was created at {node.created_at}"
+            )

@@ -11,40 +11,33 @@ Two kinds of operation share one `apply`:
 Applying either records a `Node` (the graph vertex) when grad mode is on and some input
 requires grad. After the rule runs, `Node._backward` sums each gradient down to its input's
 shape (broadcasting), casts it to the input's dtype and checks it: this is the one place
-that happens.
+that happens. Version stamps and fingerprints for the in-place check live in versions.py,
+the detect_anomaly checks of forward outputs and backward gradients in anomaly.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import weakref
-import zlib
 from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from . import anomaly
 from .anomaly import _state as _anomaly_state
-from .errors import AnomalyError, GraphFreedError, InplaceModificationError
+from .errors import GraphFreedError, InplaceModificationError
 from .grad_mode import _state
+from .versions import (
+    VERSION_STAMPS,
+    _changed_since,
+    _checksum,
+    _fingerprints,
+    _nothing,
+    _raise_modified,
+    mutations,
+)
 
 if TYPE_CHECKING:
     from .tensor import Tensor
-
-
-#: Source of version stamps: each assignment to a Tensor's ``.data`` takes the next number
-#: as that tensor's ``_version``, and each recorded op takes one as its ``Context._stamp``.
-#: So "modified after the op was recorded" is ``tensor._version > ctx._stamp``.
-VERSION_STAMPS = itertools.count(1)
-
-
-class _Mutations:
-    """The stamp of the latest ``.data`` assignment of any tensor (shared by all threads)."""
-
-    last = 0
-
-
-mutations = _Mutations()
 
 
 class Context:
@@ -130,32 +123,6 @@ class Context:
                 )
 
 
-def _changed_since(tensor: Tensor, stamp: float) -> bool:
-    """True when the tensor, or the tensor whose array it views, was assigned after ``stamp``."""
-    base = tensor._base
-    return tensor._version > stamp or (base is not None and base._version > stamp)
-
-
-def _raise_modified(name: str, what: str, tensor: Tensor) -> None:
-    raise InplaceModificationError(
-        f"{name}: {what} (shape {tensor.shape}), saved for backward, was modified in place "
-        "after the forward pass: its .data was assigned to (t.data = ..., t.data -= ...) "
-        "after this op was recorded, so the gradient would be wrong. Run backward before "
-        "changing the data, or compute the new value out of place (t = t - ...)."
-    )
-
-
-def _nothing() -> None:
-    """Stands for a weak reference to an output that need not be watched."""
-    return None
-
-
-def _checksum(array: np.ndarray) -> int:
-    """CRC-32 of an array's bytes (and shape), for the in-place check under detect_anomaly."""
-    contiguous = np.ascontiguousarray(array)
-    return zlib.crc32(contiguous.view(np.uint8).reshape(-1).data, hash(contiguous.shape) & 0xFFFF)
-
-
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use values saved for "
     "backward after they were freed). The first backward() freed the graph's saved "
@@ -219,7 +186,7 @@ class Node:
         if mutations.last > ctx._stamp or ctx._fingerprints:
             ctx.check_unchanged(self.name)
         if self.created_at is not None:
-            self._check_incoming(grads)
+            anomaly.check_incoming(self, grads)
         raw = self.fn._run_backward(ctx, grads, self)
         if type(raw) is not tuple:
             raw = (raw,)
@@ -240,34 +207,8 @@ class Node:
                 grad = self._fit(i, grad)
             fitted.append(grad)
         if self.created_at is not None:
-            self._check_produced(fitted)
+            anomaly.check_produced(self, fitted)
         return fitted
-
-    def _check_incoming(self, grads: list[Tensor | None]) -> None:
-        """Under detect_anomaly: the gradient reaching this node must already be finite."""
-        for slot, grad in enumerate(grads):
-            if grad is not None:
-                nan, inf = anomaly.count_nonfinite(grad.data)
-                if nan or inf:
-                    raise AnomalyError(
-                        f"{self.name}: the gradient arriving at output {slot} already holds "
-                        f"{anomaly.describe_nonfinite(nan, inf)} (it was passed to backward() "
-                        f"or overflowed when gradients were summed); {self.name} was created "
-                        f"at {self.created_at}"
-                    )
-
-    def _check_produced(self, grads: list[Tensor | None]) -> None:
-        """Under detect_anomaly: raise when this backward rule produced NaN or inf."""
-        for index, grad in enumerate(grads):
-            if grad is None:
-                continue
-            nan, inf = anomaly.count_nonfinite(grad.data)
-            if nan or inf:
-                raise AnomalyError(
-                    f"{self.name}.backward produced {anomaly.describe_nonfinite(nan, inf)} "
-                    f"in the gradient of input {index} (shape {grad.shape}) from finite "
-                    f"incoming gradients. {self.name} was created at {self.created_at}"
-                )
 
     def _fit(self, index: int, grad: Tensor) -> Tensor:
         """Sum a gradient down to input ``index``'s shape and give it that input's dtype."""
@@ -325,7 +266,7 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
     if _anomaly_state.enabled:
         site = anomaly.user_call_site()
         if _anomaly_state.check_forward:
-            _check_forward(fn, tensors, results, site)
+            anomaly.check_forward(fn, tensors, results, site)
     if record:
         node = Node(fn, ctx, tensors, len(results))
         node.output_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
@@ -366,33 +307,6 @@ def _link_views(source: Tensor, results: tuple) -> None:
     for result in results:
         if np.may_share_memory(result._data, source._data):
             result._base = base
-
-
-def _check_forward(
-    fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple, site: str
-) -> None:
-    """Under detect_anomaly: raise when an op makes NaN out of inputs without NaN."""
-    for index, result in enumerate(results):
-        nan, _ = anomaly.count_nonfinite(result._data)
-        if nan and not any(anomaly.count_nonfinite(t._data)[0] for t in tensors):
-            shapes = ", ".join(str(t.shape) for t in tensors)
-            raise AnomalyError(
-                f"{fn.__name__} produced {nan} NaN in forward output {index} (shape "
-                f"{result.shape}) from inputs without NaN (shapes {shapes}), at {site}"
-            )
-
-
-def _fingerprints(fn: type[Op | Function], ctx: Context, results: tuple) -> tuple:
-    """(description, array, CRC-32) of every array the backward rule will read."""
-    arrays: list[tuple[str, np.ndarray]] = []
-    kind = "input" if issubclass(fn, Op) else "saved value"
-    for index, value in enumerate(ctx._saved or ()):
-        array = getattr(value, "_data", value)
-        if isinstance(array, np.ndarray):
-            arrays.append((f"{kind} {index}", array))
-    if getattr(fn, "saves_output", False):
-        arrays.extend((f"output {i}", r._data) for i, r in enumerate(results))
-    return tuple((what, array, _checksum(array)) for what, array in arrays)
 
 
 def _tensor_type() -> type[Tensor]:

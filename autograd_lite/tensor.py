@@ -14,9 +14,9 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ShapeError
-from .function import VERSION_STAMPS, mutations
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce, shape
+from .versions import VERSION_STAMPS, mutations
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 

@@ -1,0 +1,79 @@
+"""In-place safety: version stamps of Tensor data and fingerprints of arrays saved for backward.
+
+Every assignment to a Tensor's ``.data`` takes a fresh stamp (``tensor._version``) and
+notes it in `mutations`; every recorded op takes one too (``Context._stamp``). So "modified
+after the op was recorded" is ``tensor._version > ctx._stamp``, an O(1) test that
+`function.Context.check_unchanged` makes before a backward rule runs. Under
+`detect_anomaly` the arrays the rule will read are also fingerprinted (CRC-32), which
+catches writes like ``t.data[0] = 5`` that no counter sees.
+"""
+
+from __future__ import annotations
+
+import itertools
+import zlib
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import InplaceModificationError
+
+if TYPE_CHECKING:
+    from .function import Context, Function, Op
+    from .tensor import Tensor
+
+
+#: Source of version stamps: each assignment to a Tensor's ``.data`` takes the next number
+#: as that tensor's ``_version``, and each recorded op takes one as its ``Context._stamp``.
+#: So "modified after the op was recorded" is ``tensor._version > ctx._stamp``.
+VERSION_STAMPS = itertools.count(1)
+
+
+class _Mutations:
+    """The stamp of the latest ``.data`` assignment of any tensor (shared by all threads)."""
+
+    last = 0
+
+
+mutations = _Mutations()
+
+
+def _changed_since(tensor: Tensor, stamp: float) -> bool:
+    """True when the tensor, or the tensor whose array it views, was assigned after ``stamp``."""
+    base = tensor._base
+    return tensor._version > stamp or (base is not None and base._version > stamp)
+
+
+def _raise_modified(name: str, what: str, tensor: Tensor) -> None:
+    raise InplaceModificationError(
+        f"{name}: {what} (shape {tensor.shape}), saved for backward, was modified in place "
+        "after the forward pass: its .data was assigned to (t.data = ..., t.data -= ...) "
+        "after this op was recorded, so the gradient would be wrong. Run backward before "
+        "changing the data, or compute the new value out of place (t = t - ...)."
+    )
+
+
+def _nothing() -> None:
+    """Stands for a weak reference to an output that need not be watched."""
+    return None
+
+
+def _checksum(array: np.ndarray) -> int:
+    """CRC-32 of an array's bytes (and shape), for the in-place check under detect_anomaly."""
+    contiguous = np.ascontiguousarray(array)
+    return zlib.crc32(contiguous.view(np.uint8).reshape(-1).data, hash(contiguous.shape) & 0xFFFF)
+
+
+def _fingerprints(fn: type[Op | Function], ctx: Context, results: tuple) -> tuple:
+    """(description, array, CRC-32) of every array the backward rule will read."""
+    arrays: list[tuple[str, np.ndarray]] = []
+    from .function import Op  # late: function.py imports this module
+
+    kind = "input" if issubclass(fn, Op) else "saved value"
+    for index, value in enumerate(ctx._saved or ()):
+        array = getattr(value, "_data", value)
+        if isinstance(array, np.ndarray):
+            arrays.append((f"{kind} {index}", array))
+    if getattr(fn, "saves_output", False):
+        arrays.extend((f"output {i}", r._data) for i, r in enumerate(results))
+    return tuple((what, array, _checksum(array)) for what, array in arrays)
