@@ -134,6 +134,8 @@ _FREED_MESSAGE = (
 class Node:
     """The graph vertex recorded for one application of an op or custom Function."""
 
+    _local_grads = None  # graph-vertex interface: gradients come from the rule (_backward)
+
     __slots__ = (
         "fn",
         "ctx",

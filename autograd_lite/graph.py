@@ -7,8 +7,11 @@ graph is anything with this small interface:
 - ``_parent_slots``: tuple saying which output of each parent an edge comes from, or
   ``None`` when every parent has a single output;
 - ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
+- ``_local_grads``: a tuple with the local derivative along each edge, as numbers, when
+  the vertex has them (a scalar `Value`), else ``None``;
 - ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
-  one gradient per parent (``None`` where there is none);
+  one gradient per parent (``None`` where there is none); called when ``_local_grads`` is
+  ``None``;
 - ``_release()``: free what was saved for backward (called unless ``retain_graph``).
 
 Leaves have no parents. Gradients reaching a vertex along several edges are added up
@@ -101,9 +104,14 @@ def backpropagate(
                 on_vertex(vertex, grads)
                 if not parents:  # a leaf: nothing further back
                     continue
-                parent_grads = vertex._backward(grads, create_graph)
-                if not retain_graph:
-                    vertex._release()
+                local = vertex._local_grads
+                if local is not None:  # numbers on the edges: the chain rule is one product
+                    grad = grads[0]  # (no rule call: saves a method call per scalar vertex)
+                    parent_grads = [partial * grad for partial in local]
+                else:
+                    parent_grads = vertex._backward(grads, create_graph)
+                    if not retain_graph:
+                        vertex._release()
             parent_slots = vertex._parent_slots or _SLOT_ZERO
             for parent, grad, slot in zip(parents, parent_grads, parent_slots):
                 if parent is None:

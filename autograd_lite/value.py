@@ -8,7 +8,6 @@ backward pass is the shared walk of `graph.py`; it multiplies and adds those flo
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
 
 from .grad_mode import _state as _grad_state
 from .graph import backpropagate
@@ -156,17 +155,6 @@ class Value:
             6.0
         """
         backpropagate([self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad)
-
-    # graph-vertex interface used by graph.backpropagate
-    def _backward(self, grads: list[float], create_graph: bool) -> Sequence[float]:
-        grad = grads[0]
-        partials = self._local_grads
-        if len(partials) == 2:  # binary ops, the common case: saves a comprehension's frame
-            return (partials[0] * grad, partials[1] * grad)
-        return [partial * grad for partial in partials]
-
-    def _release(self) -> None:
-        """Scalar edges hold only floats, which explain() still needs: nothing to free."""
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
