@@ -76,9 +76,10 @@ class Context:
     target: np.ndarray  # SoftmaxCrossEntropy: class indices
     reduction: str  # SoftmaxCrossEntropy: "mean", "sum" or "none"
 
+    _saved: tuple[Any, ...] | None = ()  # what save_for_backward kept; None once released
+
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
-        self._saved: tuple[Any, ...] | None = ()
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep ``values`` for the backward pass."""
@@ -243,22 +244,44 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
     """Run ``fn.forward`` on the inputs' arrays and record a Node when a gradient is needed.
 
     This runs once per operation (and once per op of every backward rule), so it is kept
-    lean: no per-call imports, no generators, and nothing saved when nothing is recorded.
+    lean: no per-call imports, no generators, no comprehensions on the common path, and
+    nothing saved when nothing is recorded.
     """
     tensor_type: type[Tensor] = _TENSOR if _TENSOR is not None else _tensor_type()
-    tensors = tuple([x if isinstance(x, tensor_type) else _as_tensor(x) for x in inputs])
-    for t in tensors:  # a bool tensor (from a comparison) takes part as 0.0 / 1.0
-        if t._data.dtype.kind == "b":
-            tensors = _promote_bools(fn, tensors)
+    tensors = inputs
+    for x in inputs:  # numbers, arrays and bool masks take the slow path, once
+        if not isinstance(x, tensor_type) or x._data.dtype is _BOOL:
+            tensors = _prepare_inputs(fn, inputs, tensor_type)
             break
-    needs_input_grad = tuple([t.requires_grad for t in tensors])
-    record = True in needs_input_grad and _state.enabled
-    ctx = Context(needs_input_grad)
-    outputs = fn._run_forward(ctx, tensors, kwargs, record)
+    record = False
+    if _state.enabled:
+        for t in tensors:
+            if t.requires_grad:
+                record = True
+                break
+    n_inputs = len(tensors)
+    ctx = _new_object(Context)  # without __init__, whose one store is done here
+    if record:
+        ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
+    else:  # a shared all-False tuple: saves building one per unrecorded op
+        ctx.needs_input_grad = _NO_GRAD_NEEDED[n_inputs] if n_inputs < 4 else (False,) * n_inputs
+    if fn.is_builtin:  # Op.forward on arrays; the inputs are kept only when recording
+        if record and fn.saves_inputs:
+            ctx._saved = tensors
+        # one or two inputs spelled out: saves building an argument list per op
+        if n_inputs == 2:
+            outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data, **kwargs)
+        elif n_inputs == 1:
+            outputs = fn.forward(ctx, tensors[0]._data, **kwargs)
+        else:
+            outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+    else:
+        outputs = fn._run_forward(ctx, tensors, kwargs, record)
     wrap = tensor_type._wrap
     single = type(outputs) is not tuple
     if single:  # the common case, without building a list
-        if type(outputs) is not np.ndarray or outputs.dtype not in _RESULT_DTYPES:
+        dtype = outputs.dtype if type(outputs) is np.ndarray else None
+        if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
             outputs = _as_float_array(outputs)
         results: tuple[Tensor, ...] = (wrap(outputs, record),)
     else:
@@ -271,15 +294,36 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
             anomaly.check_forward(fn, tensors, results, site)
     if record:
         node = Node(fn, ctx, tensors, len(results))
-        node.output_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
-        for slot, result in enumerate(results):
-            result._node = node
-            result._slot = slot
+        if single:  # slot 0 is every Tensor's default
+            node.output_meta = ((outputs.shape, outputs.dtype),)
+            results[0]._node = node
+        else:
+            node.output_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
+            for slot, result in enumerate(results):
+                result._node = node
+                result._slot = slot
         fn._guard(ctx, tensors, results)
         if _anomaly_state.enabled:
             node.created_at = site
             ctx._fingerprints = _fingerprints(fn, ctx, results)
     return results[0] if single else results
+
+
+def _prepare_inputs(
+    fn: type[Op | Function], inputs: tuple[Any, ...], tensor_type: type[Tensor]
+) -> tuple[Tensor, ...]:
+    """Inputs as Tensors (numbers and arrays wrapped), bool masks promoted to float."""
+    tensors = tuple([x if isinstance(x, tensor_type) else _as_tensor(x) for x in inputs])
+    for t in tensors:  # a bool tensor (from a comparison) takes part as 0.0 / 1.0
+        if t._data.dtype.kind == "b":
+            return _promote_bools(fn, tensors)
+    return tensors
+
+
+_new_object = object.__new__
+_BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
+#: needs_input_grad of an unrecorded op with 0, 1, 2 or 3 inputs
+_NO_GRAD_NEEDED = [(False,) * n for n in range(4)]
 
 
 def _promote_bools(fn: type[Op | Function], tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
@@ -354,6 +398,8 @@ class Op:
     #: Input positions that take a boolean array as it is (``where``'s condition); every
     #: other bool input is promoted to float before forward (see `_promote_bools`).
     bool_inputs: tuple[int, ...] = ()
+    #: True for the built-in ops: `_apply` calls their forward directly (a Function's is checked)
+    is_builtin = True
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -433,6 +479,8 @@ class Function:
 
     returns_view = False  # see Op.returns_view
     bool_inputs: tuple[int, ...] = ()  # see Op.bool_inputs
+    is_builtin = False  # see Op.is_builtin
+    saves_inputs = False  # a Function saves what its forward passes to save_for_backward
 
     @classmethod
     def apply(cls, *inputs: Any) -> Any:

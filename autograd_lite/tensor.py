@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .errors import ShapeError
+from .function import _apply
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce, shape
 from .versions import VERSION_STAMPS, mutations
@@ -275,29 +276,47 @@ class Tensor:
         return ew.Cast.apply(self, dtype=dtype)
 
     # ---------------------------------------------------------------- arithmetic
+    # The operators call `_apply` directly and convert only non-Tensor operands (saves two
+    # Python calls per operation: these run for every op of every backward rule too).
     def __add__(self, other: Operand) -> Tensor:
-        return ew.Add.apply(self, self._operand(other))
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Add, (self, other), _NO_KWARGS)
 
     def __radd__(self, other: Operand) -> Tensor:
-        return ew.Add.apply(self._operand(other), self)
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Add, (other, self), _NO_KWARGS)
 
     def __sub__(self, other: Operand) -> Tensor:
-        return ew.Sub.apply(self, self._operand(other))
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Sub, (self, other), _NO_KWARGS)
 
     def __rsub__(self, other: Operand) -> Tensor:
-        return ew.Sub.apply(self._operand(other), self)
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Sub, (other, self), _NO_KWARGS)
 
     def __mul__(self, other: Operand) -> Tensor:
-        return ew.Mul.apply(self, self._operand(other))
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Mul, (self, other), _NO_KWARGS)
 
     def __rmul__(self, other: Operand) -> Tensor:
-        return ew.Mul.apply(self._operand(other), self)
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Mul, (other, self), _NO_KWARGS)
 
     def __truediv__(self, other: Operand) -> Tensor:
-        return ew.Div.apply(self, self._operand(other))
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Div, (self, other), _NO_KWARGS)
 
     def __rtruediv__(self, other: Operand) -> Tensor:
-        return ew.Div.apply(self._operand(other), self)
+        if not isinstance(other, Tensor):
+            other = self._operand(other)
+        return _apply(ew.Div, (other, self), _NO_KWARGS)
 
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
@@ -314,7 +333,7 @@ class Tensor:
         return linalg.MatMul.apply(as_tensor(other), self)
 
     def __neg__(self) -> Tensor:
-        return ew.Neg.apply(self)
+        return _apply(ew.Neg, (self,), _NO_KWARGS)
 
     # ---------------------------------------------------------------- comparisons
     def _compare(self, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
@@ -455,6 +474,10 @@ class Tensor:
         from .autograd import run_backward
 
         run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+
+#: the keyword arguments of an op without any (shared: `_apply` only reads it)
+_NO_KWARGS: dict[str, Any] = {}
 
 
 def _check_integers(name: str, what: str, values: tuple) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -11,16 +10,9 @@ from ..errors import ShapeError
 from ..function import Context, Op
 
 
-def _broadcasting(
-    name: str, ufunc: Callable[..., np.ndarray], a: np.ndarray, b: np.ndarray
-) -> np.ndarray:
-    """Apply a binary NumPy function, turning a broadcast failure into a clear ShapeError."""
-    try:
-        return ufunc(a, b)
-    except ValueError:
-        raise ShapeError(
-            f"{name}: operand shapes {a.shape} and {b.shape} do not broadcast together"
-        ) from None
+def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ShapeError:
+    """The clear error for a binary op whose operand shapes do not broadcast."""
+    return ShapeError(f"{name}: operand shapes {a.shape} and {b.shape} do not broadcast together")
 
 
 class Add(Op):
@@ -30,7 +22,10 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _broadcasting("add", np.add, a, b)
+        try:  # the ufunc called here, not through a helper: saves a call per op
+            return np.add(a, b)
+        except ValueError:
+            raise _broadcast_error("add", a, b) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
@@ -44,7 +39,10 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _broadcasting("sub", np.subtract, a, b)
+        try:
+            return np.subtract(a, b)
+        except ValueError:
+            raise _broadcast_error("sub", a, b) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
@@ -56,7 +54,10 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _broadcasting("mul", np.multiply, a, b)
+        try:
+            return np.multiply(a, b)
+        except ValueError:
+            raise _broadcast_error("mul", a, b) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
@@ -76,7 +77,10 @@ class Div(Op):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _broadcasting("div", np.divide, a, b)
+            try:
+                return np.divide(a, b)
+            except ValueError:
+                raise _broadcast_error("div", a, b) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
@@ -130,7 +134,10 @@ class Pow(Op):
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
-            return _broadcasting("pow", np.power, a, b)
+            try:
+                return np.power(a, b)
+            except ValueError:
+                raise _broadcast_error("pow", a, b) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
@@ -178,7 +185,10 @@ class Maximum(Op):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return _broadcasting("maximum", np.maximum, a, b)
+        try:
+            return np.maximum(a, b)
+        except ValueError:
+            raise _broadcast_error("maximum", a, b) from None
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
