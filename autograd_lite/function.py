@@ -156,22 +156,23 @@ class Node:
     ) -> None:
         self.fn = fn
         self.ctx = ctx
-        parents = []
-        slots = []
-        shapes = []
-        dtypes = []
-        for t in inputs:  # one loop instead of four list comprehensions (op dispatch cost)
-            node = t._node
-            parents.append(node if node is not None else t if t.requires_grad else None)
-            slots.append(t._slot)
-            data = t._data
-            shapes.append(data.shape)
-            dtypes.append(data.dtype)
-        self._parents = tuple(parents)
-        self._parent_slots = tuple(slots)
+        self._parents: tuple[Any, ...]
+        self._parent_slots: tuple[int, ...]
+        self.input_shapes: tuple[tuple[int, ...], ...]
+        self.input_dtypes: tuple[np.dtype, ...]
+        if len(inputs) == 2:  # spelled out for the common binary op: saves ~0.4 us per op
+            a, b = inputs
+            data_a, data_b = a._data, b._data
+            self._parents = (_vertex_of(a), _vertex_of(b))
+            self._parent_slots = (a._slot, b._slot)
+            self.input_shapes = (data_a.shape, data_b.shape)
+            self.input_dtypes = (data_a.dtype, data_b.dtype)
+        else:
+            self._parents = tuple([_vertex_of(t) for t in inputs])
+            self._parent_slots = tuple([t._slot for t in inputs])
+            self.input_shapes = tuple([t._data.shape for t in inputs])
+            self.input_dtypes = tuple([t._data.dtype for t in inputs])
         self._n_outputs = n_outputs
-        self.input_shapes = tuple(shapes)
-        self.input_dtypes = tuple(dtypes)
         self.output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
         self.freed = False
         #: "file:line in function: source" of the user's code, recorded under detect_anomaly.
@@ -190,7 +191,11 @@ class Node:
             ctx.check_unchanged(self.name)
         if self.created_at is not None:
             anomaly.check_incoming(self, grads)
-        raw = self.fn._run_backward(ctx, grads, self)
+        fn = self.fn
+        if fn.is_builtin and len(grads) == 1 and grads[0] is not None:
+            raw = fn.backward(ctx, grads[0])  # type: ignore[arg-type]  # an Op: saves a call
+        else:
+            raw = fn._run_backward(ctx, grads, self)
         if type(raw) is not tuple:
             raw = (raw,)
         parents = self._parents
@@ -199,16 +204,17 @@ class Node:
                 f"{self.name}.backward returned {len(raw)} gradient(s), expected "
                 f"{len(parents)} (one per input, None where there is none)"
             )
-        shapes, dtypes = self.input_shapes, self.input_dtypes
         fitted: list[Tensor | None] = []
-        for i, grad in enumerate(raw):
-            if grad is None or parents[i] is None:
+        index = 0
+        for grad, parent, shape, dtype in zip(raw, parents, self.input_shapes, self.input_dtypes):
+            if grad is None or parent is None:
                 fitted.append(None)
-                continue
-            data = grad._data
-            if data.shape != shapes[i] or data.dtype != dtypes[i]:  # skip the call when fitting
-                grad = self._fit(i, grad)
-            fitted.append(grad)
+            else:
+                data = grad._data
+                if data.shape != shape or data.dtype != dtype:  # a call only when fitting
+                    grad = self._fit(index, grad)
+                fitted.append(grad)
+            index += 1
         if self.created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
@@ -230,6 +236,12 @@ class Node:
     def _release(self) -> None:
         self.ctx.release()
         self.freed = True
+
+
+def _vertex_of(t: Tensor) -> Any:
+    """The graph vertex a gradient for ``t`` goes to: its node, itself (a leaf), or None."""
+    node = t._node
+    return node if node is not None else t if t.requires_grad else None
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
