@@ -77,6 +77,7 @@ class Context:
     reduction: str  # SoftmaxCrossEntropy: "mean", "sum" or "none"
 
     _saved: tuple[Any, ...] | None = ()  # what save_for_backward kept; None once released
+    _on_arrays = False  # True while an array_backward rule runs on arrays (see saved_tensors)
 
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
@@ -87,10 +88,16 @@ class Context:
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
-        """What `save_for_backward` kept; raises once the graph's buffers were freed."""
-        if self._saved is None:
+        """What `save_for_backward` kept; raises once the graph's buffers were freed.
+
+        While an `Op.array_backward` rule runs on arrays, the saved Tensors' arrays.
+        """
+        saved = self._saved
+        if saved is None:
             raise GraphFreedError(_FREED_MESSAGE)
-        return self._saved
+        if self._on_arrays:
+            return tuple([t._data for t in saved])
+        return saved
 
     def release(self) -> None:
         """Drop saved values and attributes so their memory can be reused."""
@@ -192,8 +199,12 @@ class Node:
         if self.created_at is not None:
             anomaly.check_incoming(self, grads)
         fn = self.fn
+        raw: Any
         if fn.is_builtin and len(grads) == 1 and grads[0] is not None:
-            raw = fn.backward(ctx, grads[0])  # type: ignore[arg-type]  # an Op: saves a call
+            if fn.array_backward and not create_graph:
+                raw = _backward_on_arrays(fn, ctx, grads[0])
+            else:
+                raw = fn.backward(ctx, grads[0])  # type: ignore[arg-type]  # an Op: saves a call
         else:
             raw = fn._run_backward(ctx, grads, self)
         if type(raw) is not tuple:
@@ -236,6 +247,28 @@ class Node:
     def _release(self) -> None:
         self.ctx.release()
         self.freed = True
+
+
+def _backward_on_arrays(
+    fn: type[Op | Function], ctx: Context, grad: Tensor
+) -> tuple[Tensor | None, ...]:
+    """Run an `Op.array_backward` rule on NumPy arrays and wrap its gradients as Tensors.
+
+    Nothing is recorded (``create_graph=False``), so the rule's operators need not go
+    through Tensor dispatch: each one is a bare NumPy call (saves ~1.5 us per operation).
+    """
+    ctx._on_arrays = True
+    try:
+        raw: Any = fn.backward(ctx, grad._data)
+    finally:
+        ctx._on_arrays = False
+    if type(raw) is not tuple:
+        raw = (raw,)
+    tensor_type = _tensor_type()
+    wrap = tensor_type._wrap
+    return tuple(
+        [g if g is None or isinstance(g, tensor_type) else wrap(np.asarray(g), False) for g in raw]
+    )
 
 
 def _vertex_of(t: Tensor) -> Any:
@@ -412,6 +445,9 @@ class Op:
     bool_inputs: tuple[int, ...] = ()
     #: True for the built-in ops: `_apply` calls their forward directly (a Function's is checked)
     is_builtin = True
+    #: True for ops whose backward uses only what NumPy arrays and Tensors share (operators,
+    #: reshape, transpose, sum): without create_graph it then runs on the arrays directly.
+    array_backward = False
 
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
@@ -493,6 +529,7 @@ class Function:
     bool_inputs: tuple[int, ...] = ()  # see Op.bool_inputs
     is_builtin = False  # see Op.is_builtin
     saves_inputs = False  # a Function saves what its forward passes to save_for_backward
+    array_backward = False  # see Op.array_backward: a Function's backward is on arrays anyway
 
     @classmethod
     def apply(cls, *inputs: Any) -> Any:

@@ -18,6 +18,7 @@ def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ShapeError:
 class Add(Op):
     """y = a + b;  dy/da = 1, dy/db = 1"""
 
+    array_backward = True
     saves_inputs = False
 
     @staticmethod
@@ -35,6 +36,7 @@ class Add(Op):
 class Sub(Op):
     """y = a - b;  dy/da = 1, dy/db = -1"""
 
+    array_backward = True
     saves_inputs = False
 
     @staticmethod
@@ -51,6 +53,8 @@ class Sub(Op):
 
 class Mul(Op):
     """y = a * b;  dy/da = b, dy/db = a"""
+
+    array_backward = True
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -93,6 +97,7 @@ class Div(Op):
 class Neg(Op):
     """y = -a;  dy/da = -1"""
 
+    array_backward = True
     saves_inputs = False
 
     @staticmethod

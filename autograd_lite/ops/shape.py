@@ -14,6 +14,7 @@ from ..function import Context, Op
 class Reshape(Op):
     """y = x viewed in a new shape;  dy/dx = reshape back"""
 
+    array_backward = True
     saves_inputs = False
     returns_view = True
 
@@ -36,6 +37,7 @@ class Reshape(Op):
 class Transpose(Op):
     """y = x with axes permuted;  dy/dx = the inverse permutation"""
 
+    array_backward = True
     saves_inputs = False
     returns_view = True
 
