@@ -1,0 +1,49 @@
+"""Backward rules that compute on plain arrays when no graph is recorded (issue 8).
+
+Each fused rule has two paths: on Tensors (``create_graph=True``, differentiable again) and
+on NumPy arrays (the usual backward). Both must give the same gradients, of the inputs'
+shapes and dtypes, for every shape the op accepts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograd_lite import Tensor, grad, linear
+
+SHAPES = [(5,), (1, 5), (3, 5), (1, 1, 5), (2, 3, 5), (0, 5)]
+
+
+def _both_paths(fn, inputs: list[Tensor]) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
+    """Gradients of sum(fn(*inputs) * weights) without and with create_graph."""
+    out = fn(*inputs)
+    weights = np.random.default_rng(7).standard_normal(out.shape)
+    wanted = [t for t in inputs if t.requires_grad]
+    plain = grad((out * Tensor(weights, dtype=out.dtype)).sum(), wanted)
+    recorded = grad(
+        (fn(*inputs) * Tensor(weights, dtype=out.dtype)).sum(), wanted, create_graph=True
+    )
+    return plain, recorded
+
+
+@pytest.mark.parametrize("x_shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("with_bias", [True, False])
+@pytest.mark.parametrize("x_needs_grad", [True, False])
+def test_linear_backward_on_arrays_matches_the_recorded_rule(
+    x_shape: tuple[int, ...], dtype: type, with_bias: bool, x_needs_grad: bool
+) -> None:
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal(x_shape), dtype=dtype, requires_grad=x_needs_grad)
+    weight = Tensor(rng.standard_normal((4, 5)), dtype=dtype, requires_grad=True)
+    bias = Tensor(rng.standard_normal(4), dtype=dtype, requires_grad=True)
+    inputs = [x, weight, bias] if with_bias else [x, weight]
+    plain, recorded = _both_paths(linear, inputs)
+    assert len(plain) == len(recorded) == len(inputs) - (not x_needs_grad)
+    for mine, theirs, tensor in zip(plain, recorded, [t for t in inputs if t.requires_grad]):
+        assert isinstance(mine, Tensor) and not mine.requires_grad
+        assert mine.shape == tensor.shape and mine.dtype == tensor.dtype
+        np.testing.assert_allclose(
+            mine.data, theirs.data, rtol=1e-5 if dtype is np.float32 else 1e-12
+        )
