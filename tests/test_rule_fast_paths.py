@@ -47,3 +47,21 @@ def test_linear_backward_on_arrays_matches_the_recorded_rule(
         np.testing.assert_allclose(
             mine.data, theirs.data, rtol=1e-5 if dtype is np.float32 else 1e-12
         )
+
+
+@pytest.mark.parametrize("x_shape", [(5,), (1, 5), (1, 1, 5)])
+@pytest.mark.parametrize("dtypes", [(np.float32,) * 2, (np.float64,) * 2, (np.float32, np.float64)])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_linear_weight_gradient_of_one_sample_is_exactly_the_matmul(
+    x_shape: tuple[int, ...], dtypes: tuple[type, type], create_graph: bool
+) -> None:
+    # the rule uses a broadcast multiply for one sample: it must equal G^T @ X bit for bit
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal(x_shape), dtype=dtypes[0])
+    weight = Tensor(rng.standard_normal((4, 5)), dtype=dtypes[1], requires_grad=True)
+    seed = rng.standard_normal(x_shape[:-1] + (4,))
+    (found,) = grad(linear(x, weight), weight, Tensor(seed), create_graph=create_graph)
+    g = np.asarray(seed, dtype=np.result_type(*dtypes)).reshape(1, 4)
+    expected = (g.T @ x.data.reshape(1, 5)).astype(dtypes[1])
+    assert found.dtype == dtypes[1]
+    np.testing.assert_array_equal(found.data, expected)

@@ -105,7 +105,12 @@ class Linear(Op):
         grad_x = grad_output @ weight if needs[0] else None
         samples = math.prod(x.shape[:-1])  # batch axes flattened: (N, out) and (N, in)
         rows = grad_output.reshape(samples, weight.shape[0])
-        grad_weight = rows.T @ x.reshape(samples, weight.shape[1]) if needs[1] else None
+        grad_weight = None
+        if needs[1]:
+            inputs = x.reshape(samples, weight.shape[1])
+            # one sample: G^T X is an outer product; a broadcast multiply gives the same
+            # numbers (each a single product) 2-4x faster than NumPy's matmul with k = 1
+            grad_weight = rows.T * inputs if samples == 1 else rows.T @ inputs
         grads: tuple[Any, ...] = (grad_x, grad_weight)
         if len(needs) == 3:
             grads += (rows.sum(axis=0) if needs[2] else None,)
