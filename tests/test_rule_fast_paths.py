@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd_lite import Tensor, grad, linear
+from autograd_lite import Tensor, grad, linear, softmax_cross_entropy
 
 SHAPES = [(5,), (1, 5), (3, 5), (1, 1, 5), (2, 3, 5), (0, 5)]
 
@@ -65,3 +65,35 @@ def test_linear_weight_gradient_of_one_sample_is_exactly_the_matmul(
     expected = (g.T @ x.data.reshape(1, 5)).astype(dtypes[1])
     assert found.dtype == dtypes[1]
     np.testing.assert_array_equal(found.data, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(7,), (3, 4), (0, 2)])
+def test_relu_backward_on_arrays_matches_the_recorded_rule(dtype: type, shape) -> None:
+    values = np.linspace(-1.5, 1.5, int(np.prod(shape))).reshape(shape)  # includes 0.0
+    x = Tensor(values, dtype=dtype, requires_grad=True)
+    (plain,), (recorded,) = _both_paths(lambda t: t.relu(), [x])
+    assert plain.dtype == dtype and plain.shape == shape
+    np.testing.assert_array_equal(plain.data, recorded.data)
+    np.testing.assert_array_equal(plain.data != 0, values > 0)  # 0 at x = 0, as PyTorch
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("samples", [1, 5])
+def test_softmax_cross_entropy_backward_on_arrays_matches_the_recorded_rule(
+    dtype: type, reduction: str, samples: int
+) -> None:
+    rng = np.random.default_rng(4)
+    logits = Tensor(rng.standard_normal((samples, 3)), dtype=dtype, requires_grad=True)
+    target = rng.integers(0, 3, size=samples)
+    upstream = Tensor(rng.standard_normal(() if reduction != "none" else (samples,)), dtype=dtype)
+    loss = softmax_cross_entropy(logits, target, reduction)
+    (first,) = grad(loss, logits, upstream, retain_graph=True)
+    (again,) = grad(loss, logits, upstream)  # the saved softmax was not overwritten
+    (recorded,) = grad(
+        softmax_cross_entropy(logits, target, reduction), logits, upstream, create_graph=True
+    )
+    assert first.dtype == dtype and first.shape == (samples, 3)
+    np.testing.assert_array_equal(first.data, recorded.data)
+    np.testing.assert_array_equal(again.data, first.data)
