@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..errors import ShapeError
-from ..function import Context, Op
+from ..function import Context, Op, _tensor_type
+from ..grad_mode import is_grad_enabled
 
 
 def _swap_last(t: Any) -> Any:
@@ -97,13 +99,28 @@ class Linear(Op):
     def backward(ctx: Context, grad_output: Any) -> tuple:
         x, weight = ctx.saved_tensors[:2]
         needs = ctx.needs_input_grad
+        plain = not is_grad_enabled()
+        if plain:  # nothing to record: NumPy on the arrays saves dispatching 5 Tensor ops
+            x, weight, grad_output = x._data, weight._data, grad_output._data
         grad_x = grad_output @ weight if needs[0] else None
-        samples = int(np.prod(x.shape[:-1]))  # batch axes flattened: (N, out) and (N, in)
+        samples = math.prod(x.shape[:-1])  # batch axes flattened: (N, out) and (N, in)
         rows = grad_output.reshape(samples, weight.shape[0])
-        grad_weight = rows.T @ x.reshape(samples, weight.shape[1]) if needs[1] else None
-        if len(needs) == 2:
-            return grad_x, grad_weight
-        return grad_x, grad_weight, rows.sum(axis=0) if needs[2] else None
+        grad_weight = None
+        if needs[1]:
+            inputs = x.reshape(samples, weight.shape[1])
+            # one sample: G^T X is an outer product; a broadcast multiply gives the same
+            # numbers (each a single product) 2-4x faster than NumPy's matmul with k = 1
+            grad_weight = rows.T * inputs if samples == 1 else rows.T @ inputs
+        grads: tuple[Any, ...] = (grad_x, grad_weight)
+        if len(needs) == 3:
+            grads += (rows.sum(axis=0) if needs[2] else None,)
+        return _as_tensors(grads) if plain else grads
+
+
+def _as_tensors(arrays: tuple) -> tuple:
+    """Gradients computed on plain arrays as the Tensors a backward rule returns."""
+    wrap = _tensor_type()._wrap
+    return tuple([None if a is None else wrap(a, False) for a in arrays])
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Any:

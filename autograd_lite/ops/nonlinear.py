@@ -151,8 +151,10 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        # the boolean mask as a constant: saves a float copy of it (bool * float is float)
-        return grad_output * _constant(x.data > 0)
+        mask = x.data > 0
+        if not is_grad_enabled():  # nothing to record: NumPy's bool * float needs no float mask
+            return _constant(grad_output.data * mask)
+        return grad_output * _constant(mask)
 
 
 class Softmax(Op):
@@ -238,16 +240,24 @@ class SoftmaxCrossEntropy(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (logits,) = ctx.saved_tensors
+        if not is_grad_enabled():  # nothing to record: (softmax - onehot) * scale in one new array
+            grad = ctx.softmax.copy()  # the softmax stays intact for another backward
+            grad[np.arange(grad.shape[0]), ctx.target] -= 1.0
+            grad *= _scale(grad_output.data, ctx.reduction, grad.shape[0])
+            return _constant(grad)
         probabilities = _output_array(ctx, ctx.softmax, lambda: logits.softmax(axis=1))
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
         onehot[np.arange(logits.shape[0]), ctx.target] = 1.0
-        if ctx.reduction == "none":
-            scale = grad_output.reshape(-1, 1)
-        elif ctx.reduction == "mean":
-            scale = grad_output * (1.0 / logits.shape[0])
-        else:
-            scale = grad_output
-        return (probabilities - onehot) * scale
+        return (probabilities - onehot) * _scale(grad_output, ctx.reduction, logits.shape[0])
+
+
+def _scale(grad_output: Any, reduction: str, samples: int) -> Any:
+    """What multiplies softmax - onehot: the upstream gradient, per row for "none"."""
+    if reduction == "none":
+        return grad_output.reshape(-1, 1)
+    if reduction == "mean":
+        return grad_output * (1.0 / samples)
+    return grad_output
 
 
 def _constant(array: np.ndarray) -> Any:

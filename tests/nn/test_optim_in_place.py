@@ -57,9 +57,12 @@ def test_an_in_place_step_still_renews_the_version() -> None:
         loss.backward()
 
 
-def test_subtract_scaled_in_blocks_matches_the_plain_formula() -> None:
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(300, 70), (300, 200), (70000,), (40, 30, 50), (1, 50000)])
+def test_subtract_scaled_in_blocks_matches_the_plain_formula(dtype: type, shape) -> None:
     rng = np.random.default_rng(0)
-    data, direction = rng.standard_normal((300, 70)), rng.standard_normal((300, 70))
+    data = rng.standard_normal(shape).astype(dtype)
+    direction = rng.standard_normal(shape).astype(dtype)
     expected = data - 0.25 * direction
     result = _subtract_scaled(data, 0.25, direction)
     assert result is data
