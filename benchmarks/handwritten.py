@@ -72,7 +72,9 @@ class HandwrittenMLP:
         grad_weights: list[np.ndarray] = [None] * len(self.weights)  # type: ignore[list-item]
         grad_biases: list[np.ndarray] = [None] * len(self.weights)  # type: ignore[list-item]
         for index in range(last, -1, -1):
-            grad_weights[index] = grad.T @ inputs[index]
+            # one sample: the outer product as a broadcast multiply, 2-4x faster than a
+            # k=1 matmul in NumPy (the engine's Linear does the same: a fair baseline)
+            grad_weights[index] = grad.T * inputs[index] if samples == 1 else grad.T @ inputs[index]
             grad_biases[index] = grad.sum(axis=0)
             if index > 0:
                 grad = grad @ self.weights[index]

@@ -13,9 +13,18 @@ import pytest
 from autograd_lite import Tensor, grad
 from autograd_lite.function import Op
 from autograd_lite.ops import elementwise as ew
+from autograd_lite.ops import linalg
 from autograd_lite.ops import shape as shape_ops
 
-ARRAY_RULES = [ew.Add, ew.Sub, ew.Mul, ew.Neg, shape_ops.Reshape, shape_ops.Transpose]
+ARRAY_RULES = [
+    ew.Add,
+    ew.Sub,
+    ew.Mul,
+    ew.Neg,
+    shape_ops.Reshape,
+    shape_ops.Transpose,
+    linalg.Linear,
+]
 
 
 def _graph(kind: str, x: Tensor, y: Tensor) -> Tensor:

@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
-from ..function import Context, Op, _tensor_type
-from ..grad_mode import is_grad_enabled
+from ..function import Context, Op
 
 
 def _swap_last(t: Any) -> Any:
@@ -75,6 +74,8 @@ class Linear(Op):
     (..., in), W (out, in), b (out,); the batch axes of X are flattened for dL/dW and dL/db.
     """
 
+    array_backward = True  # operators, reshape, .T and sum only
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, weight: np.ndarray, *bias: np.ndarray) -> np.ndarray:
         if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
@@ -97,11 +98,8 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
-        x, weight = ctx.saved_tensors[:2]
+        x, weight = ctx.saved_tensors[:2]  # arrays or Tensors: see Op.array_backward
         needs = ctx.needs_input_grad
-        plain = not is_grad_enabled()
-        if plain:  # nothing to record: NumPy on the arrays saves dispatching 5 Tensor ops
-            x, weight, grad_output = x._data, weight._data, grad_output._data
         grad_x = grad_output @ weight if needs[0] else None
         samples = math.prod(x.shape[:-1])  # batch axes flattened: (N, out) and (N, in)
         rows = grad_output.reshape(samples, weight.shape[0])
@@ -114,13 +112,7 @@ class Linear(Op):
         grads: tuple[Any, ...] = (grad_x, grad_weight)
         if len(needs) == 3:
             grads += (rows.sum(axis=0) if needs[2] else None,)
-        return _as_tensors(grads) if plain else grads
-
-
-def _as_tensors(arrays: tuple) -> tuple:
-    """Gradients computed on plain arrays as the Tensors a backward rule returns."""
-    wrap = _tensor_type()._wrap
-    return tuple([None if a is None else wrap(a, False) for a in arrays])
+        return grads
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Any:
