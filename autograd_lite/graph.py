@@ -8,7 +8,9 @@ graph is anything with this small interface:
   ``None`` when every parent has a single output;
 - ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
 - ``_local_grads``: a tuple with the local derivative along each edge, as numbers, when
-  the vertex has them (a scalar `Value`), else ``None``;
+  the vertex has them (a scalar `Value`), else ``None``. Numbers on the edges mean one
+  output per vertex and per parent: ``_parent_slots`` is then not read (class attributes
+  cost a slow lookup per vertex) and must be ``None``;
 - ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
   one gradient per parent (``None`` where there is none); called when ``_local_grads`` is
   ``None``;
@@ -59,15 +61,20 @@ def backpropagate(
     *,
     retain_graph: bool,
     create_graph: bool,
-    on_vertex: Callable[[Any, list[Any]], None],
+    on_vertex: Callable[[Any, list[Any]], None] | None = None,
     root_slots: Sequence[int] | None = None,
-) -> None:
+) -> dict[Any, list[Any]]:
     """Send ``root_grads`` back from ``roots`` to every vertex they depend on.
 
     ``on_vertex(vertex, grads)`` is called once per reached vertex, with the list of its
     total output gradients, as soon as that total is final (all of its children are done).
     Rules run with graph recording off unless ``create_graph`` is True, in which case the
     gradients are themselves recorded and can be differentiated again.
+
+    Returns:
+        Without ``on_vertex``: every reached vertex -> the list of its total output
+        gradients (kept to the end of the walk). With ``on_vertex``: an empty dict (each
+        total is handed over and dropped as soon as it is final, to free memory early).
 
     The order is PyTorch's: count how many children each vertex has in this graph, then
     run a vertex once every child has sent its gradient (its count reached zero). That is
@@ -84,42 +91,49 @@ def backpropagate(
     gc.disable()
     previous_mode = is_grad_enabled()
     try:
-        waiting = _count_children(roots)
+        unique_roots = _unique(roots)
+        waiting = _count_children(unique_roots)
         pending: dict[Any, list[Any]] = {}
         slots = root_slots if root_slots is not None else [0] * len(roots)
         for root, grad, slot in zip(roots, root_grads, slots):
             _accumulate(pending, root, slot, grad)
-        ready = [root for root in _unique(roots) if root not in waiting]
+        ready = [root for root in unique_roots if not waiting[root]]
         set_grad_enabled(create_graph)
-        pop_pending = pending.pop
+        # with on_vertex, a total is dropped once handed over; without, it is kept to return
+        take = pending.get if on_vertex is None else pending.pop
         while ready:
             vertex = ready.pop()
             parents = vertex._parents
-            grads = pop_pending(vertex, None)
+            grads = take(vertex, None)
+            upstream = None
             if grads is None:
                 if not parents:
                     continue
                 parent_grads: Any = _NO_GRADS  # unreached: only release the children counts
+                parent_slots = vertex._parent_slots
             else:
-                on_vertex(vertex, grads)
+                if on_vertex is not None:
+                    on_vertex(vertex, grads)
                 if not parents:  # a leaf: nothing further back
                     continue
                 local = vertex._local_grads
-                if local is not None:  # numbers on the edges: the chain rule is one product
-                    grad = grads[0]  # (no rule call: saves a method call per scalar vertex)
-                    parent_grads = [partial * grad for partial in local]
+                if local is not None:  # numbers on the edges: each is multiplied below
+                    upstream = grads[0]  # (no rule call, no list: saves both per scalar vertex)
+                    parent_grads, parent_slots = local, None
                 else:
                     parent_grads = vertex._backward(grads, create_graph)
+                    parent_slots = vertex._parent_slots
                     if not retain_graph:
                         vertex._release()
-            parent_slots = vertex._parent_slots or _SLOT_ZERO
-            for parent, grad, slot in zip(parents, parent_grads, parent_slots):
+            for parent, grad, slot in zip(parents, parent_grads, parent_slots or _SLOT_ZERO):
                 if parent is None:
                     continue
+                if upstream is not None:  # the chain rule along a numeric edge
+                    grad = grad * upstream
                 if grad is not None:  # add into the parent's pending gradient (+=, never =)
                     slot_grads = pending.get(parent)
                     if slot_grads is None:
-                        if parent._n_outputs == 1:  # one output: a fresh list, no slot maths
+                        if parent_slots is None:  # single-output parents: a fresh list, no slots
                             pending[parent] = [grad]
                         else:
                             slot_grads = pending[parent] = [None] * parent._n_outputs
@@ -135,6 +149,7 @@ def backpropagate(
         set_grad_enabled(previous_mode)
         if gc_was_enabled:
             gc.enable()
+    return pending
 
 
 #: zip() partners for a vertex without gradients to pass or with single-output parents
@@ -153,11 +168,14 @@ def _unique(vertices: Sequence[Any]) -> list[Any]:
     return unique
 
 
-def _count_children(roots: Sequence[Any]) -> dict[Any, int]:
-    """For every vertex below ``roots``: how many edges come into it from vertices above."""
-    waiting: dict[Any, int] = {}
-    stack = _unique(roots)
-    roots_expanded = set(stack)  # a root below another root is expanded only once
+def _count_children(roots: list[Any]) -> dict[Any, int]:
+    """For every vertex below ``roots`` (and each root): how many edges come into it from above.
+
+    ``roots`` must be free of repeats.
+    """
+    # the roots start at 0, so a root met below another root is counted, not expanded again
+    waiting: dict[Any, int] = dict.fromkeys(roots, 0)
+    stack = list(roots)
     pop, push, get = stack.pop, stack.append, waiting.get
     while stack:
         for parent in pop()._parents:
@@ -166,8 +184,7 @@ def _count_children(roots: Sequence[Any]) -> dict[Any, int]:
             count = get(parent)
             if count is None:  # first edge into it: expand it once
                 waiting[parent] = 1
-                if parent not in roots_expanded:
-                    push(parent)
+                push(parent)
             else:
                 waiting[parent] = count + 1
     return waiting

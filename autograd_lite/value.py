@@ -154,7 +154,10 @@ class Value:
             >>> y.backward(); x.grad
             6.0
         """
-        backpropagate([self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad)
+        # no on_vertex: the totals come back in one dict (saves a callback call per Value)
+        totals = backpropagate([self], [1.0], retain_graph=True, create_graph=False)
+        for value, (grad,) in totals.items():
+            value.grad += grad
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -193,7 +196,3 @@ _ADD = SCALAR_RULES["add"].forward
 _SUB = SCALAR_RULES["sub"].forward
 _MUL = SCALAR_RULES["mul"].forward
 _DIV = SCALAR_RULES["div"].forward
-
-
-def _add_to_grad(value: Value, grads: list[float]) -> None:
-    value.grad += grads[0]
