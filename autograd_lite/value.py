@@ -164,13 +164,16 @@ class Value:
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
 
 
+_new = object.__new__  # looked up once: saves a global and an attribute lookup per Value
+
+
 def _record(data: float, op_name: str, parents: tuple[Value, ...], partials: tuple) -> Value:
     """A new Value holding ``data``; its edges are recorded only while grad mode is on.
 
     Built without __init__ (whose checks ``data`` already passed): Value creation is the
     scalar engine's main cost.
     """
-    out = object.__new__(Value)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
