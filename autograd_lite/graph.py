@@ -8,9 +8,9 @@ graph is anything with this small interface:
   ``None`` when every parent has a single output;
 - ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
 - ``_local_grads``: a tuple with the local derivative along each edge, as numbers, when
-  the vertex has them (a scalar `Value`), else ``None``. Numbers on the edges mean one
-  output per vertex and per parent: ``_parent_slots`` is then not read (class attributes
-  cost a slow lookup per vertex) and must be ``None``;
+  the vertex has them (a scalar `Value`; ``()`` for a scalar leaf), else ``None``.
+  Numbers on the edges mean one output per vertex and per parent: ``_parent_slots`` and
+  ``_n_outputs`` are then not read (class attributes cost a slow lookup per vertex);
 - ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
   one gradient per parent (``None`` where there is none); called when ``_local_grads`` is
   ``None``;
@@ -62,7 +62,7 @@ def backpropagate(
     create_graph: bool,
     on_vertex: Callable[[Any, list[Any]], None] | None = None,
     root_slots: Sequence[int] | None = None,
-) -> dict[Any, list[Any]]:
+) -> dict[Any, Any]:
     """Send ``root_grads`` back from ``roots`` to every vertex they depend on.
 
     ``on_vertex(vertex, grads)`` is called once per reached vertex, with the list of its
@@ -71,9 +71,10 @@ def backpropagate(
     gradients are themselves recorded and can be differentiated again.
 
     Returns:
-        Without ``on_vertex``: every reached vertex -> the list of its total output
-        gradients (kept to the end of the walk). With ``on_vertex``: an empty dict (each
-        total is handed over and dropped as soon as it is final, to free memory early).
+        Without ``on_vertex``: every reached vertex -> its total gradient (kept to the end
+        of the walk): a number for a vertex with numeric edges, else the list of its output
+        gradients. With ``on_vertex``: an empty dict (each total is handed over and dropped
+        as soon as it is final, to free memory early).
 
     The order is PyTorch's: count how many children each vertex has in this graph, then
     run a vertex once every child has sent its gradient (its count reached zero). That is
@@ -92,7 +93,9 @@ def backpropagate(
     try:
         unique_roots = _unique(roots)
         waiting = _count_children(unique_roots)
-        pending: dict[Any, list[Any]] = {}
+        # vertex -> its total gradient so far: a bare number for a vertex with numeric edges
+        # (one output: saves a list per scalar vertex), else a list with one per output
+        pending: dict[Any, Any] = {}
         slots = root_slots if root_slots is not None else [0] * len(roots)
         for root, grad, slot in zip(roots, root_grads, slots):
             _accumulate(pending, root, slot, grad)
@@ -103,24 +106,24 @@ def backpropagate(
         while ready:
             vertex = ready.pop()
             parents = vertex._parents
-            grads = take(vertex, None)
+            total = take(vertex, None)
             upstream = None
-            if grads is None:
+            if total is None:
                 if not parents:
                     continue
                 parent_grads: Any = (None,) * len(parents)  # unreached: only release counts
                 parent_slots = vertex._parent_slots
             else:
-                if on_vertex is not None:
-                    on_vertex(vertex, grads)
-                if not parents:  # a leaf: nothing further back
-                    continue
                 parent_grads = vertex._local_grads
+                if on_vertex is not None:
+                    on_vertex(vertex, total if parent_grads is None else [total])
                 if parent_grads is not None:  # numbers on the edges: each is multiplied below
-                    upstream = grads[0]  # (no rule call, no list: saves both per scalar vertex)
+                    upstream = total  # (no rule call, no list: saves both per scalar vertex)
                     parent_slots = None
+                elif not parents:  # a leaf: nothing further back
+                    continue
                 else:
-                    parent_grads = vertex._backward(grads, create_graph)
+                    parent_grads = vertex._backward(total, create_graph)
                     parent_slots = vertex._parent_slots
                     if not retain_graph:
                         vertex._release()
@@ -134,18 +137,18 @@ def backpropagate(
                 grad = parent_grads[position]
                 if upstream is not None:  # the chain rule along a numeric edge
                     grad = grad * upstream
-                if grad is not None:  # add into the parent's pending gradient (+=, never =)
-                    slot = 0 if parent_slots is None else parent_slots[position]
-                    slot_grads = pending.get(parent)
-                    if slot_grads is None:
-                        if parent_slots is None:  # single-output parents: a fresh list, no slots
-                            pending[parent] = [grad]
-                        else:
-                            slot_grads = pending[parent] = [None] * parent._n_outputs
-                            slot_grads[slot] = grad
+                if grad is not None:  # add into the parent's pending total (+=, never =)
+                    so_far = pending.get(parent)
+                    if parent._local_grads is not None:  # numeric parent: a bare number
+                        pending[parent] = grad if so_far is None else so_far + grad
                     else:
-                        previous = slot_grads[slot]
-                        slot_grads[slot] = grad if previous is None else previous + grad
+                        slot = 0 if parent_slots is None else parent_slots[position]
+                        if so_far is None:
+                            so_far = pending[parent] = [None] * parent._n_outputs
+                            so_far[slot] = grad
+                        else:
+                            previous = so_far[slot]
+                            so_far[slot] = grad if previous is None else previous + grad
                 count = waiting[parent] - 1
                 waiting[parent] = count
                 if not count:
@@ -190,9 +193,12 @@ def _count_children(roots: list[Any]) -> dict[Any, int]:
     return waiting
 
 
-def _accumulate(pending: dict[Any, list[Any]], vertex: Any, slot: int, grad: Any) -> None:
-    """Add ``grad`` into the pending gradient of output ``slot`` of ``vertex``."""
-    grads = pending.get(vertex)
-    if grads is None:
-        grads = pending[vertex] = [None] * vertex._n_outputs
-    grads[slot] = grad if grads[slot] is None else grads[slot] + grad
+def _accumulate(pending: dict[Any, Any], vertex: Any, slot: int, grad: Any) -> None:
+    """Add ``grad`` into the pending total of output ``slot`` of ``vertex``."""
+    so_far = pending.get(vertex)
+    if vertex._local_grads is not None:  # numeric edges: one output, a bare number
+        pending[vertex] = grad if so_far is None else so_far + grad
+        return
+    if so_far is None:
+        so_far = pending[vertex] = [None] * vertex._n_outputs
+    so_far[slot] = grad if so_far[slot] is None else so_far[slot] + grad

@@ -156,7 +156,7 @@ class Value:
         """
         # no on_vertex: the totals come back in one dict (saves a callback call per Value)
         totals = backpropagate([self], [1.0], retain_graph=True, create_graph=False)
-        for value, (grad,) in totals.items():
+        for value, grad in totals.items():
             value.grad += grad
 
     def __repr__(self) -> str:
