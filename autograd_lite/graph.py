@@ -103,8 +103,10 @@ def backpropagate(
         set_grad_enabled(create_graph)
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
+        # bound methods looked up once: saves an attribute lookup per vertex or edge
+        pop_ready, push_ready, get_pending = ready.pop, ready.append, pending.get
         while ready:
-            vertex = ready.pop()
+            vertex = pop_ready()
             parents = vertex._parents
             total = take(vertex, None)
             upstream = None
@@ -138,7 +140,7 @@ def backpropagate(
                 if upstream is not None:  # the chain rule along a numeric edge
                     grad = grad * upstream
                 if grad is not None:  # add into the parent's pending total (+=, never =)
-                    so_far = pending.get(parent)
+                    so_far = get_pending(parent)
                     if parent._local_grads is not None:  # numeric parent: a bare number
                         pending[parent] = grad if so_far is None else so_far + grad
                     else:
@@ -152,7 +154,7 @@ def backpropagate(
                 count = waiting[parent] - 1
                 waiting[parent] = count
                 if not count:
-                    ready.append(parent)
+                    push_ready(parent)
     finally:
         set_grad_enabled(previous_mode)
         if gc_was_enabled:
