@@ -8,7 +8,9 @@ graph is anything with this small interface:
   ``None`` when every parent has a single output;
 - ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
 - ``_local_grads``: a tuple with the local derivative along each edge, as numbers, when
-  the vertex has them (a scalar `Value`), else ``None``;
+  the vertex has them (a scalar `Value`; ``()`` for a scalar leaf), else ``None``.
+  Numbers on the edges mean one output per vertex and per parent: ``_parent_slots`` and
+  ``_n_outputs`` are then not read (class attributes cost a slow lookup per vertex);
 - ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
   one gradient per parent (``None`` where there is none); called when ``_local_grads`` is
   ``None``;
@@ -21,7 +23,6 @@ Leaves have no parents. Gradients reaching a vertex along several edges are adde
 from __future__ import annotations
 
 import gc
-import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -59,15 +60,21 @@ def backpropagate(
     *,
     retain_graph: bool,
     create_graph: bool,
-    on_vertex: Callable[[Any, list[Any]], None],
+    on_vertex: Callable[[Any, list[Any]], None] | None = None,
     root_slots: Sequence[int] | None = None,
-) -> None:
+) -> dict[Any, Any]:
     """Send ``root_grads`` back from ``roots`` to every vertex they depend on.
 
     ``on_vertex(vertex, grads)`` is called once per reached vertex, with the list of its
     total output gradients, as soon as that total is final (all of its children are done).
     Rules run with graph recording off unless ``create_graph`` is True, in which case the
     gradients are themselves recorded and can be differentiated again.
+
+    Returns:
+        Without ``on_vertex``: every reached vertex -> its total gradient (kept to the end
+        of the walk): a number for a vertex with numeric edges, else the list of its output
+        gradients. With ``on_vertex``: an empty dict (each total is handed over and dropped
+        as soon as it is final, to free memory early).
 
     The order is PyTorch's: count how many children each vertex has in this graph, then
     run a vertex once every child has sent its gradient (its count reached zero). That is
@@ -84,62 +91,75 @@ def backpropagate(
     gc.disable()
     previous_mode = is_grad_enabled()
     try:
-        waiting = _count_children(roots)
-        pending: dict[Any, list[Any]] = {}
+        unique_roots = _unique(roots)
+        waiting = _count_children(unique_roots)
+        # vertex -> its total gradient so far: a bare number for a vertex with numeric edges
+        # (one output: saves a list per scalar vertex), else a list with one per output
+        pending: dict[Any, Any] = {}
         slots = root_slots if root_slots is not None else [0] * len(roots)
         for root, grad, slot in zip(roots, root_grads, slots):
             _accumulate(pending, root, slot, grad)
-        ready = [root for root in _unique(roots) if root not in waiting]
+        ready = [root for root in unique_roots if not waiting[root]]
         set_grad_enabled(create_graph)
-        pop_pending = pending.pop
+        # with on_vertex, a total is dropped once handed over; without, it is kept to return
+        take = pending.get if on_vertex is None else pending.pop
+        # bound methods looked up once: saves an attribute lookup per vertex or edge
+        pop_ready, push_ready, get_pending = ready.pop, ready.append, pending.get
         while ready:
-            vertex = ready.pop()
+            vertex = pop_ready()
             parents = vertex._parents
-            grads = pop_pending(vertex, None)
-            if grads is None:
+            total = take(vertex, None)
+            upstream = None
+            if total is None:
                 if not parents:
                     continue
-                parent_grads: Any = _NO_GRADS  # unreached: only release the children counts
+                parent_grads: Any = (None,) * len(parents)  # unreached: only release counts
+                parent_slots = vertex._parent_slots
             else:
-                on_vertex(vertex, grads)
-                if not parents:  # a leaf: nothing further back
+                parent_grads = vertex._local_grads
+                if on_vertex is not None:
+                    on_vertex(vertex, total if parent_grads is None else [total])
+                if parent_grads is not None:  # numbers on the edges: each is multiplied below
+                    upstream = total  # (no rule call, no list: saves both per scalar vertex)
+                    parent_slots = None
+                elif not parents:  # a leaf: nothing further back
                     continue
-                local = vertex._local_grads
-                if local is not None:  # numbers on the edges: the chain rule is one product
-                    grad = grads[0]  # (no rule call: saves a method call per scalar vertex)
-                    parent_grads = [partial * grad for partial in local]
                 else:
-                    parent_grads = vertex._backward(grads, create_graph)
+                    parent_grads = vertex._backward(total, create_graph)
+                    parent_slots = vertex._parent_slots
                     if not retain_graph:
                         vertex._release()
-            parent_slots = vertex._parent_slots or _SLOT_ZERO
-            for parent, grad, slot in zip(parents, parent_grads, parent_slots):
+            # the edge's position in parent_grads and parent_slots: a counter rather than a
+            # zip() (saves creating an iterator object per vertex, a third of a scalar walk)
+            position = -1
+            for parent in parents:
+                position += 1
                 if parent is None:
                     continue
-                if grad is not None:  # add into the parent's pending gradient (+=, never =)
-                    slot_grads = pending.get(parent)
-                    if slot_grads is None:
-                        if parent._n_outputs == 1:  # one output: a fresh list, no slot maths
-                            pending[parent] = [grad]
-                        else:
-                            slot_grads = pending[parent] = [None] * parent._n_outputs
-                            slot_grads[slot] = grad
+                grad = parent_grads[position]
+                if upstream is not None:  # the chain rule along a numeric edge
+                    grad = grad * upstream
+                if grad is not None:  # add into the parent's pending total (+=, never =)
+                    so_far = get_pending(parent)
+                    if parent._local_grads is not None:  # numeric parent: a bare number
+                        pending[parent] = grad if so_far is None else so_far + grad
                     else:
-                        previous = slot_grads[slot]
-                        slot_grads[slot] = grad if previous is None else previous + grad
+                        slot = 0 if parent_slots is None else parent_slots[position]
+                        if so_far is None:
+                            so_far = pending[parent] = [None] * parent._n_outputs
+                            so_far[slot] = grad
+                        else:
+                            previous = so_far[slot]
+                            so_far[slot] = grad if previous is None else previous + grad
                 count = waiting[parent] - 1
                 waiting[parent] = count
                 if not count:
-                    ready.append(parent)
+                    push_ready(parent)
     finally:
         set_grad_enabled(previous_mode)
         if gc_was_enabled:
             gc.enable()
-
-
-#: zip() partners for a vertex without gradients to pass or with single-output parents
-_NO_GRADS = itertools.repeat(None)
-_SLOT_ZERO = itertools.repeat(0)
+    return pending
 
 
 def _unique(vertices: Sequence[Any]) -> list[Any]:
@@ -153,11 +173,14 @@ def _unique(vertices: Sequence[Any]) -> list[Any]:
     return unique
 
 
-def _count_children(roots: Sequence[Any]) -> dict[Any, int]:
-    """For every vertex below ``roots``: how many edges come into it from vertices above."""
-    waiting: dict[Any, int] = {}
-    stack = _unique(roots)
-    roots_expanded = set(stack)  # a root below another root is expanded only once
+def _count_children(roots: list[Any]) -> dict[Any, int]:
+    """For every vertex below ``roots`` (and each root): how many edges come into it from above.
+
+    ``roots`` must be free of repeats.
+    """
+    # the roots start at 0, so a root met below another root is counted, not expanded again
+    waiting: dict[Any, int] = dict.fromkeys(roots, 0)
+    stack = list(roots)
     pop, push, get = stack.pop, stack.append, waiting.get
     while stack:
         for parent in pop()._parents:
@@ -166,16 +189,18 @@ def _count_children(roots: Sequence[Any]) -> dict[Any, int]:
             count = get(parent)
             if count is None:  # first edge into it: expand it once
                 waiting[parent] = 1
-                if parent not in roots_expanded:
-                    push(parent)
+                push(parent)
             else:
                 waiting[parent] = count + 1
     return waiting
 
 
-def _accumulate(pending: dict[Any, list[Any]], vertex: Any, slot: int, grad: Any) -> None:
-    """Add ``grad`` into the pending gradient of output ``slot`` of ``vertex``."""
-    grads = pending.get(vertex)
-    if grads is None:
-        grads = pending[vertex] = [None] * vertex._n_outputs
-    grads[slot] = grad if grads[slot] is None else grads[slot] + grad
+def _accumulate(pending: dict[Any, Any], vertex: Any, slot: int, grad: Any) -> None:
+    """Add ``grad`` into the pending total of output ``slot`` of ``vertex``."""
+    so_far = pending.get(vertex)
+    if vertex._local_grads is not None:  # numeric edges: one output, a bare number
+        pending[vertex] = grad if so_far is None else so_far + grad
+        return
+    if so_far is None:
+        so_far = pending[vertex] = [None] * vertex._n_outputs
+    so_far[slot] = grad if so_far[slot] is None else so_far[slot] + grad

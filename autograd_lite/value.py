@@ -118,28 +118,34 @@ class Value:
         return Value._apply("pow", self._lift(base, "pow"), self)
 
     def __neg__(self) -> Value:
-        return _unary(self, "neg")
+        out_data, partials = _NEG(self.data)
+        return _record(out_data, "neg", (self,), partials)
 
     # ----------------------------------------------------------------- functions
     def exp(self) -> Value:
         """e ** self; raises OverflowError (a ValueError too) when the result overflows."""
-        return _unary(self, "exp")
+        out_data, partials = _EXP(self.data)
+        return _record(out_data, "exp", (self,), partials)
 
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for inputs <= 0."""
-        return _unary(self, "log")
+        out_data, partials = _LOG(self.data)
+        return _record(out_data, "log", (self,), partials)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; derivative 1 - tanh**2."""
-        return _unary(self, "tanh")
+        out_data, partials = _TANH(self.data)
+        return _record(out_data, "tanh", (self,), partials)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x); derivative out * (1 - out)."""
-        return _unary(self, "sigmoid")
+        out_data, partials = _SIGMOID(self.data)
+        return _record(out_data, "sigmoid", (self,), partials)
 
     def relu(self) -> Value:
         """max(0, x); derivative 1 for x > 0, else 0."""
-        return _unary(self, "relu")
+        out_data, partials = _RELU(self.data)
+        return _record(out_data, "relu", (self,), partials)
 
     # ----------------------------------------------------------------- backward
     def backward(self) -> None:
@@ -154,11 +160,17 @@ class Value:
             >>> y.backward(); x.grad
             6.0
         """
-        backpropagate([self], [1.0], retain_graph=True, create_graph=False, on_vertex=_add_to_grad)
+        # no on_vertex: the totals come back in one dict (saves a callback call per Value)
+        totals = backpropagate([self], [1.0], retain_graph=True, create_graph=False)
+        for value, grad in totals.items():
+            value.grad += grad
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
+
+
+_new = object.__new__  # looked up once: saves a global and an attribute lookup per Value
 
 
 def _record(data: float, op_name: str, parents: tuple[Value, ...], partials: tuple) -> Value:
@@ -167,7 +179,7 @@ def _record(data: float, op_name: str, parents: tuple[Value, ...], partials: tup
     Built without __init__ (whose checks ``data`` already passed): Value creation is the
     scalar engine's main cost.
     """
-    out = object.__new__(Value)
+    out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
@@ -178,22 +190,15 @@ def _record(data: float, op_name: str, parents: tuple[Value, ...], partials: tup
     return out
 
 
-def _unary(value: Value, op_name: str) -> Value:
-    """Apply the one-input rule ``op_name`` (a lean `Value._apply`: no argument list)."""
-    out_data, partials = _UNARY_RULES[op_name](value.data)
-    return _record(out_data, op_name, (value,), partials)
-
-
-_UNARY_RULES = {
-    name: SCALAR_RULES[name].forward for name in ("neg", "exp", "log", "tanh", "sigmoid", "relu")
-}
-
-# The rules used on the hot path by the arithmetic operators, looked up once.
+# The rules used on the hot path by the operators and functions, looked up once (saves a
+# dictionary lookup, and for one-input functions a helper call, per Value).
 _ADD = SCALAR_RULES["add"].forward
 _SUB = SCALAR_RULES["sub"].forward
 _MUL = SCALAR_RULES["mul"].forward
 _DIV = SCALAR_RULES["div"].forward
-
-
-def _add_to_grad(value: Value, grads: list[float]) -> None:
-    value.grad += grads[0]
+_NEG = SCALAR_RULES["neg"].forward
+_EXP = SCALAR_RULES["exp"].forward
+_LOG = SCALAR_RULES["log"].forward
+_TANH = SCALAR_RULES["tanh"].forward
+_SIGMOID = SCALAR_RULES["sigmoid"].forward
+_RELU = SCALAR_RULES["relu"].forward

@@ -1,0 +1,81 @@
+"""The shared graph walk as the scalar engine uses it: numeric edges, returned totals, and
+prompt freeing of a finished graph (no reference cycles left for the garbage collector)."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import pytest
+
+from autograd_lite import Value
+from autograd_lite.graph import backpropagate
+
+
+def _diamond() -> tuple[Value, Value, Value, Value]:
+    """x -> a = x * x, b = a + x, y = a * b: x and a are each reached along two edges."""
+    x = Value(3.0)
+    a = x * x
+    b = a + x
+    return x, a, b, a * b
+
+
+def test_without_on_vertex_the_walk_returns_every_total_as_a_number() -> None:
+    x, a, b, y = _diamond()
+    totals = backpropagate([y], [2.0], retain_graph=True, create_graph=False)
+    # y = a * b with a = 9, b = 12: dy/da = b + a (through b) = 21, dy/db = a = 9,
+    # dy/dx = 2x * dy/da + dy/db = 6 * 21 + 9 = 135; every total scaled by the seed 2
+    assert totals == {y: 2.0, b: 18.0, a: 42.0, x: 270.0}
+    assert x.grad == a.grad == b.grad == y.grad == 0.0  # returning totals writes no .grad
+
+
+def test_with_on_vertex_each_total_is_handed_over_once_and_not_returned() -> None:
+    x, a, b, y = _diamond()
+    seen: list[tuple[Value, list[float]]] = []
+
+    def record(vertex: Value, grads: list[float]) -> None:
+        seen.append((vertex, grads))
+
+    totals = backpropagate([y], [1.0], retain_graph=True, create_graph=False, on_vertex=record)
+    assert totals == {}
+    assert sorted((v.data, g) for v, g in seen) == [
+        (3.0, [135.0]),
+        (9.0, [21.0]),
+        (12.0, [9.0]),
+        (108.0, [1.0]),
+    ]
+
+
+def test_a_root_that_is_also_below_another_root_waits_for_it() -> None:
+    x, a, b, y = _diamond()
+    totals = backpropagate([a, y], [1.0, 1.0], retain_graph=True, create_graph=False)
+    # a gets its own seed 1 plus 21 from y; x gets 2x * 22 + 9
+    assert totals[a] == 22.0
+    assert totals[x] == 6.0 * 22.0 + 9.0
+
+
+def test_the_same_root_twice_adds_both_seeds() -> None:
+    x = Value(2.0)
+    y = x * x
+    totals = backpropagate([y, y], [1.0, 0.5], retain_graph=True, create_graph=False)
+    assert totals[y] == 1.5
+    assert totals[x] == 6.0
+
+
+@pytest.mark.parametrize("length", [1, 10_000])
+def test_a_finished_graph_is_freed_by_reference_counting(length: int) -> None:
+    gc.collect()
+    gc.disable()  # anything left to the cycle collector would stay alive below
+    try:
+        x = Value(0.5)
+        factor = Value(1.0)
+        y = x
+        for _ in range(length):
+            y = (y * factor).tanh() + x
+        y.backward()
+        middle = y._parents[0]
+        probes = [weakref.ref(x), weakref.ref(factor), weakref.ref(middle), weakref.ref(y)]
+        del x, factor, middle, y
+        assert [probe() for probe in probes] == [None] * 4
+    finally:
+        gc.enable()
