@@ -170,12 +170,12 @@ class Node:
         if len(inputs) == 2:  # spelled out for the common binary op: saves ~0.4 us per op
             a, b = inputs
             data_a, data_b = a._data, b._data
-            self._parents = (_vertex_of(a), _vertex_of(b))
+            self._parents = (a._vertex(), b._vertex())
             self._parent_slots = (a._slot, b._slot)
             self.input_shapes = (data_a.shape, data_b.shape)
             self.input_dtypes = (data_a.dtype, data_b.dtype)
         else:
-            self._parents = tuple([_vertex_of(t) for t in inputs])
+            self._parents = tuple([t._vertex() for t in inputs])
             self._parent_slots = tuple([t._slot for t in inputs])
             self.input_shapes = tuple([t._data.shape for t in inputs])
             self.input_dtypes = tuple([t._data.dtype for t in inputs])
@@ -216,8 +216,8 @@ class Node:
                 f"{len(parents)} (one per input, None where there is none)"
             )
         fitted: list[Tensor | None] = []
-        index = 0
-        for grad, parent, shape, dtype in zip(raw, parents, self.input_shapes, self.input_dtypes):
+        meta = zip(raw, parents, self.input_shapes, self.input_dtypes)
+        for index, (grad, parent, shape, dtype) in enumerate(meta):
             if grad is None or parent is None:
                 fitted.append(None)
             else:
@@ -225,7 +225,6 @@ class Node:
                 if data.shape != shape or data.dtype != dtype:  # a call only when fitting
                     grad = self._fit(index, grad)
                 fitted.append(grad)
-            index += 1
         if self.created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
@@ -269,12 +268,6 @@ def _backward_on_arrays(
     return tuple(
         [g if g is None or isinstance(g, tensor_type) else wrap(np.asarray(g), False) for g in raw]
     )
-
-
-def _vertex_of(t: Tensor) -> Any:
-    """The graph vertex a gradient for ``t`` goes to: its node, itself (a leaf), or None."""
-    node = t._node
-    return node if node is not None else t if t.requires_grad else None
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from autograd_lite import Tensor, grad
 from autograd_lite.function import Op
 from autograd_lite.ops import elementwise as ew
-from autograd_lite.ops import linalg
+from autograd_lite.ops import linalg, nonlinear
 from autograd_lite.ops import shape as shape_ops
 
 ARRAY_RULES = [
@@ -24,6 +24,8 @@ ARRAY_RULES = [
     shape_ops.Reshape,
     shape_ops.Transpose,
     linalg.Linear,
+    nonlinear.ReLU,
+    nonlinear.SoftmaxCrossEntropy,
 ]
 
 

@@ -144,6 +144,8 @@ class Softplus(Op):
 class ReLU(Op):
     """y = max(x, 0);  dy/dx = [x > 0]  (0 at x = 0, as PyTorch)"""
 
+    array_backward = True  # see Op.array_backward
+
     @staticmethod
     def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0.0).astype(x.dtype, copy=False)
@@ -151,10 +153,7 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        mask = x.data > 0
-        if not is_grad_enabled():  # nothing to record: NumPy's bool * float needs no float mask
-            return _constant(grad_output.data * mask)
-        return grad_output * _constant(mask)
+        return grad_output * (x > 0)  # on arrays, bool * float needs no float copy of the mask
 
 
 class Softmax(Op):
@@ -219,6 +218,8 @@ class SoftmaxCrossEntropy(Op):
     ``reduction`` is "mean" (the gradient is scaled by 1/N), "sum" or "none".
     """
 
+    array_backward = True  # on arrays: (softmax - onehot) * scale without a onehot
+
     @staticmethod
     def forward(
         ctx: Context, logits: np.ndarray, target: np.ndarray, reduction: str = "mean"
@@ -240,11 +241,11 @@ class SoftmaxCrossEntropy(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (logits,) = ctx.saved_tensors
-        if not is_grad_enabled():  # nothing to record: (softmax - onehot) * scale in one new array
+        if isinstance(grad_output, np.ndarray):  # on arrays (Op.array_backward): one new array
             grad = ctx.softmax.copy()  # the softmax stays intact for another backward
             grad[np.arange(grad.shape[0]), ctx.target] -= 1.0
-            grad *= _scale(grad_output.data, ctx.reduction, grad.shape[0])
-            return _constant(grad)
+            grad *= _scale(grad_output, ctx.reduction, grad.shape[0])
+            return grad
         probabilities = _output_array(ctx, ctx.softmax, lambda: logits.softmax(axis=1))
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
         onehot[np.arange(logits.shape[0]), ctx.target] = 1.0
@@ -258,13 +259,6 @@ def _scale(grad_output: Any, reduction: str, samples: int) -> Any:
     if reduction == "mean":
         return grad_output * (1.0 / samples)
     return grad_output
-
-
-def _constant(array: np.ndarray) -> Any:
-    """An array as a Tensor that needs no gradient, without conversion (bool stays bool)."""
-    from ..tensor import Tensor
-
-    return Tensor._wrap(array, False)
 
 
 def _output_array(ctx: Context, array: np.ndarray, recompute: Callable[[], Any]) -> Any:
