@@ -143,11 +143,16 @@ def check_forward(
             )
 
 
+def _array_of(grad: Any) -> np.ndarray:
+    """A gradient's array: the walk carries Tensors under create_graph, else arrays."""
+    return grad if isinstance(grad, np.ndarray) else np.asarray(grad.data)
+
+
 def check_incoming(node: Node, grads: list[Tensor | None]) -> None:
     """Under detect_anomaly: the gradient reaching ``node`` must already be finite."""
     for slot, grad in enumerate(grads):
         if grad is not None:
-            nan, inf = count_nonfinite(grad.data)
+            nan, inf = count_nonfinite(_array_of(grad))
             if nan or inf:
                 raise AnomalyError(
                     f"{node.name}: the gradient arriving at output {slot} already holds "
@@ -162,7 +167,7 @@ def check_produced(node: Node, grads: list[Tensor | None]) -> None:
     for index, grad in enumerate(grads):
         if grad is None:
             continue
-        nan, inf = count_nonfinite(grad.data)
+        nan, inf = count_nonfinite(_array_of(grad))
         if nan or inf:
             raise AnomalyError(
                 f"{node.name}.backward produced {describe_nonfinite(nan, inf)} "

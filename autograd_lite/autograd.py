@@ -45,20 +45,35 @@ def _seed(output: Tensor, grad: Any, where: str) -> Tensor:
 def run_backward(output: Tensor, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
     """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
     seed = _seed(output, grad, "backward")
+    wrap = Tensor._wrap
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
-        if isinstance(vertex, Tensor):  # a leaf
-            incoming = grads[0] if create_graph else grads[0].detach()
-            vertex.grad = incoming if vertex.grad is None else vertex.grad + incoming
+        if isinstance(vertex, Tensor):  # a leaf Tensor (a leaf Node has no inputs)
+            if create_graph:  # Tensors, recorded: the sum is differentiable too
+                vertex.grad = grads[0] if vertex.grad is None else vertex.grad + grads[0]
+            else:  # arrays (see _walk_value)
+                previous = vertex.grad
+                total = grads[0] if previous is None else previous._data + grads[0]
+                vertex.grad = wrap(np.asarray(total), False)  # (0-d sums are NumPy scalars)
 
     backpropagate(
         [output._vertex()],
-        [seed],
+        [_walk_value(seed, create_graph)],
         root_slots=[output._slot],
         retain_graph=retain_graph or create_graph,
         create_graph=create_graph,
         on_vertex=deliver,
+        leaves_only=True,  # only leaves get a .grad (saves a call per op node)
     )
+
+
+def _walk_value(grad: Tensor, create_graph: bool) -> Any:
+    """A gradient as the walk carries it: a Tensor under create_graph, else its array.
+
+    Without create_graph nothing is recorded, so gradients travel as bare NumPy arrays and
+    become Tensors only where they are handed to the user (saves a Tensor per edge).
+    """
+    return grad if create_graph else grad._data
 
 
 def _is_sequence_of_arrays(value: Any) -> bool:
@@ -121,12 +136,15 @@ def grad(
     def capture(vertex: Any, grads: list[Any]) -> None:
         for slot, position in wanted.get(id(vertex), ()):
             if grads[slot] is not None:
-                results[position] = grads[slot] if create_graph else grads[slot].detach()
+                gradient = grads[slot]
+                if not create_graph:  # an array (a NumPy scalar if a 0-d sum)
+                    gradient = Tensor._wrap(np.asarray(gradient), False)
+                results[position] = gradient
 
     seeds = [_seed(out, g, "grad") for out, g in zip(outputs_seq, grad_outputs_seq)]
     backpropagate(
         [out._vertex() for out in outputs_seq],
-        seeds,
+        [_walk_value(seed, create_graph) for seed in seeds],
         root_slots=[out._slot for out in outputs_seq],
         retain_graph=retain_graph,
         create_graph=create_graph,

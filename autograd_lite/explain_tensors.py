@@ -100,7 +100,8 @@ def _explain_tensor(
     def edge_ok(vertex: Any, slot: int) -> bool:
         parent = vertex._parents[slot]
         if parent is target:
-            return parent is wrt or vertex._parent_slots[slot] == wrt._slot
+            slots = vertex._parent_slots or (0,) * len(vertex._parents)
+            return parent is wrt or slots[slot] == wrt._slot
         return parent is not None and id(parent) in relevant
 
     relevant: set[int] = {id(target)}
@@ -133,21 +134,21 @@ def _follow(
 ) -> TensorPath:
     """Send the seed gradient back along one chain of ops only (linearity: paths add up)."""
     grads: list[Any] = [None] * output._vertex()._n_outputs
-    grads[output._slot] = Tensor._wrap(np.ones(output.shape, dtype=output.dtype), False)
+    grads[output._slot] = np.ones(output.shape, dtype=output.dtype)  # as the walk: arrays
     op_steps = []
     delivered = None
     with no_grad():
         for vertex, slot in steps:
             upstream = next(g for g in grads if g is not None)
             shape = upstream.shape
-            op_steps.append(OpStep(vertex.name, slot, shape, upstream.data.copy()))
+            op_steps.append(OpStep(vertex.name, slot, shape, upstream.copy()))
             passed = vertex._backward(grads, False)[slot]
             if passed is None:
                 break
             parent = vertex._parents[slot]
             grads = [None] * parent._n_outputs
-            grads[vertex._parent_slots[slot]] = passed
+            grads[(vertex._parent_slots or (0,) * len(vertex._parents))[slot]] = passed
         else:
-            delivered = next(g for g in grads if g is not None).data.copy()
+            delivered = next(g for g in grads if g is not None).copy()
     contribution = 0.0 if delivered is None else float(delivered[element])
     return TensorPath(tuple(op_steps), delivered, contribution)

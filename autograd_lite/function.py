@@ -18,12 +18,13 @@ the detect_anomaly checks of forward outputs and backward gradients in anomaly.p
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import anomaly
 from .anomaly import _state as _anomaly_state
+from .broadcast import sum_to_array
 from .errors import GraphFreedError, InplaceModificationError
 from .grad_mode import _state
 from .versions import (
@@ -76,6 +77,7 @@ class Context:
     target: np.ndarray  # SoftmaxCrossEntropy: class indices
     reduction: str  # SoftmaxCrossEntropy: "mean", "sum" or "none"
 
+    created_at: str | None = None  # "file:line in function: source", under detect_anomaly
     _saved: tuple[Any, ...] | None = ()  # what save_for_backward kept; None once released
     _on_arrays = False  # True while an array_backward rule runs on arrays (see saved_tensors)
 
@@ -96,12 +98,16 @@ class Context:
         if saved is None:
             raise GraphFreedError(_FREED_MESSAGE)
         if self._on_arrays:
+            if len(saved) == 2:  # spelled out for binary ops: saves a list per backward
+                return (saved[0]._data, saved[1]._data)
             return tuple([t._data for t in saved])
         return saved
 
     def release(self) -> None:
         """Drop saved values and attributes so their memory can be reused."""
-        self.__dict__.clear()
+        attributes = self.__dict__
+        if attributes:
+            attributes.clear()
         self._saved = None
 
     def check_unchanged(self, name: str) -> None:
@@ -139,74 +145,131 @@ _FREED_MESSAGE = (
 )
 
 
-class Node:
-    """The graph vertex recorded for one application of an op or custom Function."""
+class Node(Context):
+    """The graph vertex recorded for one application of an op or custom Function.
+
+    It is also the op's `Context` (as in PyTorch, the context *is* the node): one object per
+    op instead of two, which halves the objects the cyclic garbage collector has to scan
+    while a graph is being built. Every op gets one; only recorded ones are linked
+    (`_link`) into the graph.
+    """
 
     _local_grads = None  # graph-vertex interface: gradients come from the rule (_backward)
 
-    __slots__ = (
-        "fn",
-        "ctx",
-        "_parents",
-        "_parent_slots",
-        "_n_outputs",
-        "input_shapes",
-        "input_dtypes",
-        "output_meta",
-        "freed",
-        "created_at",
-        "__weakref__",
-    )
+    # the fields every recorded node sets; the rest (op attributes, in-place bookkeeping)
+    # live in the instance dict with the class defaults of Context
+    __slots__ = ("needs_input_grad", "fn", "_parents", "_parent_slots", "_n_outputs", "_meta")
 
-    def __init__(
-        self, fn: type[Op | Function], ctx: Context, inputs: tuple[Tensor, ...], n_outputs: int
-    ) -> None:
+    fn: type[Op | Function]
+    _parents: tuple[Any, ...]
+    #: which output of each parent an edge comes from; None when all are output 0 (saves a
+    #: tuple per op in the common case)
+    _parent_slots: tuple[int, ...] | None
+    _n_outputs: int
+    #: shape and dtype of every output, then of every input, flat: (shape, dtype, shape, ...)
+    #: (one tuple instead of four per op: fewer objects for the garbage collector)
+    _meta: tuple[Any, ...]
+
+    def _link(self, fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple) -> None:
+        """Record this node as the producer of ``results`` from ``tensors``."""
         self.fn = fn
-        self.ctx = ctx
-        self._parents: tuple[Any, ...]
-        self._parent_slots: tuple[int, ...]
-        self.input_shapes: tuple[tuple[int, ...], ...]
-        self.input_dtypes: tuple[np.dtype, ...]
-        if len(inputs) == 2:  # spelled out for the common binary op: saves ~0.4 us per op
-            a, b = inputs
-            data_a, data_b = a._data, b._data
-            self._parents = (a._vertex(), b._vertex())
-            self._parent_slots = (a._slot, b._slot)
-            self.input_shapes = (data_a.shape, data_b.shape)
-            self.input_dtypes = (data_a.dtype, data_b.dtype)
+        self._n_outputs = len(results)
+        if len(tensors) == 2 and len(results) == 1:  # the common binary op, spelled out
+            a, b = tensors
+            data_a, data_b, out = a._data, b._data, results[0]._data
+            # a Tensor's vertex (Tensor._vertex, inlined): its node, itself if a leaf
+            # requiring grad, else None
+            self._parents = (
+                a._node or (a if a.requires_grad else None),
+                b._node or (b if b.requires_grad else None),
+            )
+            self._parent_slots = (a._slot, b._slot) if a._slot or b._slot else None
+            self._meta = (
+                out.shape,
+                out.dtype,
+                data_a.shape,
+                data_a.dtype,
+                data_b.shape,
+                data_b.dtype,
+            )
+            results[0]._node = self
         else:
-            self._parents = tuple([t._vertex() for t in inputs])
-            self._parent_slots = tuple([t._slot for t in inputs])
-            self.input_shapes = tuple([t._data.shape for t in inputs])
-            self.input_dtypes = tuple([t._data.dtype for t in inputs])
-        self._n_outputs = n_outputs
-        self.output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
-        self.freed = False
-        #: "file:line in function: source" of the user's code, recorded under detect_anomaly.
-        self.created_at: str | None = None
+            self._parents = tuple([t._vertex() for t in tensors])
+            slots = tuple([t._slot for t in tensors])
+            self._parent_slots = slots if any(slots) else None
+            meta: list[Any] = []
+            for t in results + tensors:
+                meta += (t._data.shape, t._data.dtype)
+            self._meta = tuple(meta)
+            for slot, result in enumerate(results):
+                result._node = self
+                result._slot = slot
 
+    # ---------------------------------------------------------------- views of the record
     @property
     def name(self) -> str:
         """The op's name as shown in errors and pictures, e.g. 'Mul'."""
         return self.fn.__name__
 
-    def _backward(self, grads: list[Tensor | None], create_graph: bool) -> list[Tensor | None]:
-        if self.freed:
+    @property
+    def ctx(self) -> Node:
+        """The op's context: the node itself."""
+        return self
+
+    @property
+    def freed(self) -> bool:
+        """True once backward released what was saved (see `Context.release`)."""
+        return self._saved is None
+
+    @property
+    def output_meta(self) -> tuple[tuple[tuple[int, ...], np.dtype], ...]:
+        """(shape, dtype) of every output."""
+        meta = self._meta
+        return tuple([(meta[2 * i], meta[2 * i + 1]) for i in range(self._n_outputs)])
+
+    @property
+    def input_shapes(self) -> tuple[tuple[int, ...], ...]:
+        """The shape of every input at forward time."""
+        return self._meta[2 * self._n_outputs :: 2]
+
+    @property
+    def input_dtypes(self) -> tuple[np.dtype, ...]:
+        """The dtype of every input at forward time."""
+        return self._meta[2 * self._n_outputs + 1 :: 2]
+
+    # ---------------------------------------------------------------- backward
+    def _backward(self, grads: list[Any], create_graph: bool) -> list[Any]:
+        """One gradient per input from the gradient of each output (None where none).
+
+        With ``create_graph`` the gradients are Tensors and the rule is recorded; without,
+        they are NumPy arrays from end to end (no Tensor per edge: saves a wrapper object
+        and an unwrap per gradient).
+        """
+        if self._saved is None:
             raise GraphFreedError(f"{self.name}: {_FREED_MESSAGE}")
-        ctx = self.ctx
-        if mutations.last > ctx._stamp or ctx._fingerprints:
-            ctx.check_unchanged(self.name)
+        if mutations.last > self._stamp or self._fingerprints:
+            self.check_unchanged(self.name)
         if self.created_at is not None:
             anomaly.check_incoming(self, grads)
         fn = self.fn
+        single = len(grads) == 1 and grads[0] is not None
         raw: Any
-        if fn.is_builtin and len(grads) == 1 and grads[0] is not None:
-            if fn.array_backward and not create_graph:
-                raw = _backward_on_arrays(fn, ctx, grads[0])
+        if create_graph:
+            if fn.is_builtin and single:
+                raw = fn.backward(self, grads[0])  # an Op, called directly: saves a call
             else:
-                raw = fn.backward(ctx, grads[0])  # type: ignore[arg-type]  # an Op: saves a call
+                raw = fn._run_backward(self, grads)
+        elif fn.array_backward and single:
+            grad = grads[0]
+            if type(grad) is not np.ndarray:  # a sum of 0-d arrays is a NumPy scalar
+                grad = np.asarray(grad)
+            self._on_arrays = True  # saved_tensors gives arrays (see Op.array_backward)
+            try:
+                raw = fn.backward(self, grad)
+            finally:
+                self._on_arrays = False
         else:
-            raw = fn._run_backward(ctx, grads, self)
+            raw = fn._run_backward_on_arrays(self, grads)
         if type(raw) is not tuple:
             raw = (raw,)
         parents = self._parents
@@ -215,59 +278,49 @@ class Node:
                 f"{self.name}.backward returned {len(raw)} gradient(s), expected "
                 f"{len(parents)} (one per input, None where there is none)"
             )
-        fitted: list[Tensor | None] = []
-        meta = zip(raw, parents, self.input_shapes, self.input_dtypes)
-        for index, (grad, parent, shape, dtype) in enumerate(meta):
-            if grad is None or parent is None:
+        meta = self._meta
+        position = 2 * self._n_outputs  # where input 0's shape is in _meta
+        fitted: list[Any] = []
+        for index in range(len(raw)):
+            grad = raw[index]
+            if grad is None or parents[index] is None:
                 fitted.append(None)
             else:
-                data = grad._data
-                if data.shape != shape or data.dtype != dtype:  # a call only when fitting
-                    grad = self._fit(index, grad)
+                if not create_graph and type(grad) is not np.ndarray:
+                    grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
+                shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
+                if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
+                    grad = self._fit(index, grad, shape, dtype)
                 fitted.append(grad)
         if self.created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
 
-    def _fit(self, index: int, grad: Tensor) -> Tensor:
-        """Sum a gradient down to input ``index``'s shape and give it that input's dtype."""
-        shape = self.input_shapes[index]
+    def _fit(self, index: int, grad: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+        """Sum a gradient (array or Tensor) down to input ``index``'s shape, in its dtype."""
         if grad.shape != shape:
             if not _broadcasts_to(shape, grad.shape):
                 raise RuntimeError(
                     f"{self.name}.backward returned a gradient of shape {grad.shape} for "
                     f"input {index} of shape {shape}; they do not broadcast"
                 )
-            grad = grad._sum_to(shape)
-        if grad.dtype != self.input_dtypes[index]:
-            grad = grad._cast(self.input_dtypes[index])
+            if type(grad) is np.ndarray:  # (a full sum gives a NumPy scalar: made an array)
+                grad = np.asarray(sum_to_array(grad, shape))
+            else:
+                grad = grad._sum_to(shape)
+        if grad.dtype != dtype:
+            grad = grad.astype(dtype) if type(grad) is np.ndarray else grad._cast(dtype)
         return grad
 
     def _release(self) -> None:
-        self.ctx.release()
-        self.freed = True
+        self.release()
 
 
-def _backward_on_arrays(
-    fn: type[Op | Function], ctx: Context, grad: Tensor
-) -> tuple[Tensor | None, ...]:
-    """Run an `Op.array_backward` rule on NumPy arrays and wrap its gradients as Tensors.
-
-    Nothing is recorded (``create_graph=False``), so the rule's operators need not go
-    through Tensor dispatch: each one is a bare NumPy call (saves ~1.5 us per operation).
-    """
-    ctx._on_arrays = True
-    try:
-        raw: Any = fn.backward(ctx, grad._data)
-    finally:
-        ctx._on_arrays = False
-    if type(raw) is not tuple:
-        raw = (raw,)
-    tensor_type = _tensor_type()
-    wrap = tensor_type._wrap
-    return tuple(
-        [g if g is None or isinstance(g, tensor_type) else wrap(np.asarray(g), False) for g in raw]
-    )
+def _as_array(grad: Any) -> np.ndarray:
+    """A gradient from a rule run on arrays, as an ndarray (from a NumPy scalar or a Tensor)."""
+    if isinstance(grad, _tensor_type()):
+        return grad._data
+    return np.asarray(grad)
 
 
 def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -298,9 +351,12 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
                 record = True
                 break
     n_inputs = len(tensors)
-    ctx = _new_object(Context)  # without __init__, whose one store is done here
+    ctx = _new_object(Node)  # the op's context, linked into the graph below if recorded
     if record:
-        ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
+        if n_inputs == 2:  # shared tuples: saves building one per recorded op
+            ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
+        else:
+            ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
     else:  # a shared all-False tuple: saves building one per unrecorded op
         ctx.needs_input_grad = _NO_GRAD_NEEDED[n_inputs] if n_inputs < 4 else (False,) * n_inputs
     if fn.is_builtin:  # Op.forward on arrays; the inputs are kept only when recording
@@ -331,18 +387,18 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
         if _anomaly_state.check_forward:
             anomaly.check_forward(fn, tensors, results, site)
     if record:
-        node = Node(fn, ctx, tensors, len(results))
-        if single:  # slot 0 is every Tensor's default
-            node.output_meta = ((outputs.shape, outputs.dtype),)
-            results[0]._node = node
+        ctx._link(fn, tensors, results)
+        if fn.is_builtin:  # Op._guard inlined: saves a call per recorded op
+            if fn.saves_inputs:
+                ctx._stamp = next(VERSION_STAMPS)
+                ctx._watched = tensors
+            if fn.saves_output:
+                ctx._stamp = next(VERSION_STAMPS)
+                ctx._outputs = tuple([weakref.ref(r) for r in results])
         else:
-            node.output_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
-            for slot, result in enumerate(results):
-                result._node = node
-                result._slot = slot
-        fn._guard(ctx, tensors, results)
+            fn._guard(ctx, tensors, results)  # type: ignore[union-attr]  # a Function
         if _anomaly_state.enabled:
-            node.created_at = site
+            ctx.created_at = site
             ctx._fingerprints = _fingerprints(fn, ctx, results)
     return results[0] if single else results
 
@@ -362,6 +418,8 @@ _new_object = object.__new__
 _BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
 #: needs_input_grad of an unrecorded op with 0, 1, 2 or 3 inputs
 _NO_GRAD_NEEDED = [(False,) * n for n in range(4)]
+#: needs_input_grad of a recorded binary op, by the inputs' requires_grad (bools index it)
+_GRAD_NEEDED = [[(False, False), (False, True)], [(True, False), (True, True)]]
 
 
 def _promote_bools(fn: type[Op | Function], tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
@@ -448,16 +506,6 @@ class Op:
         return _apply(cls, inputs, kwargs)
 
     @classmethod
-    def _guard(cls, ctx: Context, tensors: tuple[Tensor, ...], results: tuple) -> None:
-        """Note what `Context.check_unchanged` must compare at backward (see there)."""
-        if cls.saves_inputs:
-            ctx._stamp = next(VERSION_STAMPS)
-            ctx._watched = tensors
-        if cls.saves_output:
-            ctx._stamp = next(VERSION_STAMPS)
-            ctx._outputs = tuple([weakref.ref(r) for r in results])
-
-    @classmethod
     def _run_forward(
         cls, ctx: Context, tensors: tuple[Tensor, ...], kwargs: dict, record: bool
     ) -> Any:
@@ -466,10 +514,19 @@ class Op:
         return cls.forward(ctx, *[t._data for t in tensors], **kwargs)
 
     @classmethod
-    def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
-        if len(grads) == 1 and grads[0] is not None:  # one output (most ops): nothing to fill
-            return cls.backward(ctx, grads[0])
-        return cls.backward(ctx, *_fill_missing(grads, node))
+    def _run_backward(cls, node: Node, grads: list[Tensor | None]) -> Any:
+        """The rule on Tensors (recorded under create_graph); missing gradients as zeros."""
+        return cls.backward(node, *_fill_missing(grads, node, as_tensors=True))
+
+    @classmethod
+    def _run_backward_on_arrays(cls, node: Node, grads: list[np.ndarray | None]) -> Any:
+        """The rule of an op that is not `array_backward`, with gradients given as arrays.
+
+        It runs on Tensors, unrecorded; `Node._backward` takes the arrays out of its results.
+        """
+        wrap = _tensor_type()._wrap
+        tensors = [wrap(np.asarray(g), False) for g in _fill_missing(grads, node)]
+        return cls.backward(node, *tensors)
 
     # The base signatures take (*Any, **Any): mypy then accepts each op's own parameters
     # (forward(ctx, a, b), backward(ctx, grad_output)) as a valid override.
@@ -482,18 +539,19 @@ class Op:
         raise NotImplementedError
 
 
-def _fill_missing(grads: list[Tensor | None], node: Node) -> list[Tensor]:
-    """Outputs that received no gradient (multi-output functions) get zeros."""
+def _fill_missing(grads: list[Any], node: Node, as_tensors: bool = False) -> list[Any]:
+    """The gradients of a node's outputs, zeros for outputs that received none (arrays, or
+    Tensors when ``as_tensors``)."""
     for g in grads:  # not `None in grads`: that would call Tensor.__eq__
         if g is None:
             break
     else:
-        return cast("list[Tensor]", grads)  # the loop found no None
-    Tensor = _tensor_type()  # noqa: N806 - the class
-    return [
-        Tensor._wrap(np.zeros(shape, dtype=dtype), False) if g is None else g
-        for g, (shape, dtype) in zip(grads, node.output_meta)
-    ]
+        return grads  # the loop found no None
+    zeros = [np.zeros(shape, dtype=dtype) for shape, dtype in node.output_meta]
+    if as_tensors:
+        wrap = _tensor_type()._wrap
+        return [wrap(z, False) if g is None else g for g, z in zip(grads, zeros)]
+    return [z if g is None else g for g, z in zip(grads, zeros)]
 
 
 class Function:
@@ -522,6 +580,7 @@ class Function:
     bool_inputs: tuple[int, ...] = ()  # see Op.bool_inputs
     is_builtin = False  # see Op.is_builtin
     saves_inputs = False  # a Function saves what its forward passes to save_for_backward
+    saves_output = False  # its outputs are watched by _guard when forward saved them
     array_backward = False  # see Op.array_backward: a Function's backward is on arrays anyway
 
     @classmethod
@@ -568,27 +627,34 @@ class Function:
         return outputs
 
     @classmethod
-    def _run_backward(cls, ctx: Context, grads: list[Tensor | None], node: Node) -> Any:
-        from .tensor import Tensor
+    def _run_backward(cls, node: Node, grads: list[Tensor | None]) -> Any:
+        """Under create_graph: the same arrays as `_run_backward_on_arrays`, as Tensors (a
+        Function is differentiable once: its backward is not recorded)."""
+        arrays = [None if g is None else g._data for g in grads]
+        wrap = _tensor_type()._wrap
+        raw = cls._run_backward_on_arrays(node, arrays)
+        return tuple([None if g is None else wrap(g, False) for g in raw])
 
-        arrays = [
-            np.zeros(shape, dtype=dtype) if g is None else g._data
-            for g, (shape, dtype) in zip(grads, node.output_meta)
-        ]
-        raw = cls.backward(ctx, *arrays)
+    @classmethod
+    def _run_backward_on_arrays(cls, node: Node, grads: list[np.ndarray | None]) -> Any:
+        """Call the user's backward on arrays and check what it returns (one float array or
+        None per input); `Node._backward` then fits each to its input's shape and dtype."""
+        arrays_in = [g if g is None or type(g) is np.ndarray else np.asarray(g) for g in grads]
+        raw = cls.backward(node, *_fill_missing(arrays_in, node))
         if not isinstance(raw, tuple):
             raw = (raw,)
-        if len(raw) != len(node.input_dtypes):
+        n_inputs = len(node._parents)
+        if len(raw) != n_inputs:
             raise RuntimeError(
                 f"{cls.__name__}.backward returned {len(raw)} gradient(s), expected "
-                f"{len(node.input_dtypes)} (one per input of forward, None where there is none)"
+                f"{n_inputs} (one per input of forward, None where there is none)"
             )
-        wrapped: list[Tensor | None] = []
+        arrays: list[np.ndarray | None] = []
         for index, grad in enumerate(raw):
             if grad is None:
-                wrapped.append(None)
+                arrays.append(None)
                 continue
-            if isinstance(grad, Tensor):
+            if isinstance(grad, _tensor_type()):
                 raise TypeError(
                     f"{cls.__name__}.backward returned a Tensor for input {index}; a custom "
                     "Function's backward works on NumPy arrays (return grad.data)"
@@ -599,8 +665,8 @@ class Function:
                     f"{cls.__name__}.backward returned a {array.dtype} gradient for input "
                     f"{index}; expected a floating-point array (e.g. grad.astype(float))"
                 )
-            wrapped.append(Tensor._wrap(array.astype(node.input_dtypes[index], copy=False), False))
-        return tuple(wrapped)
+            arrays.append(array)
+        return tuple(arrays)
 
     @staticmethod
     def forward(ctx: Context, *inputs: np.ndarray) -> Any:

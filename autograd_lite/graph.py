@@ -26,7 +26,7 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .grad_mode import is_grad_enabled, set_grad_enabled
+from .grad_mode import _state as _grad_state
 
 
 def topological_order(roots: Sequence[Any]) -> list[Any]:
@@ -62,13 +62,15 @@ def backpropagate(
     create_graph: bool,
     on_vertex: Callable[[Any, list[Any]], None] | None = None,
     root_slots: Sequence[int] | None = None,
+    leaves_only: bool = False,
 ) -> dict[Any, Any]:
     """Send ``root_grads`` back from ``roots`` to every vertex they depend on.
 
-    ``on_vertex(vertex, grads)`` is called once per reached vertex, with the list of its
-    total output gradients, as soon as that total is final (all of its children are done).
-    Rules run with graph recording off unless ``create_graph`` is True, in which case the
-    gradients are themselves recorded and can be differentiated again.
+    ``on_vertex(vertex, grads)`` is called once per reached vertex (per reached leaf with
+    ``leaves_only``), with the list of its total output gradients, as soon as that total is
+    final (all of its children are done). Rules run with graph recording off unless
+    ``create_graph`` is True, in which case the gradients are themselves recorded and can be
+    differentiated again.
 
     Returns:
         Without ``on_vertex``: every reached vertex -> its total gradient (kept to the end
@@ -89,9 +91,9 @@ def backpropagate(
     # as much as the walk itself on scalar graphs, so the collector is paused meanwhile.
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    previous_mode = is_grad_enabled()
+    previous_mode = _grad_state.enabled
     try:
-        unique_roots = _unique(roots)
+        unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
         waiting = _count_children(unique_roots)
         # vertex -> its total gradient so far: a bare number for a vertex with numeric edges
         # (one output: saves a list per scalar vertex), else a list with one per output
@@ -100,7 +102,7 @@ def backpropagate(
         for root, grad, slot in zip(roots, root_grads, slots):
             _accumulate(pending, root, slot, grad)
         ready = [root for root in unique_roots if not waiting[root]]
-        set_grad_enabled(create_graph)
+        _grad_state.enabled = create_graph  # (set_grad_enabled without its call)
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
         # bound methods looked up once: saves an attribute lookup per vertex or edge
@@ -117,7 +119,7 @@ def backpropagate(
                 parent_slots = vertex._parent_slots
             else:
                 parent_grads = vertex._local_grads
-                if on_vertex is not None:
+                if on_vertex is not None and (not parents or not leaves_only):
                     on_vertex(vertex, total if parent_grads is None else [total])
                 if parent_grads is not None:  # numbers on the edges: each is multiplied below
                     upstream = total  # (no rule call, no list: saves both per scalar vertex)
@@ -143,20 +145,22 @@ def backpropagate(
                     so_far = get_pending(parent)
                     if parent._local_grads is not None:  # numeric parent: a bare number
                         pending[parent] = grad if so_far is None else so_far + grad
+                    elif so_far is None:
+                        if parent._n_outputs == 1:  # (saves building [None] first)
+                            pending[parent] = [grad]
+                        else:
+                            so_far = pending[parent] = [None] * parent._n_outputs
+                            so_far[0 if parent_slots is None else parent_slots[position]] = grad
                     else:
                         slot = 0 if parent_slots is None else parent_slots[position]
-                        if so_far is None:
-                            so_far = pending[parent] = [None] * parent._n_outputs
-                            so_far[slot] = grad
-                        else:
-                            previous = so_far[slot]
-                            so_far[slot] = grad if previous is None else previous + grad
+                        previous = so_far[slot]
+                        so_far[slot] = grad if previous is None else previous + grad
                 count = waiting[parent] - 1
                 waiting[parent] = count
                 if not count:
                     push_ready(parent)
     finally:
-        set_grad_enabled(previous_mode)
+        _grad_state.enabled = previous_mode
         if gc_was_enabled:
             gc.enable()
     return pending

@@ -1,8 +1,8 @@
 """Backward rules that compute on plain arrays when no graph is recorded (issue 8).
 
-Each rule marked `Op.array_backward` has two paths: on Tensors (``create_graph=True``, differentiable again) and
-on NumPy arrays (the usual backward). Both must give the same gradients, of the inputs'
-shapes and dtypes, for every shape the op accepts.
+Each rule marked `Op.array_backward` has two paths: on Tensors (``create_graph=True``,
+differentiable again) and on NumPy arrays (the usual backward). Both must give the same
+gradients, of the inputs' shapes and dtypes, for every shape the op accepts.
 """
 
 from __future__ import annotations
