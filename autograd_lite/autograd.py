@@ -30,7 +30,13 @@ def _seed(output: Tensor, grad: Any, where: str) -> Tensor:
                 f"one has shape {output.shape}. Pass grad=<a tensor of shape {output.shape}>, "
                 "e.g. the ones of that shape to differentiate the sum of its elements."
             )
-        return Tensor._wrap(np.ones(output.shape, dtype=output.dtype), False)
+        # np.array for the usual 0-d loss: a C call, where np.ones is a Python function
+        one = (
+            np.array(1, dtype=output.dtype)
+            if output.ndim == 0
+            else np.ones(output.shape, output.dtype)
+        )
+        return Tensor._wrap(one, False)
     seed = as_tensor(grad)
     if seed.shape != output.shape:
         raise ShapeError(

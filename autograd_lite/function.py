@@ -193,17 +193,23 @@ class Node(Context):
                 data_b.dtype,
             )
             results[0]._node = self
-        else:
-            self._parents = tuple([t._vertex() for t in tensors])
-            slots = tuple([t._slot for t in tensors])
-            self._parent_slots = slots if any(slots) else None
+        else:  # one pass over outputs and inputs
             meta: list[Any] = []
-            for t in results + tensors:
-                meta += (t._data.shape, t._data.dtype)
-            self._meta = tuple(meta)
             for slot, result in enumerate(results):
+                data = result._data
+                meta += (data.shape, data.dtype)
                 result._node = self
                 result._slot = slot
+            parents: list[Any] = []
+            slots: list[int] = []
+            for t in tensors:
+                data = t._data
+                meta += (data.shape, data.dtype)
+                parents.append(t._node or (t if t.requires_grad else None))
+                slots.append(t._slot)
+            self._meta = tuple(meta)
+            self._parents = tuple(parents)
+            self._parent_slots = tuple(slots) if any(slots) else None
 
     # ---------------------------------------------------------------- views of the record
     @property
@@ -367,6 +373,9 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
             outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data, **kwargs)
         elif n_inputs == 1:
             outputs = fn.forward(ctx, tensors[0]._data, **kwargs)
+        elif n_inputs == 3:  # (linear with a bias)
+            a, b, c = tensors
+            outputs = fn.forward(ctx, a._data, b._data, c._data, **kwargs)
         else:
             outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
     else:
