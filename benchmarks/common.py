@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -98,7 +98,7 @@ def calibrate(function: Callable[[], object], min_time: float, max_number: int =
 
 
 def compare(
-    variants: dict[str, Callable[[], object]], config: Config, repeats: int | None = None
+    variants: Mapping[str, Callable[[], object]], config: Config, repeats: int | None = None
 ) -> dict[str, Timing]:
     """Time every variant in one process, interleaved, after a warm-up; medians per call.
 

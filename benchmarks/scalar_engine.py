@@ -114,10 +114,11 @@ def engine_build_backward(graph: Graph) -> list[Value]:
     return nodes
 
 
-def check_graph(graph: Graph) -> float:
-    """Raise AssertionError unless the float replay's gradients equal the engine's."""
+def check_graph(graph: Graph, engine: Callable[[Graph], list] | None = None) -> float:
+    """Raise AssertionError unless the float replay's gradients equal the engine's (or
+    those of ``engine``, a function building and backpropagating the graph)."""
     expected = float_build_backward(graph)
-    nodes = engine_build_backward(graph)
+    nodes = (engine or engine_build_backward)(graph)
     largest = 0.0
     for index, (node, grad) in enumerate(zip(nodes, expected)):
         difference = abs(node.grad - grad)
@@ -341,12 +342,16 @@ def run(config: Config) -> Section:
     headers = ["workload", "nodes", "floats / node", "Value / node", "Value total", "ratio"]
     rows = []
 
+    from .floor import scalar_build_backward  # late: floor.py imports this module
+
     graph = make_graph()
     check_graph(graph)
+    check_graph(graph, scalar_build_backward)
     graph_variants: dict[str, Callable[[], object]] = {
         "floats": lambda: float_build_backward(graph),
         "values": lambda: engine_build_backward(graph),
         "build": lambda: build_values(graph),
+        "floor": lambda: scalar_build_backward(graph),
     }
     timings = compare(graph_variants, config)
     row, ratio = _row("random graph: build + backward", GRAPH_NODES, timings, ("floats", "values"))
@@ -357,6 +362,12 @@ def run(config: Config) -> Section:
         f"random graph: build alone {format_time(build_only / GRAPH_NODES)} per node, "
         f"backward alone {format_time((timings['values'].median - build_only) / GRAPH_NODES)}"
         " per node"
+    )
+    floor = timings["floor"].median / timings["floats"].median
+    section.notes.append(
+        f"random graph, floor: a minimal scalar engine (benchmarks/floor.py: no features, "
+        f"only recording and the reverse pass) takes {floor:.2f}x the floats; the limit is "
+        f"{LIMIT}x"
     )
 
     check_chain(1000)
