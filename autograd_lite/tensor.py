@@ -471,9 +471,7 @@ class Tensor:
             >>> y.backward(); x.grad.item()
             6.0
         """
-        from .autograd import run_backward
-
-        run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        _autograd.run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
 
 #: the keyword arguments of an op without any (shared: `_apply` only reads it)
@@ -492,3 +490,8 @@ def as_tensor(data: Any) -> Tensor:
     if isinstance(data, Tensor):
         return data
     return Tensor(data)
+
+
+# Imported last (as a module: its names are read at call time) because autograd.py imports
+# Tensor from this module; saves the ~1 us an import inside Tensor.backward costs per call.
+from . import autograd as _autograd  # noqa: E402
