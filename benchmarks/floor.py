@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .scalar_engine import ADD, MUL, Graph
+from .scalar_engine import Graph, build_values
 
 
 # -------------------------------------------------------------------- tensor chain
@@ -137,15 +137,6 @@ def _scalar_backward(root: _Scalar) -> None:
 
 def scalar_build_backward(graph: Graph) -> list[_Scalar]:
     """Build ``graph`` (as `scalar_engine.build_values` does) and backpropagate it."""
-    leaf_data, ops = graph
-    nodes = [_Scalar(number) for number in leaf_data]
-    append = nodes.append
-    for code, first, second in ops:
-        if code == ADD:
-            append(nodes[first] + nodes[second])
-        elif code == MUL:
-            append(nodes[first] * nodes[second])
-        else:
-            append(nodes[first].tanh())
+    nodes = build_values(graph, _Scalar)
     _scalar_backward(nodes[-1])
     return nodes

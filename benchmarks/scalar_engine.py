@@ -20,6 +20,7 @@ import random
 import time
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 from autograd_lite import Value
 
@@ -58,10 +59,10 @@ def make_graph(nodes: int = GRAPH_NODES, leaves: int = GRAPH_LEAVES, seed: int =
     return data[:leaves], ops
 
 
-def build_values(graph: Graph) -> list[Value]:
-    """Every node of ``graph`` as a Value, leaves first."""
+def build_values(graph: Graph, leaf: Callable[[float], Any] = Value) -> list[Any]:
+    """Every node of ``graph`` as a Value (or as what ``leaf`` makes), leaves first."""
     leaf_data, ops = graph
-    nodes = [Value(number) for number in leaf_data]
+    nodes = [leaf(number) for number in leaf_data]
     append = nodes.append
     for code, first, second in ops:
         if code == ADD:
