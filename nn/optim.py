@@ -281,10 +281,19 @@ def _subtract_scaled(data: np.ndarray, scale: float, direction: np.ndarray) -> n
     product and the new array), the largest part of a training step's peak memory.
     """
     block_elements = _BLOCK_BYTES // data.itemsize
-    if data.ndim == 0 or data.size <= block_elements:
+    size = data.size
+    if data.ndim == 0 or size <= block_elements:
         data -= scale * direction
         return data
-    rows = max(1, block_elements * data.shape[0] // data.size)
+    if data.flags.c_contiguous and direction.flags.c_contiguous:
+        # flat views (made once, no copies): blocks of exactly block_elements, also when a
+        # single row is longer than a block, e.g. shape (1, 50000)
+        flat_data, flat_direction = data.reshape(-1), direction.reshape(-1)
+        for start in range(0, size, block_elements):
+            block = flat_data[start : start + block_elements]  # a view: writes reach ``data``
+            block -= scale * flat_direction[start : start + block_elements]
+        return data
+    rows = max(1, block_elements * data.shape[0] // size)
     for start in range(0, data.shape[0], rows):
         block = data[start : start + rows]  # a view along axis 0: writes reach ``data``
         block -= scale * direction[start : start + rows]
