@@ -112,3 +112,20 @@ def test_softmax_cross_entropy_backward_twice_keeps_the_saved_softmax() -> None:
     (first,) = grad(loss, [logits], retain_graph=True)
     (second,) = grad(loss, [logits], create_graph=True)  # the Tensor path reads the inputs
     np.testing.assert_array_equal(first.data, second.data)
+
+
+@pytest.mark.parametrize("samples", [1, 64, 65, 300])  # a list check up to 64, NumPy's above
+@pytest.mark.parametrize("bad", [-1, 4, None])
+def test_softmax_cross_entropy_range_check_on_small_and_large_targets(
+    samples: int, bad: int | None
+) -> None:
+    target = np.arange(samples) % 4
+    if bad is not None:
+        target[-1] = bad
+    logits = Tensor(np.zeros((samples, 4)))
+    if bad is None:
+        assert softmax_cross_entropy(logits, target).item() == pytest.approx(np.log(4.0))
+        return
+    low, high = target.min(), target.max()
+    with pytest.raises(IndexError, match=rf"\(got min {low}, max {high}\)"):
+        softmax_cross_entropy(logits, target)

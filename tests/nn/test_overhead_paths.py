@@ -138,3 +138,18 @@ def test_the_temporary_of_a_blocked_update_stays_within_the_block(shape) -> None
     block = max(_BLOCK_BYTES, data.nbytes // _BLOCK_FRACTION)
     assert peak <= block + 4096  # one block's temporary (plus small views)
     np.testing.assert_array_equal(data, np.zeros(shape))
+
+
+@pytest.mark.parametrize("samples", [1, 64, 65, 300])  # a list check up to 64, NumPy's above
+@pytest.mark.parametrize("bad", [-2, 3, None])
+def test_cross_entropy_range_check_on_small_and_large_targets(samples: int, bad: int | None):
+    target = (np.arange(samples) % 3).astype(np.uint8 if bad != -2 else np.int16)
+    if bad is not None:
+        target[0] = bad
+    logits = Tensor(np.zeros((samples, 3)))
+    if bad is None:
+        assert nn.functional.cross_entropy(logits, target).item() == pytest.approx(np.log(3.0))
+        return
+    message = rf"must be in \[0, 2\], got values from {target.min()} to {target.max()}"
+    with pytest.raises(IndexError, match=message):
+        nn.functional.cross_entropy(logits, target)
