@@ -283,11 +283,12 @@ def _subtract_scaled(data: np.ndarray, scale: float, direction: np.ndarray) -> n
     product and the new array), the largest part of a training step's peak memory; a block's
     temporary is at most max(_BLOCK_BYTES, data.nbytes / _BLOCK_FRACTION).
     """
-    block_elements = max(_BLOCK_BYTES, data.nbytes // _BLOCK_FRACTION) // data.itemsize
-    size = data.size
-    if data.ndim == 0 or size <= block_elements:
+    nbytes = data.nbytes
+    if nbytes <= _BLOCK_BYTES or data.ndim == 0:  # one step (biases, small layers): tested first
         data -= scale * direction
         return data
+    size = data.size
+    block_elements = max(_BLOCK_BYTES, nbytes // _BLOCK_FRACTION) // data.itemsize
     if data.flags.c_contiguous and direction.flags.c_contiguous:
         # flat views (made once, no copies): blocks of exactly block_elements, also when a
         # single row is longer than a block, e.g. shape (1, 50000)
