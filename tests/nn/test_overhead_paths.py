@@ -3,6 +3,8 @@ modules, cross_entropy's target checks, SGD's blocked in-place update."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 import tracemalloc
 
 import numpy as np
@@ -78,6 +80,17 @@ def test_a_linear_layer_with_its_parameters_replaced_uses_the_new_ones() -> None
     layer.weight = nn.Parameter([[1.0, 2.0]])
     layer.bias = nn.Parameter([0.5])
     assert layer(Tensor([[1.0, 1.0]])).item() == 3.5
+
+
+def test_copies_and_pickles_keep_the_mirrors_and_the_registries_the_same_objects() -> None:
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    model.head = nn.Linear(3, 1)
+    for clone in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        assert clone.head is clone._modules["head"] is not model.head
+        layer = clone[0]
+        assert layer.weight is layer._parameters["weight"] is not model[0].weight
+        clone.head.bias = nn.Parameter([5.0])  # a later assignment reaches both
+        assert clone.head.bias is clone.head._parameters["bias"]
 
 
 # ---------------------------------------------------------------- cross_entropy targets
