@@ -268,23 +268,36 @@ def _hyper_value(where: str, key: str, value: Any, current: Hyperparameter) -> H
     return float(array)
 
 
-#: bytes scaled at a time by `_subtract_scaled` (its temporary is at most this big): about
-#: NumPy's call overhead per block against the peak memory of a step (e.g. 13 blocks for a
-#: 256x784 float64 weight, 7 in float32)
+#: bytes scaled at a time by `_subtract_scaled` (its temporary is at most this big), or
+#: 1/_BLOCK_FRACTION of the parameter when that is more: NumPy's cost per block (~2.5 us)
+#: against the peak memory of a step. E.g. 13 blocks for a 256x784 float64 weight, 7 in
+#: float32; 8 for a 1024x1024 weight.
 _BLOCK_BYTES = 128 * 1024
+_BLOCK_FRACTION = 8
 
 
 def _subtract_scaled(data: np.ndarray, scale: float, direction: np.ndarray) -> np.ndarray:
-    """data -= scale * direction in place, a block of rows at a time.
+    """data -= scale * direction in place, a block at a time.
 
     ``data - scale * direction`` would hold two parameter-sized temporaries at once (the
-    product and the new array), the largest part of a training step's peak memory.
+    product and the new array), the largest part of a training step's peak memory; a block's
+    temporary is at most max(_BLOCK_BYTES, data.nbytes / _BLOCK_FRACTION).
     """
-    block_elements = _BLOCK_BYTES // data.itemsize
-    if data.ndim == 0 or data.size <= block_elements:
+    nbytes = data.nbytes
+    if nbytes <= _BLOCK_BYTES or data.ndim == 0:  # one step (biases, small layers): tested first
         data -= scale * direction
         return data
-    rows = max(1, block_elements * data.shape[0] // data.size)
+    size = data.size
+    block_elements = max(_BLOCK_BYTES, nbytes // _BLOCK_FRACTION) // data.itemsize
+    if data.flags.c_contiguous and direction.flags.c_contiguous:
+        # flat views (made once, no copies): blocks of exactly block_elements, also when a
+        # single row is longer than a block, e.g. shape (1, 50000)
+        flat_data, flat_direction = data.reshape(-1), direction.reshape(-1)
+        for start in range(0, size, block_elements):
+            block = flat_data[start : start + block_elements]  # a view: writes reach ``data``
+            block -= scale * flat_direction[start : start + block_elements]
+        return data
+    rows = max(1, block_elements * data.shape[0] // size)
     for start in range(0, data.shape[0], rows):
         block = data[start : start + rows]  # a view along axis 0: writes reach ``data``
         block -= scale * direction[start : start + rows]
