@@ -150,3 +150,14 @@ def test_nan_and_inf_in_valid_cases(name: str, data: st.DataObject) -> None:
             # is inf * 0.5**inf): NaN is accepted there, every finite gradient must agree
             finite &= np.isfinite(got)
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+def test_logsumexp_reference_keeps_float32_precision() -> None:
+    # found by this fuzz test: in float32, exp(-100) is subnormal, so the naive reference
+    # log(sum(exp(x))) said -99.983 where the engine's stable rule gives -100 (the right
+    # value); the reference now computes in float64
+    entry = REGISTRY["logsumexp"]
+    x = np.array(-100.0, dtype=np.float32)
+    result = Tensor(x).logsumexp()
+    _assert_matches_reference(entry, result, [x], {"axis": None, "keepdims": False})
+    assert result.item() == -100.0
