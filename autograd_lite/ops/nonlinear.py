@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ShapeError
-from ..function import Context, Op
+from ..function import Context, Op, _tensor_type
 from ..grad_mode import is_grad_enabled
 
 if TYPE_CHECKING:
-    from ..tensor import Tensor
+    pass
 
 
 def _output(ctx: Context, recompute: Callable[[], Any]) -> Any:
@@ -270,20 +270,6 @@ def _output_array(ctx: Context, array: np.ndarray, recompute: Callable[[], Any])
     return _tensor_type()._wrap(array, False)
 
 
-_TENSOR: type[Tensor] | None = None
-
-
-def _tensor_type() -> type[Tensor]:
-    """The Tensor class, imported on first use (tensor.py imports this module), then cached:
-    a function-level import costs ~1 us per call."""
-    global _TENSOR
-    if _TENSOR is None:
-        from ..tensor import Tensor
-
-        _TENSOR = Tensor
-    return _TENSOR
-
-
 def _indices_below(indices: np.ndarray, limit: int) -> bool:
     """True when every entry of a non-empty integer array is in [0, limit).
 
@@ -318,7 +304,7 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
         >>> round(softmax_cross_entropy(Tensor([[0.0, 0.0]]), [1]).item(), 6)   # log 2
         0.693147
     """
-    tensor_type = _TENSOR if _TENSOR is not None else _tensor_type()
+    tensor_type = _tensor_type()
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(
             f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
