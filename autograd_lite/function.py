@@ -8,11 +8,13 @@ Two kinds of operation share one `apply`:
 - users' custom functions (`Function` subclasses): ``forward`` and ``backward`` both on
   NumPy arrays, as in the API contract; differentiable once.
 
-Applying either records a `Node` (the graph vertex) when grad mode is on and some input
-requires grad. After the rule runs, `Node._backward` sums each gradient down to its input's
-shape (broadcasting), casts it to the input's dtype and checks it: this is the one place
-that happens. Version stamps and fingerprints for the in-place check live in versions.py,
-the detect_anomaly checks of forward outputs and backward gradients in anomaly.py.
+Every application gets a `Node`, which is also the op's context (``ctx``); it is linked into
+the graph when grad mode is on and some input requires grad. Without ``create_graph``,
+gradients travel as NumPy arrays (see `Node._backward`). After the rule runs,
+`Node._backward` sums each gradient down to its input's shape (broadcasting), casts it to
+the input's dtype and checks it: this is the one place that happens. Version stamps and
+fingerprints for the in-place check live in versions.py, the detect_anomaly checks of
+forward outputs and backward gradients in anomaly.py.
 """
 
 from __future__ import annotations
@@ -397,7 +399,7 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
             anomaly.check_forward(fn, tensors, results, site)
     if record:
         ctx._link(fn, tensors, results)
-        if fn.is_builtin:  # Op._guard inlined: saves a call per recorded op
+        if fn.is_builtin:  # a built-in op's in-place guard, inline: saves a call per op
             if fn.saves_inputs:
                 ctx._stamp = next(VERSION_STAMPS)
                 ctx._watched = tensors
