@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
-from .graph import backpropagate
+from .graph import add_gradients, backpropagate
 from .tensor import Tensor, as_tensor
 
 
@@ -55,12 +55,12 @@ def run_backward(output: Tensor, grad: Any, *, retain_graph: bool, create_graph:
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
         if isinstance(vertex, Tensor):  # a leaf Tensor (a leaf Node has no inputs)
+            previous = vertex.grad
             if create_graph:  # Tensors, recorded: the sum is differentiable too
-                vertex.grad = grads[0] if vertex.grad is None else vertex.grad + grads[0]
+                vertex.grad = grads[0] if previous is None else add_gradients(previous, grads[0])
             else:  # arrays (see _walk_value)
-                previous = vertex.grad
-                total = grads[0] if previous is None else previous._data + grads[0]
-                vertex.grad = wrap(np.asarray(total), False)  # (0-d sums are NumPy scalars)
+                total = grads[0] if previous is None else add_gradients(previous._data, grads[0])
+                vertex.grad = wrap(total, False)
 
     backpropagate(
         [output._vertex()],
@@ -143,8 +143,8 @@ def grad(
         for slot, position in wanted.get(id(vertex), ()):
             if grads[slot] is not None:
                 gradient = grads[slot]
-                if not create_graph:  # an array (a NumPy scalar if a 0-d sum)
-                    gradient = Tensor._wrap(np.asarray(gradient), False)
+                if not create_graph:  # an array (see _walk_value)
+                    gradient = Tensor._wrap(gradient, False)
                 results[position] = gradient
 
     seeds = [_seed(out, g, "grad") for out, g in zip(outputs_seq, grad_outputs_seq)]

@@ -268,12 +268,9 @@ class Node(Context):
             else:
                 raw = fn._run_backward(self, grads)
         elif fn.array_backward and single:
-            grad = grads[0]
-            if type(grad) is not np.ndarray:  # a sum of 0-d arrays is a NumPy scalar
-                grad = np.asarray(grad)
             self._on_arrays = True  # saved_tensors gives arrays (see Op.array_backward)
             try:
-                raw = fn.backward(self, grad)
+                raw = fn.backward(self, grads[0])
             finally:
                 self._on_arrays = False
         else:
@@ -536,7 +533,7 @@ class Op:
         It runs on Tensors, unrecorded; `Node._backward` takes the arrays out of its results.
         """
         wrap = _tensor_type()._wrap
-        tensors = [wrap(np.asarray(g), False) for g in _fill_missing(grads, node)]
+        tensors = [wrap(g, False) for g in _fill_missing(grads, node)]
         return cls.backward(node, *tensors)
 
     # The base signatures take (*Any, **Any): mypy then accepts each op's own parameters
@@ -650,8 +647,7 @@ class Function:
     def _run_backward_on_arrays(cls, node: Node, grads: list[np.ndarray | None]) -> Any:
         """Call the user's backward on arrays and check what it returns (one float array or
         None per input); `Node._backward` then fits each to its input's shape and dtype."""
-        arrays_in = [g if g is None or type(g) is np.ndarray else np.asarray(g) for g in grads]
-        raw = cls.backward(node, *_fill_missing(arrays_in, node))
+        raw = cls.backward(node, *_fill_missing(grads, node))
         if not isinstance(raw, tuple):
             raw = (raw,)
         n_inputs = len(node._parents)

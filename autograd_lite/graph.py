@@ -26,6 +26,8 @@ import gc
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .grad_mode import _state as _grad_state
 
 
@@ -154,7 +156,7 @@ def backpropagate(
                     else:
                         slot = 0 if parent_slots is None else parent_slots[position]
                         previous = so_far[slot]
-                        so_far[slot] = grad if previous is None else previous + grad
+                        so_far[slot] = grad if previous is None else add_gradients(previous, grad)
                 count = waiting[parent] - 1
                 waiting[parent] = count
                 if not count:
@@ -207,4 +209,12 @@ def _accumulate(pending: dict[Any, Any], vertex: Any, slot: int, grad: Any) -> N
         return
     if so_far is None:
         so_far = pending[vertex] = [None] * vertex._n_outputs
-    so_far[slot] = grad if so_far[slot] is None else so_far[slot] + grad
+    so_far[slot] = grad if so_far[slot] is None else add_gradients(so_far[slot], grad)
+
+
+def add_gradients(total: Any, grad: Any) -> Any:
+    """Sum two gradients of one output of a Tensor vertex or leaf (arrays, or Tensors under
+    create_graph). NumPy sums 0-d arrays to a scalar; it is made a 0-d array again here, the
+    one place gradients are added, so rules and leaves always receive arrays."""
+    total = total + grad
+    return np.asarray(total) if isinstance(total, np.generic) else total
