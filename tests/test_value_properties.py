@@ -75,3 +75,52 @@ def test_random_expression_gradients_match_finite_differences(expr, point):
         assert math.isclose(variable.grad, numeric, rel_tol=1e-4, abs_tol=1e-5), (
             f"d/dx{index}: engine {variable.grad} vs numeric {numeric} for {expr}"
         )
+
+
+# Random DAGs: unlike the trees above, intermediate Values are shared (one Value used by
+# several later ones), which is what the backward order has to get right: a Value's total
+# is final only after every Value using it has passed its contribution back.
+dag_steps = st.lists(
+    st.tuples(st.sampled_from(["add", "mul", "sub", "tanh"]), st.integers(0), st.integers(0)),
+    min_size=1,
+    max_size=40,
+)
+
+
+def forward_mode_gradient(leaf_values, steps, wrt):
+    """d last / d leaf ``wrt`` by forward-mode (value, derivative) pairs: no reverse pass."""
+    pairs = [(x, 1.0 if i == wrt else 0.0) for i, x in enumerate(leaf_values)]
+    for op, first, second in steps:
+        (a, da), (b, db) = pairs[first % len(pairs)], pairs[second % len(pairs)]
+        if op == "add":
+            pairs.append((a + b, da + db))
+        elif op == "sub":
+            pairs.append((a - b, da - db))
+        elif op == "mul":
+            pairs.append((a * b, a * db + b * da))
+        else:
+            pairs.append((math.tanh(a), (1.0 - math.tanh(a) ** 2) * da))
+    return pairs[-1][1]
+
+
+@given(st.lists(st.floats(-1.0, 1.0), min_size=1, max_size=4), dag_steps)
+def test_shared_intermediate_values_get_every_contribution(leaf_values, steps):
+    nodes = [Value(x) for x in leaf_values]
+    for op, first, second in steps:
+        a, b = nodes[first % len(nodes)], nodes[second % len(nodes)]
+        if op == "add":
+            nodes.append(a + b)
+        elif op == "sub":
+            nodes.append(a - b)
+        elif op == "mul":
+            nodes.append(a * b)
+        else:
+            nodes.append(a.tanh())
+    if not all(math.isfinite(node.data) and abs(node.data) < 1e6 for node in nodes):
+        return  # repeated squaring can overflow: nothing to compare there
+    nodes[-1].backward()
+    for index in range(len(leaf_values)):
+        expected = forward_mode_gradient(leaf_values, steps, index)
+        assert math.isclose(nodes[index].grad, expected, rel_tol=1e-9, abs_tol=1e-12), (
+            f"leaf {index}: {nodes[index].grad} != {expected} for steps {steps}"
+        )

@@ -79,3 +79,34 @@ def test_a_finished_graph_is_freed_by_reference_counting(length: int) -> None:
         assert [probe() for probe in probes] == [None] * 4
     finally:
         gc.enable()
+
+
+def test_edges_read_back_as_tuples_in_operand_order() -> None:
+    a, b = Value(2.0), Value(5.0)
+    product, tanh = a * b, a.tanh()
+    assert (a._parents, a._local_grads) == ((), ())
+    assert product._parents == (a, b) and product._local_grads == (5.0, 2.0)
+    assert tanh._parents == (a,) and tanh._local_grads == (1.0 - tanh.data**2,)
+    assert (b - a)._local_grads == (1.0, -1.0)
+    assert (a**2)._parents == (a,)  # a constant exponent is not a parent
+
+
+def test_a_value_used_twice_by_one_op_gets_both_edges() -> None:
+    x = Value(3.0)
+    y = x * x  # both parents are x: d(x*x)/dx = x + x
+    y.backward()
+    assert y._parents == (x, x)
+    assert x.grad == 6.0
+
+
+def test_backward_twice_adds_the_gradients_again() -> None:
+    x, a, b, y = _diamond()
+    y.backward()
+    y.backward()
+    assert (x.grad, a.grad, b.grad, y.grad) == (270.0, 42.0, 18.0, 2.0)
+
+
+def test_backward_from_an_inner_value_touches_only_what_it_depends_on() -> None:
+    x, a, b, y = _diamond()
+    b.backward()  # b = a + x with a = x * x: db/dx = 2x + 1
+    assert (x.grad, a.grad, b.grad, y.grad) == (7.0, 1.0, 1.0, 0.0)
