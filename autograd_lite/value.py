@@ -13,6 +13,7 @@ object per Value, building a graph costs about a third less (benchmarks/scalar_e
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterable
 from typing import Any
 
 from .grad_mode import _state as _grad_state
@@ -49,7 +50,8 @@ class Value:
     """
 
     # _first, _second: the parents (None where there is none); _d_first, _d_second: the
-    # local derivative d self / d parent along each edge (read only where a parent exists)
+    # local derivative d self / d parent along each edge (read only where a parent exists);
+    # _total: d root / d self while a backward pass runs, None outside one
     __slots__ = (
         "data",
         "grad",
@@ -59,6 +61,7 @@ class Value:
         "_second",
         "_d_first",
         "_d_second",
+        "_total",
         "__weakref__",
     )
     #: NumPy defers to Value's operators, which take numbers only: ``array + Value(1)``
@@ -75,6 +78,7 @@ class Value:
         self._first: Value | None = None
         self._second: Value | None = None
         self._d_first = self._d_second = 0.0
+        self._total: Any = None  # (a float during a backward pass)
 
     # ----------------------------------------------------------------- the edges
     @property
@@ -195,22 +199,25 @@ class Value:
             >>> y.backward(); x.grad
             6.0
         """
-        totals = {self: 1.0}  # Value -> d self / d Value so far (Values hash by identity)
-        get_total = totals.get  # looked up once: saves an attribute lookup per edge
-        for value in _reverse_topological_order(self):
-            grad = totals[value]  # final: every Value that uses this one came before it
-            value.grad += grad
-            parent = value._first
-            if parent is None:  # a leaf (or a Value made under no_grad)
-                continue
-            contribution = value._d_first * grad  # the chain rule along the edge
-            so_far = get_total(parent)
-            totals[parent] = contribution if so_far is None else so_far + contribution
-            parent = value._second
-            if parent is not None:
-                contribution = value._d_second * grad
-                so_far = get_total(parent)
-                totals[parent] = contribution if so_far is None else so_far + contribution
+        # The running totals live in the Values' own _total slot rather than in a dict
+        # (saves hashing every Value twice per edge, and a million-entry dict on big graphs).
+        order = _reverse_topological_order(self)  # sets every _total in it to 0.0
+        self._total = 1.0
+        try:
+            for value in order:
+                grad = value._total  # final: every Value using this one came before it
+                value._total = None
+                value.grad += grad
+                parent = value._first
+                if parent is None:  # a leaf (or a Value made under no_grad)
+                    continue
+                parent._total += value._d_first * grad  # the chain rule along the edge
+                parent = value._second
+                if parent is not None:
+                    parent._total += value._d_second * grad
+        except BaseException:  # interrupted: no Value may look visited to the next pass
+            _clear_totals(order)
+            raise
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -223,33 +230,43 @@ def _reverse_topological_order(root: Value) -> list[Value]:
     Iterative depth-first search, so a chain of a million Values needs no recursion. When a
     Value is expanded it goes back on the stack under the `_FINISHED` marker, its parents on
     top: when the marker comes off, every parent has been emitted, and the Value follows
-    them. That is parents-first order, reversed at the end. A Value is marked when it is
-    expanded, not when pushed: a Value pushed early and reached again from higher up the
-    stack must be emitted before that later user.
+    them. That is parents-first order, reversed at the end. A Value is marked (its
+    ``_total`` set to 0.0) when it is expanded, not when pushed: a Value pushed early and
+    reached again from higher up the stack must be emitted before that later user. The
+    caller resets every ``_total`` to None.
     """
     order: list[Value] = []
-    expanded: set[Value] = set()
     stack: list[Any] = [root]
-    # bound methods looked up once: saves an attribute lookup per Value or edge
-    pop, push, emit, expand = stack.pop, stack.append, order.append, expanded.add
-    while stack:
-        value = pop()
-        if value is _FINISHED:
-            emit(pop())
-            continue
-        if value in expanded:  # reached again along another edge, after it was expanded
-            continue
-        expand(value)
-        push(value)
-        push(_FINISHED)  # (a marker rather than a (value, done) pair: no tuple per Value)
-        parent = value._second
-        if parent is not None and parent not in expanded:
-            push(parent)
-        parent = value._first
-        if parent is not None and parent not in expanded:
-            push(parent)
+    pop, push, emit = stack.pop, stack.append, order.append  # saves a lookup per Value
+    try:
+        while stack:
+            value = pop()
+            if value is _FINISHED:
+                emit(pop())
+                continue
+            if value._total is not None:  # reached again along another edge: expanded
+                continue
+            value._total = 0.0  # expanded (and its total starts at 0 for the backward pass)
+            push(value)
+            push(_FINISHED)  # (a marker rather than a (value, done) pair: no tuple per Value)
+            parent = value._second
+            if parent is not None and parent._total is None:
+                push(parent)
+            parent = value._first
+            if parent is not None and parent._total is None:
+                push(parent)
+    except BaseException:  # (e.g. KeyboardInterrupt) undo the marks, as backward() does
+        _clear_totals(order)
+        _clear_totals(value for value in stack if value is not _FINISHED)
+        raise
     order.reverse()
     return order
+
+
+def _clear_totals(values: Iterable[Value]) -> None:
+    """Mark ``values`` as outside any backward pass again."""
+    for value in values:
+        value._total = None
 
 
 _FINISHED = object()  # stack marker of _reverse_topological_order: the Value below is done
@@ -267,6 +284,7 @@ def _binary(data: float, op_name: str, first: Value, second: Value, partials: tu
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out._total = None
     if _grad_state.enabled:  # the flag itself: saves a call per Value
         out._op, out._first, out._second = op_name, first, second
         out._d_first, out._d_second = partials
@@ -281,7 +299,7 @@ def _unary(data: float, op_name: str, first: Value, partials: tuple) -> Value:
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out._second, out._d_second = None, 0.0
+    out._second, out._d_second, out._total = None, 0.0, None
     if _grad_state.enabled:
         out._op, out._first, out._d_first = op_name, first, partials[0]
     else:

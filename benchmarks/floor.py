@@ -94,45 +94,65 @@ def chain_forward_backward(start: np.ndarray, factors: np.ndarray, seed: np.ndar
 
 # -------------------------------------------------------------------- scalar graph
 class _Scalar:
-    """A minimal scalar Value: data, grad, parents and their local derivatives."""
+    """A minimal scalar Value: data, grad, up to two parents with their local derivatives
+    in slots (one object per node), and the running total of a backward pass."""
 
-    __slots__ = ("data", "grad", "parents", "local")
+    __slots__ = ("data", "grad", "a", "b", "da", "db", "total")
 
-    def __init__(self, data: float, parents: tuple = (), local: tuple = ()) -> None:
-        self.data, self.grad, self.parents, self.local = data, 0.0, parents, local
+    def __init__(self, data: float) -> None:
+        self.data, self.grad, self.a, self.b, self.total = data, 0.0, None, None, None
 
     def __add__(self, other: _Scalar) -> _Scalar:
-        return _Scalar(self.data + other.data, (self, other), (1.0, 1.0))
+        out = _new(_Scalar)
+        out.data, out.grad, out.total = self.data + other.data, 0.0, None
+        out.a, out.b, out.da, out.db = self, other, 1.0, 1.0
+        return out
 
     def __mul__(self, other: _Scalar) -> _Scalar:
-        return _Scalar(self.data * other.data, (self, other), (other.data, self.data))
+        out = _new(_Scalar)
+        out.data, out.grad, out.total = self.data * other.data, 0.0, None
+        out.a, out.b, out.da, out.db = self, other, other.data, self.data
+        return out
 
     def tanh(self) -> _Scalar:
         result = math.tanh(self.data)
-        return _Scalar(result, (self,), (1.0 - result * result,))
+        out = _new(_Scalar)
+        out.data, out.grad, out.total = result, 0.0, None
+        out.a, out.b, out.da = self, None, 1.0 - result * result
+        return out
+
+
+_new = object.__new__
+_DONE = object()
 
 
 def _scalar_backward(root: _Scalar) -> None:
-    """Counting pass, then reverse accumulation with the numeric local derivatives."""
-    waiting: dict[_Scalar, int] = {}
-    stack = [root]
+    """Depth-first order (marks in the nodes), then one reverse sweep of multiply-adds."""
+    order = []
+    stack: list = [root]
     while stack:
-        for parent in stack.pop().parents:
-            if parent in waiting:
-                waiting[parent] += 1
-            else:
-                waiting[parent] = 1
-                stack.append(parent)
-    root.grad = 1.0
-    ready = [root]
-    while ready:
-        vertex = ready.pop()
-        grad = vertex.grad
-        for parent, local in zip(vertex.parents, vertex.local):
-            parent.grad += local * grad
-            waiting[parent] -= 1
-            if not waiting[parent]:
-                ready.append(parent)
+        vertex = stack.pop()
+        if vertex is _DONE:
+            order.append(stack.pop())
+            continue
+        if vertex.total is not None:
+            continue
+        vertex.total = 0.0
+        stack.append(vertex)
+        stack.append(_DONE)
+        if vertex.b is not None and vertex.b.total is None:
+            stack.append(vertex.b)
+        if vertex.a is not None and vertex.a.total is None:
+            stack.append(vertex.a)
+    root.total = 1.0
+    for vertex in reversed(order):
+        grad = vertex.total
+        vertex.total = None
+        vertex.grad += grad
+        if vertex.a is not None:
+            vertex.a.total += vertex.da * grad
+            if vertex.b is not None:
+                vertex.b.total += vertex.db * grad
 
 
 def scalar_build_backward(graph: Graph) -> list[_Scalar]:

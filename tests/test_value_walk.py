@@ -110,3 +110,35 @@ def test_backward_from_an_inner_value_touches_only_what_it_depends_on() -> None:
     x, a, b, y = _diamond()
     b.backward()  # b = a + x with a = x * x: db/dx = 2x + 1
     assert (x.grad, a.grad, b.grad, y.grad) == (7.0, 1.0, 1.0, 0.0)
+
+
+class _Interrupting:
+    """Stands in for a number or a parent and raises KeyboardInterrupt when the walk uses it."""
+
+    def __mul__(self, other: object) -> float:
+        raise KeyboardInterrupt
+
+    @property
+    def _total(self) -> float:
+        raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("where", ["sweep", "ordering"])
+def test_an_interrupted_backward_leaves_no_value_marked(where: str) -> None:
+    x = Value(2.0)
+    a = x * x
+    y = a + x
+    if where == "sweep":  # interrupted while sending gradients back
+        saved, a._d_first = a._d_first, _Interrupting()  # type: ignore[assignment]
+    else:  # interrupted while finding the order
+        saved, a._first = a._first, _Interrupting()  # type: ignore[assignment]
+    with pytest.raises(KeyboardInterrupt):
+        y.backward()
+    assert [value._total for value in (x, a, y)] == [None, None, None]
+    if where == "sweep":
+        a._d_first = saved
+    else:
+        a._first = saved
+    x.grad = a.grad = y.grad = 0.0
+    y.backward()  # the next pass is complete: d(x*x + x)/dx = 2x + 1
+    assert (x.grad, a.grad, y.grad) == (5.0, 1.0, 1.0)
