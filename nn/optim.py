@@ -59,7 +59,8 @@ class Optimizer:
         #: (safe to write into while the parameter still holds it; weak: never kept alive)
         self._made: dict[int, weakref.ref] = {}
         #: dtype -> flat scratch array that in-place updates scale a block of the gradient
-        #: into (see `_subtract_scaled`); kept across steps, at most _BLOCK_BYTES per dtype
+        #: into (see `_subtract_scaled`); kept across steps: one block of the largest
+        #: parameter, max(_BLOCK_BYTES, its size / _MAX_BLOCKS) at most, per dtype
         self._scratch: dict[np.dtype, np.ndarray] = {}
 
     @property
@@ -272,11 +273,16 @@ def _hyper_value(where: str, key: str, value: Any, current: Hyperparameter) -> H
 
 
 #: bytes scaled at a time by `_subtract_scaled`: a parameter is split evenly into blocks of
-#: at most this size, and each block of the gradient is scaled into a scratch array the
-#: optimizer keeps across steps (no temporary per block or per step). Measured against the
-#: 256 KiB temporaries of round 3: 10-15% faster on a 256x784 weight (fewer NumPy calls and
-#: longer memory streams; blocks of 64-256 KiB were slower, a parameter-sized scratch too).
+#: at most this size (at most _MAX_BLOCKS of them), and each block of the gradient is scaled
+#: into a scratch array the optimizer keeps across steps (no temporary per block or per
+#: step). Measured against the 256 KiB temporaries of round 3: 10-15% faster on a 256x784
+#: weight (fewer NumPy calls and longer memory streams; blocks of 64-256 KiB were slower, a
+#: parameter-sized scratch too).
 _BLOCK_BYTES = 768 * 1024
+#: a large parameter gets blocks of 1/_MAX_BLOCKS of it instead, as in round 3 (1 MiB for a
+#: 1024x1024 float64 weight: 784-1024-1024-10 batch-1 float64 step 1.02-1.08x of the
+#: hand-written one, against 1.09-1.12x with 11 blocks of 745 KiB, in 3 noisy A/B runs)
+_MAX_BLOCKS = 8
 #: parameters up to this size are updated in one expression with a temporary: allocating a
 #: small array costs less than fetching and slicing a scratch block for it
 _SMALL_BYTES = 16 * 1024
@@ -284,8 +290,9 @@ _SMALL_BYTES = 16 * 1024
 
 def _block_elements(data: np.ndarray) -> int:
     """Elements per block of `_subtract_scaled`: ``data`` split evenly into blocks of at
-    most _BLOCK_BYTES (e.g. 3 blocks of 523 KiB for a 256x784 float64 weight)."""
-    blocks = -(-data.nbytes // _BLOCK_BYTES)
+    most _BLOCK_BYTES, or into _MAX_BLOCKS blocks (e.g. 3 blocks of 523 KiB for a 256x784
+    float64 weight, 8 of 1 MiB for a 1024x1024 one)."""
+    blocks = min(-(-data.nbytes // _BLOCK_BYTES), _MAX_BLOCKS)
     return -(-data.size // blocks)
 
 
@@ -299,9 +306,9 @@ def _subtract_scaled(
 
     ``data - scale * direction`` would hold two parameter-sized temporaries at once (the
     product and the new array), the largest part of a training step's peak memory. Here each
-    block of ``scale * direction`` is computed into a scratch array of at most _BLOCK_BYTES
-    and subtracted from the block of ``data``: the same products and differences, so the
-    same numbers.
+    block of ``scale * direction`` is computed into a scratch array and subtracted from the
+    block of ``data``: the same products and differences, so the same numbers. A block is
+    at most max(_BLOCK_BYTES, data.nbytes / _MAX_BLOCKS) (see `_block_elements`).
 
     Args:
         data: the array to update (written in place).

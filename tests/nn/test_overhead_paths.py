@@ -12,7 +12,7 @@ import pytest
 
 import nn
 from autograd_lite import Tensor
-from nn.optim import _BLOCK_BYTES, _block_elements, _subtract_scaled
+from nn.optim import _BLOCK_BYTES, _MAX_BLOCKS, _block_elements, _subtract_scaled
 
 
 # ---------------------------------------------------------------- Module attribute mirrors
@@ -139,7 +139,7 @@ def test_flat_and_row_blocks_give_the_plain_formula(dtype: type, order: str, sha
 
 @pytest.mark.parametrize("shape", [(1, 100000), (100000,), (400, 250), (1024, 1024)])
 def test_the_temporary_of_a_blocked_update_stays_within_the_block(shape) -> None:
-    # without a scratch dict: one block-sized array for the whole call, at most _BLOCK_BYTES
+    # without a scratch dict: one block-sized array for the whole call
     data, direction = np.ones(shape), np.full(shape, 2.0)
     tracemalloc.start()
     try:
@@ -149,7 +149,8 @@ def test_the_temporary_of_a_blocked_update_stays_within_the_block(shape) -> None
     finally:
         tracemalloc.stop()
     block = _block_elements(data) * data.itemsize
-    assert block <= _BLOCK_BYTES
+    assert block <= max(_BLOCK_BYTES, -(-data.nbytes // _MAX_BLOCKS))
+    assert -(-data.nbytes // block) <= _MAX_BLOCKS
     assert peak <= block + 4096  # one block (plus small views)
     np.testing.assert_array_equal(data, np.zeros(shape))
 
@@ -162,7 +163,8 @@ def test_a_kept_scratch_block_means_no_allocation_on_later_calls(order: str, sha
     scratch: dict = {}
     _subtract_scaled(data, 0.5, direction, scratch)  # the first call makes the scratch block
     (buffer,) = scratch.values()
-    assert buffer.dtype == data.dtype and buffer.nbytes <= _BLOCK_BYTES
+    assert buffer.dtype == data.dtype
+    assert buffer.nbytes <= max(_BLOCK_BYTES, -(-data.nbytes // _MAX_BLOCKS))
     tracemalloc.start()
     try:
         start = tracemalloc.get_traced_memory()[0]
