@@ -100,8 +100,15 @@ class Context:
         if saved is None:
             raise GraphFreedError(_FREED_MESSAGE)
         if self._on_arrays:
-            if len(saved) == 2:  # spelled out for binary ops: saves a list per backward
+            count = len(saved)
+            # spelled out for unary, binary and ternary (linear) ops: saves a list and a
+            # comprehension call per backward
+            if count == 2:
                 return (saved[0]._data, saved[1]._data)
+            if count == 1:
+                return (saved[0]._data,)
+            if count == 3:
+                return (saved[0]._data, saved[1]._data, saved[2]._data)
             return tuple([t._data for t in saved])
         return saved
 
@@ -193,6 +200,34 @@ class Node(Context):
                 data_a.dtype,
                 data_b.shape,
                 data_b.dtype,
+            )
+            results[0]._node = self
+        elif len(tensors) == 1 and len(results) == 1:  # unary (relu, exp, the loss), likewise
+            (a,) = tensors
+            data_a, out = a._data, results[0]._data
+            self._parents = (a._node or (a if a.requires_grad else None),)
+            self._parent_slots = (a._slot,) if a._slot else None
+            self._meta = (out.shape, out.dtype, data_a.shape, data_a.dtype)
+            results[0]._node = self
+        elif len(tensors) == 3 and len(results) == 1:  # linear with a bias, likewise
+            a, b, c = tensors
+            data_a, data_b, data_c, out = a._data, b._data, c._data, results[0]._data
+            self._parents = (
+                a._node or (a if a.requires_grad else None),
+                b._node or (b if b.requires_grad else None),
+                c._node or (c if c.requires_grad else None),
+            )
+            any_slot = a._slot or b._slot or c._slot
+            self._parent_slots = (a._slot, b._slot, c._slot) if any_slot else None
+            self._meta = (
+                out.shape,
+                out.dtype,
+                data_a.shape,
+                data_a.dtype,
+                data_b.shape,
+                data_b.dtype,
+                data_c.shape,
+                data_c.dtype,
             )
             results[0]._node = self
         else:  # one pass over outputs and inputs
@@ -317,8 +352,8 @@ class Node(Context):
             grad = grad.astype(dtype) if type(grad) is np.ndarray else grad._cast(dtype)
         return grad
 
-    def _release(self) -> None:
-        self.release()
+    # graph-vertex interface: the walk calls release directly (saves a call per node)
+    _release = Context.release
 
 
 def _as_array(grad: Any) -> np.ndarray:
@@ -360,6 +395,11 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
     if record:
         if n_inputs == 2:  # shared tuples: saves building one per recorded op
             ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
+        elif n_inputs == 1:  # recorded, so its one input requires grad (a shared tuple)
+            ctx.needs_input_grad = _ONE_GRAD_NEEDED
+        elif n_inputs == 3:  # (linear with a bias) spelled out: saves a comprehension call
+            a, b, c = tensors
+            ctx.needs_input_grad = (a.requires_grad, b.requires_grad, c.requires_grad)
         else:
             ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
     else:  # a shared all-False tuple: saves building one per unrecorded op
@@ -428,6 +468,8 @@ _BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float6
 _NO_GRAD_NEEDED = [(False,) * n for n in range(4)]
 #: needs_input_grad of a recorded binary op, by the inputs' requires_grad (bools index it)
 _GRAD_NEEDED = [[(False, False), (False, True)], [(True, False), (True, True)]]
+#: needs_input_grad of a recorded unary op
+_ONE_GRAD_NEEDED = (True,)
 
 
 def _promote_bools(fn: type[Op | Function], tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:

@@ -12,7 +12,7 @@ import pytest
 
 import nn
 from autograd_lite import Tensor
-from nn.optim import _BLOCK_BYTES, _BLOCK_FRACTION, _subtract_scaled
+from nn.optim import _BLOCK_BYTES, _MAX_BLOCKS, _block_elements, _subtract_scaled
 
 
 # ---------------------------------------------------------------- Module attribute mirrors
@@ -139,7 +139,7 @@ def test_flat_and_row_blocks_give_the_plain_formula(dtype: type, order: str, sha
 
 @pytest.mark.parametrize("shape", [(1, 100000), (100000,), (400, 250), (1024, 1024)])
 def test_the_temporary_of_a_blocked_update_stays_within_the_block(shape) -> None:
-    # a block is _BLOCK_BYTES, or a fixed fraction of a big parameter (fewer NumPy calls)
+    # without a scratch dict: one block-sized array for the whole call
     data, direction = np.ones(shape), np.full(shape, 2.0)
     tracemalloc.start()
     try:
@@ -148,9 +148,48 @@ def test_the_temporary_of_a_blocked_update_stays_within_the_block(shape) -> None
         peak = tracemalloc.get_traced_memory()[1] - start
     finally:
         tracemalloc.stop()
-    block = max(_BLOCK_BYTES, data.nbytes // _BLOCK_FRACTION)
-    assert peak <= block + 4096  # one block's temporary (plus small views)
+    block = _block_elements(data) * data.itemsize
+    assert block <= max(_BLOCK_BYTES, -(-data.nbytes // _MAX_BLOCKS))
+    assert -(-data.nbytes // block) <= _MAX_BLOCKS
+    assert peak <= block + 4096  # one block (plus small views)
     np.testing.assert_array_equal(data, np.zeros(shape))
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(400, 250), (1024, 1024), (300, 7)])
+def test_a_kept_scratch_block_means_no_allocation_on_later_calls(order: str, shape) -> None:
+    data = np.ones(shape, order=order)
+    direction = np.full(shape, 2.0, order=order)
+    scratch: dict = {}
+    _subtract_scaled(data, 0.5, direction, scratch)  # the first call makes the scratch block
+    (buffer,) = scratch.values()
+    assert buffer.dtype == data.dtype
+    assert buffer.nbytes <= max(_BLOCK_BYTES, -(-data.nbytes // _MAX_BLOCKS))
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        _subtract_scaled(data, 0.5, direction, scratch)
+        peak = tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+    assert peak < 4096  # views only: the products went into the kept block
+    assert scratch[data.dtype] is buffer
+    np.testing.assert_array_equal(data, np.full(shape, -1.0))
+    np.testing.assert_array_equal(direction, np.full(shape, 2.0))  # the gradient is intact
+
+
+def test_the_scratch_block_grows_for_a_larger_parameter_and_is_kept_per_dtype() -> None:
+    scratch: dict = {}
+    small, large = np.ones((100, 100)), np.ones((300, 300))
+    _subtract_scaled(small, 1.0, np.ones_like(small), scratch)
+    first = scratch[np.dtype(np.float64)]
+    assert first.size == small.size
+    _subtract_scaled(large, 1.0, np.ones_like(large), scratch)
+    assert scratch[np.dtype(np.float64)].size == _block_elements(large) > first.size
+    single = np.ones((100, 100), np.float32)
+    _subtract_scaled(single, 1.0, np.ones_like(single), scratch)
+    assert set(scratch) == {np.dtype(np.float64), np.dtype(np.float32)}
+    np.testing.assert_array_equal(large, np.zeros_like(large))
 
 
 @pytest.mark.parametrize("samples", [1, 64, 65, 300])  # a list check up to 64, NumPy's above
