@@ -163,8 +163,6 @@ class Node(Context):
     (`_link`) into the graph.
     """
 
-    _local_grads = None  # graph-vertex interface: gradients come from the rule (_backward)
-
     # the fields every recorded node sets; the rest (op attributes, in-place bookkeeping)
     # live in the instance dict with the class defaults of Context
     __slots__ = ("needs_input_grad", "fn", "_parents", "_parent_slots", "_n_outputs", "_meta")

@@ -1,19 +1,15 @@
-"""The one graph walk: iterative topological sort and reverse accumulation.
+"""The Tensor graph walk: iterative topological sort and reverse accumulation.
 
-`Value` (scalar) and `Tensor` graphs both go through `backpropagate`. A *vertex* of the
-graph is anything with this small interface:
+`Tensor.backward` and `grad()` go through `backpropagate`. (A `Value` graph, whose edges
+are single floats, has its own two-loop walk in value.py.) A *vertex* of the graph is
+anything with this small interface:
 
 - ``_parents``: tuple of parent vertices (``None`` for an input that needs no gradient);
 - ``_parent_slots``: tuple saying which output of each parent an edge comes from, or
   ``None`` when every parent has a single output;
 - ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
-- ``_local_grads``: a tuple with the local derivative along each edge, as numbers, when
-  the vertex has them (a scalar `Value`; ``()`` for a scalar leaf), else ``None``.
-  Numbers on the edges mean one output per vertex and per parent: ``_parent_slots`` and
-  ``_n_outputs`` are then not read (class attributes cost a slow lookup per vertex);
 - ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
-  one gradient per parent (``None`` where there is none); called when ``_local_grads`` is
-  ``None``;
+  one gradient per parent (``None`` where there is none);
 - ``_release()``: free what was saved for backward (called unless ``retain_graph``).
 
 Leaves have no parents. Gradients reaching a vertex along several edges are added up
@@ -75,10 +71,9 @@ def backpropagate(
     differentiated again.
 
     Returns:
-        Without ``on_vertex``: every reached vertex -> its total gradient (kept to the end
-        of the walk): a number for a vertex with numeric edges, else the list of its output
-        gradients. With ``on_vertex``: an empty dict (each total is handed over and dropped
-        as soon as it is final, to free memory early).
+        Without ``on_vertex``: every reached vertex -> the list of its total output
+        gradients (kept to the end of the walk). With ``on_vertex``: an empty dict (each
+        total is handed over and dropped as soon as it is final, to free memory early).
 
     The order is PyTorch's: count how many children each vertex has in this graph, then
     run a vertex once every child has sent its gradient (its count reached zero). That is
@@ -90,15 +85,14 @@ def backpropagate(
     """
     # The walk allocates one gradient per edge; cyclic-gc passes triggered by those
     # allocations find nothing (the graph is referenced from the roots) and cost about
-    # as much as the walk itself on scalar graphs, so the collector is paused meanwhile.
+    # as much as the walk itself on long graphs, so the collector is paused meanwhile.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     previous_mode = _grad_state.enabled
     try:
         unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
         waiting = _count_children(unique_roots)
-        # vertex -> its total gradient so far: a bare number for a vertex with numeric edges
-        # (one output: saves a list per scalar vertex), else a list with one per output
+        # vertex -> its total gradient so far: a list with one entry per output
         pending: dict[Any, Any] = {}
         slots = root_slots if root_slots is not None else [0] * len(roots)
         for root, grad, slot in zip(roots, root_grads, slots):
@@ -116,41 +110,30 @@ def backpropagate(
             vertex = pop_ready()
             parents = vertex._parents
             total = take(vertex, None)
-            upstream = None
             if total is None:
                 if not parents:
                     continue
                 parent_grads: Any = (None,) * len(parents)  # unreached: only release counts
-                parent_slots = vertex._parent_slots
             else:
-                parent_grads = vertex._local_grads
                 if on_vertex is not None and (not parents or not leaves_only):
-                    on_vertex(vertex, total if parent_grads is None else [total])
-                if parent_grads is not None:  # numbers on the edges: each is multiplied below
-                    upstream = total  # (no rule call, no list: saves both per scalar vertex)
-                    parent_slots = None
-                elif not parents:  # a leaf: nothing further back
+                    on_vertex(vertex, total)
+                if not parents:  # a leaf: nothing further back
                     continue
-                else:
-                    parent_grads = vertex._backward(total, create_graph)
-                    parent_slots = vertex._parent_slots
-                    if not retain_graph:
-                        vertex._release()
+                parent_grads = vertex._backward(total, create_graph)
+                if not retain_graph:
+                    vertex._release()
+            parent_slots = vertex._parent_slots
             # the edge's position in parent_grads and parent_slots: a counter rather than a
-            # zip() (saves creating an iterator object per vertex, a third of a scalar walk)
+            # zip() (saves creating an iterator object per vertex)
             position = -1
             for parent in parents:
                 position += 1
                 if parent is None:
                     continue
                 grad = parent_grads[position]
-                if upstream is not None:  # the chain rule along a numeric edge
-                    grad = grad * upstream
                 if grad is not None:  # add into the parent's pending total (+=, never =)
                     so_far = get_pending(parent)
-                    if parent._local_grads is not None:  # numeric parent: a bare number
-                        pending[parent] = grad if so_far is None else so_far + grad
-                    elif so_far is None:
+                    if so_far is None:
                         if parent._n_outputs == 1:  # (saves building [None] first)
                             pending[parent] = [grad]
                         else:
@@ -207,9 +190,6 @@ def _count_children(roots: list[Any]) -> dict[Any, int]:
 def _accumulate(pending: dict[Any, Any], vertex: Any, slot: int, grad: Any) -> None:
     """Add ``grad`` into the pending total of output ``slot`` of ``vertex``."""
     so_far = pending.get(vertex)
-    if vertex._local_grads is not None:  # numeric edges: one output, a bare number
-        pending[vertex] = grad if so_far is None else so_far + grad
-        return
     if so_far is None:
         so_far = pending[vertex] = [None] * vertex._n_outputs
     so_far[slot] = grad if so_far[slot] is None else add_gradients(so_far[slot], grad)

@@ -87,7 +87,6 @@ class Tensor:
     _parents: tuple = ()
     _parent_slots = None
     _n_outputs = 1
-    _local_grads = None
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None

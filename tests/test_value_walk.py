@@ -1,5 +1,6 @@
-"""The shared graph walk as the scalar engine uses it: numeric edges, returned totals, and
-prompt freeing of a finished graph (no reference cycles left for the garbage collector)."""
+"""The scalar engine's own walk (`Value.backward`): edges as slots read back as tuples,
+repeated and partial backward passes, clean-up after an interruption, and prompt freeing of
+a finished graph (no reference cycles left for the garbage collector)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import weakref
 import pytest
 
 from autograd_lite import Value
-from autograd_lite.graph import backpropagate
 
 
 def _diamond() -> tuple[Value, Value, Value, Value]:
@@ -18,48 +18,6 @@ def _diamond() -> tuple[Value, Value, Value, Value]:
     a = x * x
     b = a + x
     return x, a, b, a * b
-
-
-def test_without_on_vertex_the_walk_returns_every_total_as_a_number() -> None:
-    x, a, b, y = _diamond()
-    totals = backpropagate([y], [2.0], retain_graph=True, create_graph=False)
-    # y = a * b with a = 9, b = 12: dy/da = b + a (through b) = 21, dy/db = a = 9,
-    # dy/dx = 2x * dy/da + dy/db = 6 * 21 + 9 = 135; every total scaled by the seed 2
-    assert totals == {y: 2.0, b: 18.0, a: 42.0, x: 270.0}
-    assert x.grad == a.grad == b.grad == y.grad == 0.0  # returning totals writes no .grad
-
-
-def test_with_on_vertex_each_total_is_handed_over_once_and_not_returned() -> None:
-    x, a, b, y = _diamond()
-    seen: list[tuple[Value, list[float]]] = []
-
-    def record(vertex: Value, grads: list[float]) -> None:
-        seen.append((vertex, grads))
-
-    totals = backpropagate([y], [1.0], retain_graph=True, create_graph=False, on_vertex=record)
-    assert totals == {}
-    assert sorted((v.data, g) for v, g in seen) == [
-        (3.0, [135.0]),
-        (9.0, [21.0]),
-        (12.0, [9.0]),
-        (108.0, [1.0]),
-    ]
-
-
-def test_a_root_that_is_also_below_another_root_waits_for_it() -> None:
-    x, a, b, y = _diamond()
-    totals = backpropagate([a, y], [1.0, 1.0], retain_graph=True, create_graph=False)
-    # a gets its own seed 1 plus 21 from y; x gets 2x * 22 + 9
-    assert totals[a] == 22.0
-    assert totals[x] == 6.0 * 22.0 + 9.0
-
-
-def test_the_same_root_twice_adds_both_seeds() -> None:
-    x = Value(2.0)
-    y = x * x
-    totals = backpropagate([y, y], [1.0, 0.5], retain_graph=True, create_graph=False)
-    assert totals[y] == 1.5
-    assert totals[x] == 6.0
 
 
 @pytest.mark.parametrize("length", [1, 10_000])
