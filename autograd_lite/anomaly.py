@@ -24,7 +24,7 @@ import linecache
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
@@ -148,29 +148,31 @@ def _array_of(grad: Any) -> np.ndarray:
     return grad if isinstance(grad, np.ndarray) else np.asarray(grad.data)
 
 
-def check_incoming(node: Node, grads: list[Tensor | None]) -> None:
-    """Under detect_anomaly: the gradient reaching ``node`` must already be finite."""
-    for slot, grad in enumerate(grads):
+def _nonfinite(grads: list[Tensor | None]) -> Iterator[tuple[int, Any, int, int]]:
+    """(position, gradient, NaN count, inf count) for each gradient that is not all finite."""
+    for position, grad in enumerate(grads):
         if grad is not None:
             nan, inf = count_nonfinite(_array_of(grad))
             if nan or inf:
-                raise AnomalyError(
-                    f"{node.name}: the gradient arriving at output {slot} already holds "
-                    f"{describe_nonfinite(nan, inf)} (it was passed to backward() "
-                    f"or overflowed when gradients were summed); {node.name} was created "
-                    f"at {node.created_at}"
-                )
+                yield position, grad, nan, inf
+
+
+def check_incoming(node: Node, grads: list[Tensor | None]) -> None:
+    """Under detect_anomaly: the gradient reaching ``node`` must already be finite."""
+    for slot, _, nan, inf in _nonfinite(grads):
+        raise AnomalyError(
+            f"{node.name}: the gradient arriving at output {slot} already holds "
+            f"{describe_nonfinite(nan, inf)} (it was passed to backward() "
+            f"or overflowed when gradients were summed); {node.name} was created "
+            f"at {node.created_at}"
+        )
 
 
 def check_produced(node: Node, grads: list[Tensor | None]) -> None:
     """Under detect_anomaly: raise when ``node``'s backward rule produced NaN or inf."""
-    for index, grad in enumerate(grads):
-        if grad is None:
-            continue
-        nan, inf = count_nonfinite(_array_of(grad))
-        if nan or inf:
-            raise AnomalyError(
-                f"{node.name}.backward produced {describe_nonfinite(nan, inf)} "
-                f"in the gradient of input {index} (shape {grad.shape}) from finite "
-                f"incoming gradients. {node.name} was created at {node.created_at}"
-            )
+    for index, grad, nan, inf in _nonfinite(grads):
+        raise AnomalyError(
+            f"{node.name}.backward produced {describe_nonfinite(nan, inf)} "
+            f"in the gradient of input {index} (shape {grad.shape}) from finite "
+            f"incoming gradients. {node.name} was created at {node.created_at}"
+        )

@@ -207,27 +207,6 @@ class Node(Context):
             self._parent_slots = (a._slot,) if a._slot else None
             self._meta = (out.shape, out.dtype, data_a.shape, data_a.dtype)
             results[0]._node = self
-        elif len(tensors) == 3 and len(results) == 1:  # linear with a bias, likewise
-            a, b, c = tensors
-            data_a, data_b, data_c, out = a._data, b._data, c._data, results[0]._data
-            self._parents = (
-                a._node or (a if a.requires_grad else None),
-                b._node or (b if b.requires_grad else None),
-                c._node or (c if c.requires_grad else None),
-            )
-            any_slot = a._slot or b._slot or c._slot
-            self._parent_slots = (a._slot, b._slot, c._slot) if any_slot else None
-            self._meta = (
-                out.shape,
-                out.dtype,
-                data_a.shape,
-                data_a.dtype,
-                data_b.shape,
-                data_b.dtype,
-                data_c.shape,
-                data_c.dtype,
-            )
-            results[0]._node = self
         else:  # one pass over outputs and inputs
             meta: list[Any] = []
             for slot, result in enumerate(results):
@@ -395,9 +374,6 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
             ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
         elif n_inputs == 1:  # recorded, so its one input requires grad (a shared tuple)
             ctx.needs_input_grad = _ONE_GRAD_NEEDED
-        elif n_inputs == 3:  # (linear with a bias) spelled out: saves a comprehension call
-            a, b, c = tensors
-            ctx.needs_input_grad = (a.requires_grad, b.requires_grad, c.requires_grad)
         else:
             ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
     else:  # a shared all-False tuple: saves building one per unrecorded op

@@ -97,10 +97,7 @@ def backpropagate(
         slots = root_slots if root_slots is not None else [0] * len(roots)
         for root, grad, slot in zip(roots, root_grads, slots):
             _accumulate(pending, root, slot, grad)
-        if len(unique_roots) == 1:  # one root (a loss): saves a comprehension call
-            ready = [] if waiting[unique_roots[0]] else list(unique_roots)
-        else:
-            ready = [root for root in unique_roots if not waiting[root]]
+        ready = [root for root in unique_roots if not waiting[root]]
         _grad_state.enabled = create_graph  # (set_grad_enabled without its call)
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
