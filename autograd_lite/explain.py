@@ -2,8 +2,8 @@
 
 For a `Value` graph, d output / d wrt is the sum over every path from ``wrt`` to ``output``
 of the product of the local derivatives on the path. Each local derivative is already stored
-on its edge (``Value._local_grads``); its formula comes from the rule table
-(`scalar_ops.SCALAR_RULES`).
+on its edge (``Value._local_grads``); its formula comes from the table
+(`scalar_ops.SCALAR_OPS`).
 
 Folding: when intermediate Values carry labels, the factors run between consecutive
 labelled values. The factor between labelled ``u`` and ``v`` is d v / d u restricted to the

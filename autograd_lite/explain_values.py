@@ -1,7 +1,7 @@
 """explain() for Value graphs: names, formulas, folding unlabelled steps into key edges.
 
 Each local derivative is already stored on its edge (``Value._local_grads``); its formula
-comes from the rule table (`scalar_ops.SCALAR_RULES`). The folded edges then go to
+comes from the table of `scalar_ops.SCALAR_OPS`. The folded edges then go to
 `explain_keygraph._KeyGraph` for path counts, paths and stages.
 """
 
@@ -12,7 +12,7 @@ import re
 from .explain_keygraph import _Edge, _KeyGraph
 from .explain_results import Explanation, _num
 from .graph import topological_order
-from .scalar_ops import SCALAR_RULES
+from .scalar_ops import SCALAR_OPS
 from .value import Value
 
 _EXPRESSION_LIMIT = 40  # longer expressions of unlabelled values are replaced by a short name
@@ -36,24 +36,24 @@ class _Namer:
             return extra_names[id(value)]
         if not value._parents:
             return _num(value.data) if value.data >= 0 else f"({_num(value.data)})"
-        rule = SCALAR_RULES[value._op]
+        op = SCALAR_OPS[value._op]
         operands = [self._text[id(parent)] for parent in value._parents]
         if value._op == "pow_const":
             text = f"({operands[0]}**{_exponent_text(value)})"
         elif value._op == "neg":
             text = f"(-{operands[0]})"
         elif len(operands) == 2:
-            text = f"({operands[0]} {rule.symbol} {operands[1]})"
+            text = f"({operands[0]} {op.symbol} {operands[1]})"
         else:
-            text = f"{rule.symbol}({operands[0]})"
+            text = f"{op.symbol}({operands[0]})"
         return text if len(text) <= _EXPRESSION_LIMIT else f"[{value._op} #{position}]"
 
     def __call__(self, value: Value) -> str:
         return self._text[id(value)]
 
     def step_formula(self, child: Value, parent_index: int) -> str:
-        """The rule's formula for d child / d parent, with names in place of a, b, out."""
-        template = SCALAR_RULES[child._op].formulas[parent_index]
+        """The formula for d child / d parent, with names in place of a, b, out."""
+        template = SCALAR_OPS[child._op].formulas[parent_index]
         names = {"out": self(child), "a": self(child._parents[0])}
         if len(child._parents) > 1:
             names["b"] = self(child._parents[1])

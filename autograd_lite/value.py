@@ -1,8 +1,9 @@
 """`Value`: a scalar that records how it was computed, for teaching-sized graphs.
 
 Each Value keeps up to two parents and the local partial derivative along each edge as a
-plain float, computed by the rule in `scalar_ops`. Backward visits the Values in reverse
-topological order (iteratively) and multiplies and adds those floats.
+plain float. Each op (a method below) computes its result and those derivatives side by side,
+as in micrograd, and records them with one call to `_record`. Backward visits the Values in
+reverse topological order (iteratively) and multiplies and adds those floats.
 
 Why the edges are four slots and not two tuples: a tuple of parents is a second object per
 Value that the cyclic garbage collector tracks for as long as the graph lives; with one
@@ -12,12 +13,13 @@ object per Value, building a graph costs about a third less (benchmarks/scalar_e
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 from typing import Any
 
+from .errors import DomainError, OverflowDomainError, ZeroDivisionDomainError
 from .grad_mode import _state as _grad_state
-from .scalar_ops import SCALAR_RULES
 
 Number = int | float
 
@@ -95,96 +97,100 @@ class Value:
             return ()
         return (self._d_first,) if self._second is None else (self._d_first, self._d_second)
 
-    # ----------------------------------------------------------------- recording
-    @classmethod
-    def _apply(cls, op_name: str, *inputs: Value, const: float | None = None) -> Value:
-        """Run scalar rule ``op_name`` on ``inputs`` and record the edges with their partials."""
-        rule = SCALAR_RULES[op_name]
-        args = [value.data for value in inputs]
-        if const is not None:
-            args.append(const)
-        out_data, partials = rule.forward(*args)
-        if len(inputs) == 1:
-            return _unary(out_data, op_name, inputs[0], partials)
-        return _binary(out_data, op_name, inputs[0], inputs[1], partials)
-
-    @staticmethod
-    def _lift(other: object, op_name: str) -> Value:
-        """Wrap a Python number as a constant Value; anything else is a TypeError."""
-        if isinstance(other, Value):
-            return other
-        return Value(_check_number(other, op_name))
-
     # ----------------------------------------------------------------- operators
+    # Each op computes its value and, beside it, the local derivative d out / d input along
+    # each edge; `_record` stores both. The same derivatives as text, for pictures and
+    # explain(), are in the table of `scalar_ops.py` (a test checks the two agree).
     def __add__(self, other: Value | Number) -> Value:
-        other = other if type(other) is Value else self._lift(other, "add")
-        out_data, partials = _ADD(self.data, other.data)
-        return _binary(out_data, "add", self, other, partials)
+        other = other if type(other) is Value else _lift(other, "add")
+        return _record(self.data + other.data, "add", self, other, 1.0, 1.0)
 
     def __radd__(self, other: Number) -> Value:
-        return Value._apply("add", self._lift(other, "add"), self)
+        return _lift(other, "add") + self
 
     def __sub__(self, other: Value | Number) -> Value:
-        other = other if type(other) is Value else self._lift(other, "sub")
-        out_data, partials = _SUB(self.data, other.data)
-        return _binary(out_data, "sub", self, other, partials)
+        other = other if type(other) is Value else _lift(other, "sub")
+        return _record(self.data - other.data, "sub", self, other, 1.0, -1.0)
 
     def __rsub__(self, other: Number) -> Value:
-        return Value._apply("sub", self._lift(other, "sub"), self)
+        return _lift(other, "sub") - self
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = other if type(other) is Value else self._lift(other, "mul")
-        out_data, partials = _MUL(self.data, other.data)
-        return _binary(out_data, "mul", self, other, partials)
+        other = other if type(other) is Value else _lift(other, "mul")
+        a, b = self.data, other.data
+        return _record(a * b, "mul", self, other, b, a)
 
     def __rmul__(self, other: Number) -> Value:
-        return Value._apply("mul", self._lift(other, "mul"), self)
+        return _lift(other, "mul") * self
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = other if type(other) is Value else self._lift(other, "div")
-        out_data, partials = _DIV(self.data, other.data)
-        return _binary(out_data, "div", self, other, partials)
+        other = other if type(other) is Value else _lift(other, "div")
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise ZeroDivisionDomainError(f"div: division by zero (a={a!r}, b={b!r})")
+        out = a / b
+        return _record(out, "div", self, other, 1.0 / b, -out / b)  # -a/b**2 = -out/b
 
     def __rtruediv__(self, other: Number) -> Value:
-        return Value._apply("div", self._lift(other, "div"), self)
+        return _lift(other, "div") / self
 
     def __pow__(self, exponent: Value | Number) -> Value:
-        if isinstance(exponent, Value):
-            return Value._apply("pow", self, exponent)
-        return Value._apply("pow_const", self, const=_check_number(exponent, "pow"))
+        a = self.data
+        if not isinstance(exponent, Value):  # a number: only the base gets a gradient
+            b = _check_number(exponent, "pow")
+            return _record(_power(a, b), "pow_const", self, None, _power_slope(a, b), 0.0)
+        b = exponent.data
+        out = _power(a, b)
+        if a < 0:
+            raise DomainError(
+                f"pow: the exponent is a Value, so d/db a**b = a**b*log(a) needs a >= 0 (a={a!r})"
+            )
+        slope_b = out * math.log(a) if a > 0 else 0.0  # (taken as 0 at a = 0)
+        return _record(out, "pow", self, exponent, _power_slope(a, b), slope_b)
 
     def __rpow__(self, base: Number) -> Value:
-        return Value._apply("pow", self._lift(base, "pow"), self)
+        return _lift(base, "pow") ** self
 
     def __neg__(self) -> Value:
-        out_data, partials = _NEG(self.data)
-        return _unary(out_data, "neg", self, partials)
+        return _record(-self.data, "neg", self, None, -1.0, 0.0)
 
     # ----------------------------------------------------------------- functions
     def exp(self) -> Value:
         """e ** self; raises OverflowError (a ValueError too) when the result overflows."""
-        out_data, partials = _EXP(self.data)
-        return _unary(out_data, "exp", self, partials)
+        try:
+            out = math.exp(self.data)
+        except OverflowError:
+            raise OverflowDomainError(f"exp: result overflows a float (x={self.data!r})") from None
+        return _record(out, "exp", self, None, out, 0.0)
 
     def log(self) -> Value:
         """Natural logarithm; raises ValueError for inputs <= 0."""
-        out_data, partials = _LOG(self.data)
-        return _unary(out_data, "log", self, partials)
+        a = self.data
+        if a <= 0:
+            raise DomainError(f"log: input must be > 0, got x={a!r}")
+        return _record(math.log(a), "log", self, None, 1.0 / a, 0.0)
 
     def tanh(self) -> Value:
         """Hyperbolic tangent; derivative 1 - tanh**2."""
-        out_data, partials = _TANH(self.data)
-        return _unary(out_data, "tanh", self, partials)
+        out = math.tanh(self.data)
+        return _record(out, "tanh", self, None, 1.0 - out * out, 0.0)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x); derivative out * (1 - out)."""
-        out_data, partials = _SIGMOID(self.data)
-        return _unary(out_data, "sigmoid", self, partials)
+        a = self.data
+        if a >= 0:  # two branches so that exp() only sees a non-positive argument (no overflow)
+            out = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            out = e / (1.0 + e)
+        return _record(out, "sigmoid", self, None, out * (1.0 - out), 0.0)
 
     def relu(self) -> Value:
-        """max(0, x); derivative 1 for x > 0, else 0."""
-        out_data, partials = _RELU(self.data)
-        return _unary(out_data, "relu", self, partials)
+        """max(0, x); derivative 1 for x > 0, else 0 (at 0 too, as in PyTorch)."""
+        a = self.data
+        if a > 0:
+            return _record(a, "relu", self, None, 1.0, 0.0)
+        return _record(0.0, "relu", self, None, 0.0, 0.0)
 
     # ----------------------------------------------------------------- backward
     def backward(self) -> None:
@@ -273,12 +279,14 @@ _FINISHED = object()  # stack marker of _reverse_topological_order: the Value be
 _new = object.__new__  # looked up once: saves a global and an attribute lookup per Value
 
 
-def _binary(data: float, op_name: str, first: Value, second: Value, partials: tuple) -> Value:
-    """A new Value holding ``data``, made from two Values; its edges are recorded only while
-    grad mode is on.
+def _record(
+    data: float, op_name: str, first: Value, second: Value | None, d_first: float, d_second: float
+) -> Value:
+    """A new Value holding ``data``, made by ``op_name`` from ``first`` (and ``second``);
+    the edges and their local derivatives are recorded only while grad mode is on.
 
     Built without __init__ (whose checks ``data`` already passed): Value creation is the
-    scalar engine's main cost.
+    scalar engine's main cost, and this is its only call per op.
     """
     out = _new(Value)
     out.data = data
@@ -287,35 +295,37 @@ def _binary(data: float, op_name: str, first: Value, second: Value, partials: tu
     out._total = None
     if _grad_state.enabled:  # the flag itself: saves a call per Value
         out._op, out._first, out._second = op_name, first, second
-        out._d_first, out._d_second = partials
+        out._d_first, out._d_second = d_first, d_second
     else:
         out._op, out._first, out._second, out._d_first, out._d_second = "", None, None, 0.0, 0.0
     return out
 
 
-def _unary(data: float, op_name: str, first: Value, partials: tuple) -> Value:
-    """As `_binary`, for a Value made from one Value."""
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    out._second, out._d_second, out._total = None, 0.0, None
-    if _grad_state.enabled:
-        out._op, out._first, out._d_first = op_name, first, partials[0]
-    else:
-        out._op, out._first, out._d_first = "", None, 0.0
-    return out
+def _lift(other: object, op_name: str) -> Value:
+    """Wrap a Python number as a constant Value; anything else is a TypeError naming the op."""
+    if isinstance(other, Value):
+        return other
+    return Value(_check_number(other, op_name))
 
 
-# The rules used on the hot path by the operators and functions, looked up once (saves a
-# dictionary lookup, and for one-input functions a helper call, per Value).
-_ADD = SCALAR_RULES["add"].forward
-_SUB = SCALAR_RULES["sub"].forward
-_MUL = SCALAR_RULES["mul"].forward
-_DIV = SCALAR_RULES["div"].forward
-_NEG = SCALAR_RULES["neg"].forward
-_EXP = SCALAR_RULES["exp"].forward
-_LOG = SCALAR_RULES["log"].forward
-_TANH = SCALAR_RULES["tanh"].forward
-_SIGMOID = SCALAR_RULES["sigmoid"].forward
-_RELU = SCALAR_RULES["relu"].forward
+def _power(a: float, b: float) -> float:
+    """a ** b as a real number, or a DomainError naming the values (never a complex result)."""
+    if a == 0.0 and b < 0:
+        raise ZeroDivisionDomainError(f"pow: 0 raised to a negative power (a={a!r}, b={b!r})")
+    if a < 0 and not float(b).is_integer():
+        raise DomainError(
+            f"pow: negative base with a non-integer exponent has no real value (a={a!r}, b={b!r})"
+        )
+    try:
+        return float(a**b)
+    except OverflowError:
+        raise OverflowDomainError(f"pow: result overflows a float (a={a!r}, b={b!r})") from None
+
+
+def _power_slope(a: float, b: float) -> float:
+    """d/da a**b = b * a**(b-1); infinite at a = 0 for 0 < b < 1 (as sqrt'(0))."""
+    if b == 0:
+        return 0.0
+    if a == 0.0 and b < 1:
+        return math.inf
+    return b * _power(a, b - 1)

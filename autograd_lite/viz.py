@@ -20,7 +20,7 @@ import numpy as np
 
 from .explain import _array_text, _exponent_text
 from .graph import topological_order
-from .scalar_ops import SCALAR_RULES
+from .scalar_ops import SCALAR_OPS
 from .tensor import Tensor
 from .value import Value
 
@@ -313,7 +313,7 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
         if not value._parents:
             continue
         op_name = name + "_op"
-        symbol = SCALAR_RULES[value._op].symbol
+        symbol = SCALAR_OPS[value._op].symbol
         if value._op == "pow_const":
             symbol += _exponent_text(value)
         op_attrs = {"shape": "circle" if len(symbol) <= 2 else "ellipse"}
@@ -328,7 +328,7 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
                 continue
             attrs = _edge_style(id(parent) in marked and id(value) in marked)
             if style.edge_grads:
-                formula = SCALAR_RULES[value._op].formulas[slot]
+                formula = SCALAR_OPS[value._op].formulas[slot]
                 attrs["label"] = style.number(value._local_grads[slot])
                 attrs["tooltip"] = f"d out / d input {slot} = {formula}"
             graph.edge(ids[id(parent)], op_name, **attrs)
