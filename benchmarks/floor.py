@@ -160,3 +160,14 @@ def scalar_build_backward(graph: Graph) -> list[_Scalar]:
     nodes = build_values(graph, _Scalar)
     _scalar_backward(nodes[-1])
     return nodes
+
+
+def scalar_chain_backward(length: int) -> tuple[float, float]:
+    """The chain of `scalar_engine.make_chain` (y = x * k * k ...) built and backpropagated
+    minimally; returns (d y / d x, d y / d k)."""
+    x, factor = _Scalar(0.5), _Scalar(1.0 - 1e-7)
+    y = x
+    for _ in range(length):
+        y = y * factor
+    _scalar_backward(y)
+    return x.grad, factor.grad

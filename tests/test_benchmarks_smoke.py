@@ -71,6 +71,7 @@ def test_float_replay_of_a_random_graph_matches_the_value_gradients():
 
 def test_float_chain_and_float_mlp_match_the_engine():
     scalar_engine.check_chain(500)
+    scalar_engine.check_floor_chain(500)
     assert scalar_engine.check_mlp([2, 4, 3, 1], samples=6) < 1e-10
     grad_x, grad_k = scalar_engine.float_chain(3)  # y = x k^3 at x = 0.5, k = 1 - 1e-7
     k = 1.0 - 1e-7
