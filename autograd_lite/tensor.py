@@ -135,7 +135,8 @@ class Tensor:
 
     @data.setter
     def data(self, value: np.ndarray) -> None:
-        if type(value) is not np.ndarray:
+        # the constructor's dtype rules (a float array is taken as it is, without a copy)
+        if type(value) is not np.ndarray or value.dtype not in _FLOAT_DTYPES:
             value = _float_array(value, None, "Tensor.data")
         self._data = value
         self._version = version = next(VERSION_STAMPS)

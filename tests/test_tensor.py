@@ -48,6 +48,33 @@ def test_strings_objects_and_complex_raise_type_error(data) -> None:
         Tensor(data)
 
 
+@pytest.mark.parametrize(
+    "array", [np.array(["x", "y"]), np.array([1 + 2j, 3.0]), np.array([1, None], dtype=object)]
+)
+def test_assigning_non_numeric_arrays_to_data_raises(array) -> None:
+    t = Tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"Tensor.data: data must be numeric.*got dtype"):
+        t.data = array
+    assert t.dtype == np.float64 and t.numpy().tolist() == [1.0, 2.0]  # unchanged
+
+
+def test_assigned_integer_and_bool_arrays_become_float64_and_get_true_gradients() -> None:
+    t = Tensor([0.0, 0.0], requires_grad=True)
+    t.data = np.array([1, 2])
+    assert t.dtype == np.float64
+    (t * 0.3).sum().backward()  # an int64 .grad would truncate 0.3 to 0
+    np.testing.assert_array_equal(t.grad.numpy(), [0.3, 0.3])
+    t.data = np.array([True, False])
+    assert t.dtype == np.float64 and t.numpy().tolist() == [1.0, 0.0]
+
+
+def test_assigned_float_arrays_are_shared_not_copied() -> None:
+    t = Tensor([1.0, 2.0])
+    for array in (np.zeros(3), np.zeros(2, dtype=F32)):
+        t.data = array
+        assert t.data is array
+
+
 def test_ragged_lists_raise_a_value_error() -> None:
     with pytest.raises(ValueError, match="rectangular"):
         Tensor([[1.0, 2.0], [3.0]])
