@@ -40,3 +40,16 @@ def test_readme_python_block_runs(index, tmp_path, monkeypatch, capsys):
     # the numbers it claims must be what it printed.
     for claimed in re.findall(r"^# (E = .*)$", code, re.M):
         assert claimed in printed
+
+
+def test_readme_explain_excerpt_and_docs_text_are_what_the_engine_prints():
+    from autograd_lite import explain
+    from autograd_lite.commands.graph import demo_222, find_labelled
+
+    error = demo_222()
+    w5 = find_labelled(error, "w5", {})
+    printed = str(explain(error, w5)).strip()
+    excerpt = README.read_text().split("<td><pre>\n", 1)[1].split("</pre>", 1)[0].strip()
+    assert excerpt == printed
+    docs_text = (README.parent / "docs" / "explain_w5.txt").read_text().strip()
+    assert docs_text == printed
