@@ -20,6 +20,7 @@ forward outputs and backward gradients in anomaly.py.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -81,7 +82,6 @@ class Context:
 
     created_at: str | None = None  # "file:line in function: source", under detect_anomaly
     _saved: tuple[Any, ...] | None = ()  # what save_for_backward kept; None once released
-    _on_arrays = False  # True while an array_backward rule runs on arrays (see saved_tensors)
 
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
@@ -94,30 +94,21 @@ class Context:
     def saved_tensors(self) -> tuple[Any, ...]:
         """What `save_for_backward` kept; raises once the graph's buffers were freed.
 
-        While an `Op.array_backward` rule runs on arrays, the saved Tensors' arrays.
+        While an `Op.array_backward` rule runs on arrays, the saved Tensors' arrays (see
+        `Node._backward`).
         """
         saved = self._saved
         if saved is None:
             raise GraphFreedError(_FREED_MESSAGE)
-        if self._on_arrays:
-            count = len(saved)
-            # spelled out for unary, binary and ternary (linear) ops: saves a list and a
-            # comprehension call per backward
-            if count == 2:
-                return (saved[0]._data, saved[1]._data)
-            if count == 1:
-                return (saved[0]._data,)
-            if count == 3:
-                return (saved[0]._data, saved[1]._data, saved[2]._data)
-            return tuple([t._data for t in saved])
         return saved
 
     def release(self) -> None:
         """Drop saved values and attributes so their memory can be reused."""
-        attributes = self.__dict__
+        attributes = self.__dict__  # the op's own attributes (ctx.out, ...), if any
         if attributes:
             attributes.clear()
         self._saved = None
+        self._watched = ()
 
     def check_unchanged(self, name: str) -> None:
         """Raise `InplaceModificationError` if a value saved for backward was modified.
@@ -163,9 +154,22 @@ class Node(Context):
     (`_link`) into the graph.
     """
 
-    # the fields every recorded node sets; the rest (op attributes, in-place bookkeeping)
-    # live in the instance dict with the class defaults of Context
-    __slots__ = ("needs_input_grad", "fn", "_parents", "_parent_slots", "_n_outputs", "_meta")
+    # the fields every recorded node sets (`_apply` and `_link` set them all, so a Node never
+    # reads Context's class defaults of the last four); the rest (op attributes, rare
+    # in-place bookkeeping) live in the instance dict. A built-in op that sets no attribute
+    # gets no dict: saves making and clearing one per node in `release`.
+    __slots__ = (
+        "needs_input_grad",
+        "fn",
+        "_parents",
+        "_parent_slots",
+        "_n_outputs",
+        "_meta",
+        "_saved",
+        "_stamp",
+        "_watched",
+        "created_at",
+    )
 
     fn: type[Op | Function]
     _parents: tuple[Any, ...]
@@ -265,11 +269,13 @@ class Node(Context):
         they are NumPy arrays from end to end (no Tensor per edge: saves a wrapper object
         and an unwrap per gradient).
         """
-        if self._saved is None:
+        saved = self._saved
+        if saved is None:
             raise GraphFreedError(f"{self.name}: {_FREED_MESSAGE}")
-        if mutations.last > self._stamp or self._fingerprints:
+        created_at = self.created_at  # set (with the fingerprints) only under detect_anomaly
+        if mutations.last > self._stamp or created_at is not None and self._fingerprints:
             self.check_unchanged(self.name)
-        if self.created_at is not None:
+        if created_at is not None:
             anomaly.check_incoming(self, grads)
         fn = self.fn
         single = len(grads) == 1 and grads[0] is not None
@@ -280,11 +286,12 @@ class Node(Context):
             else:
                 raw = fn._run_backward(self, grads)
         elif fn.array_backward and single:
-            self._on_arrays = True  # saved_tensors gives arrays (see Op.array_backward)
+            if saved:  # the rule's saved_tensors are the arrays while it runs
+                self._saved = _arrays_of(saved)
             try:
                 raw = fn.backward(self, grads[0])
             finally:
-                self._on_arrays = False
+                self._saved = saved
         else:
             raw = fn._run_backward_on_arrays(self, grads)
         if type(raw) is not tuple:
@@ -309,7 +316,7 @@ class Node(Context):
                 if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
                     grad = self._fit(index, grad, shape, dtype)
                 fitted.append(grad)
-        if self.created_at is not None:
+        if created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
 
@@ -331,6 +338,20 @@ class Node(Context):
 
     # graph-vertex interface: the walk calls release directly (saves a call per node)
     _release = Context.release
+
+
+def _arrays_of(saved: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
+    """The arrays of saved Tensors, for a rule run on arrays (see `Op.array_backward`)."""
+    count = len(saved)
+    # spelled out for unary, binary and ternary (linear) ops: saves a list and a
+    # comprehension call per backward
+    if count == 2:
+        return (saved[0]._data, saved[1]._data)
+    if count == 1:
+        return (saved[0]._data,)
+    if count == 3:
+        return (saved[0]._data, saved[1]._data, saved[2]._data)
+    return tuple([t._data for t in saved])
 
 
 def _as_array(grad: Any) -> np.ndarray:
@@ -378,9 +399,10 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
             ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
     else:  # a shared all-False tuple: saves building one per unrecorded op
         ctx.needs_input_grad = _NO_GRAD_NEEDED[n_inputs] if n_inputs < 4 else (False,) * n_inputs
-    if fn.is_builtin:  # Op.forward on arrays; the inputs are kept only when recording
-        if record and fn.saves_inputs:
-            ctx._saved = tensors
+    builtin = fn.is_builtin
+    if builtin:  # Op.forward on arrays; the inputs are kept only when recording
+        saves_inputs = record and fn.saves_inputs
+        ctx._saved = tensors if saves_inputs else ()
         # one or two inputs spelled out: saves building an argument list per op
         if n_inputs == 2:
             outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data, **kwargs)
@@ -392,8 +414,9 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
         else:
             outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
     else:
+        ctx._saved = ()
         outputs = fn._run_forward(ctx, tensors, kwargs, record)
-    wrap = tensor_type._wrap
+    wrap = _WRAP  # Tensor._wrap, bound once: saves making a bound method per op
     single = type(outputs) is not tuple
     if single:  # the common case, without building a list
         dtype = outputs.dtype if type(outputs) is np.ndarray else None
@@ -404,24 +427,27 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
         results = tuple([wrap(_as_float_array(a), record) for a in outputs])
     if fn.returns_view:
         _link_views(tensors[0], results)
-    if _anomaly_state.enabled:
+    anomalous = _anomaly_state.enabled  # read once: a thread-local lookup costs ~0.1 us
+    if anomalous:
         site = anomaly.user_call_site()
         if _anomaly_state.check_forward:
             anomaly.check_forward(fn, tensors, results, site)
     if record:
         ctx._link(fn, tensors, results)
-        if fn.is_builtin:  # a built-in op's in-place guard, inline: saves a call per op
-            if fn.saves_inputs:
-                ctx._stamp = next(VERSION_STAMPS)
-                ctx._watched = tensors
-            if fn.saves_output:
-                ctx._stamp = next(VERSION_STAMPS)
+        if builtin:  # a built-in op's in-place guard, inline: saves a call per op
+            saves_output = fn.saves_output
+            ctx._stamp = next(VERSION_STAMPS) if saves_inputs or saves_output else _UNWATCHED
+            ctx._watched = tensors if saves_inputs else ()
+            if saves_output:
                 ctx._outputs = tuple([weakref.ref(r) for r in results])
         else:
+            ctx._stamp, ctx._watched = _UNWATCHED, ()
             fn._guard(ctx, tensors, results)  # type: ignore[union-attr]  # a Function
-        if _anomaly_state.enabled:
+        if anomalous:
             ctx.created_at = site
             ctx._fingerprints = _fingerprints(fn, ctx, results)
+        else:
+            ctx.created_at = None
     return results[0] if single else results
 
 
@@ -437,6 +463,8 @@ def _prepare_inputs(
 
 
 _new_object = object.__new__
+#: the version stamp of a node that watches nothing: no tensor's version is ever above it
+_UNWATCHED = float("inf")
 _BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
 #: needs_input_grad of an unrecorded op with 0, 1, 2 or 3 inputs
 _NO_GRAD_NEEDED = [(False,) * n for n in range(4)]
@@ -477,11 +505,11 @@ def _link_views(source: Tensor, results: tuple) -> None:
 
 def _tensor_type() -> type[Tensor]:
     """The Tensor class (imported late: tensor.py imports this module)."""
-    global _TENSOR
+    global _TENSOR, _WRAP
     if _TENSOR is None:
         from .tensor import Tensor
 
-        _TENSOR = Tensor
+        _TENSOR, _WRAP = Tensor, Tensor._wrap
     return _TENSOR
 
 
@@ -492,6 +520,7 @@ def _as_tensor(x: Any) -> Tensor:
 
 
 _TENSOR: type[Tensor] | None = None
+_WRAP: Callable[[np.ndarray, bool], Tensor]  # Tensor._wrap, set with _TENSOR
 _RESULT_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.bool_)])
 
 

@@ -1,0 +1,131 @@
+"""Fast paths of performance round 5 (issue 8): per-op bookkeeping in Node slots, the saved
+arrays of an array rule, and the checks skipped per op. Each test fails if its fast path
+changes what the general code gives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autograd_lite import Function, GraphFreedError, Tensor, grad, linear
+from autograd_lite.function import Context, Node, Op
+
+
+class _Probe(Op):
+    """y = a * b, an array rule that notes what saved_tensors gives it."""
+
+    array_backward = True
+    seen: list[tuple[Any, ...]] = []
+    fail = False
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        a, b = saved = ctx.saved_tensors
+        _Probe.seen.append(saved)
+        if _Probe.fail:
+            raise ValueError("rule failed")
+        return grad_output * b, grad_output * a
+
+
+def test_an_array_rule_reads_arrays_and_the_node_keeps_its_tensors() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    out = _Probe.apply(x, c)
+    _Probe.seen.clear()
+    out.backward(np.ones(2), retain_graph=True)
+    (saved,) = _Probe.seen
+    assert saved[0] is x.data and saved[1] is c.data  # the arrays themselves, no copies
+    assert out.grad_fn.saved_tensors == (x, c)  # Tensors again after the rule
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    (second,) = grad(out, x, grad_outputs=np.ones(2), create_graph=True)
+    assert isinstance(_Probe.seen[-1][0], Tensor)  # under create_graph: Tensors
+    np.testing.assert_array_equal(second.data, [3.0, 4.0])
+
+
+def test_a_failing_array_rule_leaves_the_saved_tensors_in_place() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    c = Tensor([3.0, 4.0])
+    out = _Probe.apply(x, c)
+    _Probe.fail = True
+    try:
+        with pytest.raises(ValueError, match="rule failed"):
+            out.backward(np.ones(2))
+    finally:
+        _Probe.fail = False
+    assert out.grad_fn.saved_tensors == (x, c)
+    out.backward(np.ones(2))  # the graph was not freed by the failed pass
+    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+
+
+def test_a_node_of_an_op_without_attributes_has_no_dict_until_one_is_set() -> None:
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    node = (x * x).grad_fn
+    assert isinstance(node, Node)
+    assert vars(node) == {}  # the bookkeeping is in slots
+    assert node._stamp < float("inf") and node._watched == (x, x) and node.created_at is None
+    exp = x.exp().grad_fn
+    assert set(vars(exp)) == {"out", "_outputs"}  # an op's own attributes go to the dict
+
+
+def test_release_frees_slots_and_attributes() -> None:
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    y = x.exp()
+    z = y * x
+    z.backward(np.ones(2))
+    for node in (z.grad_fn, y.grad_fn):
+        assert node.freed and node._watched == () and vars(node) == {}
+        with pytest.raises(GraphFreedError, match="retain_graph=True"):
+            _ = node.saved_tensors
+
+
+def test_a_standalone_context_keeps_its_defaults_and_releases() -> None:
+    ctx = Context()
+    assert ctx.saved_tensors == () and ctx.created_at is None and ctx._watched == ()
+    ctx.save_for_backward(np.ones(2))
+    ctx.out = np.zeros(2)
+    ctx.release()
+    assert ctx._saved is None
+    assert not hasattr(ctx, "out")
+    with pytest.raises(GraphFreedError):
+        _ = ctx.saved_tensors
+
+
+class _Twice(Function):
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        ctx.note = "kept"
+        return 2 * x
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: np.ndarray) -> np.ndarray:
+        assert ctx.note == "kept" and ctx.saved_tensors == ()
+        return 2 * grad_output
+
+
+def test_a_function_node_without_saved_arrays_watches_nothing() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    out = _Twice.apply(x)
+    node = out.grad_fn
+    assert node._stamp == float("inf") and node._watched == () and node.created_at is None
+    x.data = x.data + 1  # nothing saved, so a change of x does not matter
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    assert vars(node) == {}  # its attribute was dropped with the buffers
+
+
+def test_linear_on_arrays_after_the_change_matches_the_formula() -> None:
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    weight = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    bias = Tensor(rng.standard_normal(4), requires_grad=True)
+    g = rng.standard_normal((2, 4))
+    linear(x, weight, bias).backward(g)
+    np.testing.assert_array_equal(x.grad.data, g @ weight.data)
+    np.testing.assert_array_equal(weight.grad.data, g.T @ x.data)
+    np.testing.assert_array_equal(bias.grad.data, g.sum(axis=0))
