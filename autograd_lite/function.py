@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import anomaly
+from .anomaly import _open_blocks as _anomaly_blocks
 from .anomaly import _state as _anomaly_state
 from .broadcast import sum_to_array
 from .errors import GraphFreedError, InplaceModificationError
@@ -403,16 +404,22 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
     if builtin:  # Op.forward on arrays; the inputs are kept only when recording
         saves_inputs = record and fn.saves_inputs
         ctx._saved = tensors if saves_inputs else ()
-        # one or two inputs spelled out: saves building an argument list per op
-        if n_inputs == 2:
-            outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data, **kwargs)
+        # one, two or three inputs spelled out, and ``**kwargs`` only for an op with options
+        # (sum, reshape, the loss, ...): saves building argument lists and a dict per op
+        if kwargs:
+            if n_inputs == 1:
+                outputs = fn.forward(ctx, tensors[0]._data, **kwargs)
+            else:
+                outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+        elif n_inputs == 2:
+            outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data)
         elif n_inputs == 1:
-            outputs = fn.forward(ctx, tensors[0]._data, **kwargs)
+            outputs = fn.forward(ctx, tensors[0]._data)
         elif n_inputs == 3:  # (linear with a bias)
             a, b, c = tensors
-            outputs = fn.forward(ctx, a._data, b._data, c._data, **kwargs)
+            outputs = fn.forward(ctx, a._data, b._data, c._data)
         else:
-            outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+            outputs = fn.forward(ctx, *[t._data for t in tensors])
     else:
         ctx._saved = ()
         outputs = fn._run_forward(ctx, tensors, kwargs, record)
@@ -427,7 +434,9 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
         results = tuple([wrap(_as_float_array(a), record) for a in outputs])
     if fn.returns_view:
         _link_views(tensors[0], results)
-    anomalous = _anomaly_state.enabled  # read once: a thread-local lookup costs ~0.1 us
+    # the thread-local flag (a lookup of ~0.1 us) is read only while some thread has a
+    # detect_anomaly block open
+    anomalous = _anomaly_blocks.count and _anomaly_state.enabled
     if anomalous:
         site = anomaly.user_call_site()
         if _anomaly_state.check_forward:

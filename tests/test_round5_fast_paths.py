@@ -4,12 +4,23 @@ changes what the general code gives."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
 import pytest
 
-from autograd_lite import Function, GraphFreedError, Tensor, grad, linear
+from autograd_lite import (
+    AnomalyError,
+    Function,
+    GraphFreedError,
+    Tensor,
+    anomaly,
+    concatenate,
+    detect_anomaly,
+    grad,
+    linear,
+)
 from autograd_lite.function import Context, Node, Op
 
 
@@ -129,3 +140,70 @@ def test_linear_on_arrays_after_the_change_matches_the_formula() -> None:
     np.testing.assert_array_equal(x.grad.data, g @ weight.data)
     np.testing.assert_array_equal(weight.grad.data, g.T @ x.data)
     np.testing.assert_array_equal(bias.grad.data, g.sum(axis=0))
+
+
+def test_the_open_anomaly_block_count_follows_the_blocks() -> None:
+    x = Tensor([1.0, 4.0], requires_grad=True)
+    assert anomaly._open_blocks.count == 0
+    with detect_anomaly():
+        assert anomaly._open_blocks.count == 1
+        with detect_anomaly(check_forward=False):
+            assert anomaly._open_blocks.count == 2
+        assert (x * x).grad_fn.created_at is not None  # still on in the outer block
+    assert anomaly._open_blocks.count == 0
+    assert (x * x).grad_fn.created_at is None
+    with pytest.raises(AnomalyError), detect_anomaly():
+        (x - x).sqrt().log().sum().backward()  # an error leaves the block, and the count
+    assert anomaly._open_blocks.count == 0
+
+
+def test_an_open_anomaly_block_in_one_thread_leaves_the_others_alone() -> None:
+    x = Tensor([1.0, 4.0], requires_grad=True)
+    entered, release = threading.Event(), threading.Event()
+    seen: list[Any] = []
+
+    def in_anomaly_mode() -> None:
+        with detect_anomaly():
+            seen.append((x * x).grad_fn.created_at)
+            entered.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=in_anomaly_mode)
+    worker.start()
+    try:
+        assert entered.wait(10)
+        assert anomaly._open_blocks.count == 1
+        assert (x * x).grad_fn.created_at is None  # this thread: anomaly mode is off
+    finally:
+        release.set()
+        worker.join(10)
+    assert seen[0] is not None and anomaly._open_blocks.count == 0
+
+
+class _Options(Op):
+    """y = a * scale + b (two inputs and an option): the keyword path of _apply."""
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        ctx.scale = scale
+        return a * scale + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        return grad_output * ctx.scale, grad_output
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"scale": 3.0}])
+def test_ops_with_and_without_options_get_their_arguments(kwargs: dict[str, float]) -> None:
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([10.0, 20.0], requires_grad=True)
+    scale = kwargs.get("scale", 1.0)
+    out = _Options.apply(a, b, **kwargs)
+    np.testing.assert_array_equal(out.data, a.data * scale + b.data)
+    out.backward(np.ones(2))
+    np.testing.assert_array_equal(a.grad.data, [scale, scale])
+    # one and three inputs with an option, and four without: the other spelled-out calls
+    np.testing.assert_array_equal(a.sum(axis=0).data, 3.0)
+    assert a.reshape(2, 1).shape == (2, 1)
+    assert linear(Tensor(np.ones((1, 2))), a.reshape(1, 2), Tensor([0.5])).item() == 3.5
+    np.testing.assert_array_equal(concatenate([a, b, a, b]).data, [1, 2, 10, 20, 1, 2, 10, 20])
