@@ -179,11 +179,17 @@ class Node(Context):
     _parent_slots: tuple[int, ...] | None
     _n_outputs: int
     #: shape and dtype of every output, then of every input, flat: (shape, dtype, shape, ...)
-    #: (one tuple instead of four per op: fewer objects for the garbage collector)
+    #: (one tuple instead of four per op: fewer objects for the garbage collector). A
+    #: built-in op with one output whose inputs all have its shape and dtype keeps only the
+    #: output's pair: its gradients need no fitting (see `_link` and `_backward`).
     _meta: tuple[Any, ...]
 
-    def _link(self, fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple) -> None:
-        """Record this node as the producer of ``results`` from ``tensors``."""
+    def _link(
+        self, fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple, builtin: bool
+    ) -> None:
+        """Record this node as the producer of ``results`` from ``tensors`` (``builtin``: an
+        `Op`, whose rules give each input a gradient of its own shape and dtype when all
+        inputs have the output's)."""
         self.fn = fn
         self._n_outputs = len(results)
         if len(tensors) == 2 and len(results) == 1:  # the common binary op, spelled out
@@ -196,21 +202,28 @@ class Node(Context):
                 b._node or (b if b.requires_grad else None),
             )
             self._parent_slots = (a._slot, b._slot) if a._slot or b._slot else None
-            self._meta = (
-                out.shape,
-                out.dtype,
+            shape, dtype = out.shape, out.dtype
+            shape_a, dtype_a, shape_b, dtype_b = (
                 data_a.shape,
                 data_a.dtype,
                 data_b.shape,
                 data_b.dtype,
             )
+            if builtin and dtype_a is dtype and dtype_b is dtype and shape_a == shape == shape_b:
+                self._meta = (shape, dtype)  # (saves fitting checks per gradient in backward)
+            else:
+                self._meta = (shape, dtype, shape_a, dtype_a, shape_b, dtype_b)
             results[0]._node = self
         elif len(tensors) == 1 and len(results) == 1:  # unary (relu, exp, the loss), likewise
             (a,) = tensors
             data_a, out = a._data, results[0]._data
             self._parents = (a._node or (a if a.requires_grad else None),)
             self._parent_slots = (a._slot,) if a._slot else None
-            self._meta = (out.shape, out.dtype, data_a.shape, data_a.dtype)
+            shape, dtype, shape_a, dtype_a = out.shape, out.dtype, data_a.shape, data_a.dtype
+            if builtin and dtype_a is dtype and shape_a == shape:
+                self._meta = (shape, dtype)
+            else:
+                self._meta = (shape, dtype, shape_a, dtype_a)
             results[0]._node = self
         else:  # one pass over outputs and inputs
             meta: list[Any] = []
@@ -255,12 +268,18 @@ class Node(Context):
     @property
     def input_shapes(self) -> tuple[tuple[int, ...], ...]:
         """The shape of every input at forward time."""
-        return self._meta[2 * self._n_outputs :: 2]
+        meta, start = self._meta, 2 * self._n_outputs
+        if len(meta) == start:  # every input has the output's shape and dtype
+            return (meta[0],) * len(self._parents)
+        return meta[start::2]
 
     @property
     def input_dtypes(self) -> tuple[np.dtype, ...]:
         """The dtype of every input at forward time."""
-        return self._meta[2 * self._n_outputs + 1 :: 2]
+        meta, start = self._meta, 2 * self._n_outputs
+        if len(meta) == start:
+            return (meta[1],) * len(self._parents)
+        return meta[start + 1 :: 2]
 
     # ---------------------------------------------------------------- backward
     def _backward(self, grads: list[Any], create_graph: bool) -> list[Any]:
@@ -305,18 +324,26 @@ class Node(Context):
             )
         meta = self._meta
         position = 2 * self._n_outputs  # where input 0's shape is in _meta
-        fitted: list[Any] = []
-        for index in range(len(raw)):
-            grad = raw[index]
-            if grad is None or parents[index] is None:
-                fitted.append(None)
-            else:
-                if not create_graph and type(grad) is not np.ndarray:
-                    grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
-                shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
-                if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
-                    grad = self._fit(index, grad, shape, dtype)
-                fitted.append(grad)
+        # only the output's shape and dtype: a built-in op whose inputs all have them, so its
+        # gradients fit already (see _link; saves reading two attributes per gradient)
+        fits = len(meta) == position
+        fitted = list(raw)  # entries replaced where a gradient is dropped or fitted
+        index = -1
+        for grad in raw:
+            index += 1
+            if grad is None:
+                continue
+            if parents[index] is None:
+                fitted[index] = None
+                continue
+            if not create_graph and type(grad) is not np.ndarray:
+                # a NumPy scalar (0-d arithmetic) or a Tensor
+                grad = fitted[index] = _as_array(grad)
+            if fits:
+                continue
+            shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
+            if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
+                fitted[index] = self._fit(index, grad, shape, dtype)
         if created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
@@ -442,7 +469,7 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
         if _anomaly_state.check_forward:
             anomaly.check_forward(fn, tensors, results, site)
     if record:
-        ctx._link(fn, tensors, results)
+        ctx._link(fn, tensors, results, builtin)
         if builtin:  # a built-in op's in-place guard, inline: saves a call per op
             saves_output = fn.saves_output
             ctx._stamp = next(VERSION_STAMPS) if saves_inputs or saves_output else _UNWATCHED

@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from autograd_lite import (
     AnomalyError,
@@ -18,10 +21,15 @@ from autograd_lite import (
     anomaly,
     concatenate,
     detect_anomaly,
+    enable_grad,
     grad,
     linear,
+    no_grad,
 )
 from autograd_lite.function import Context, Node, Op
+from autograd_lite.graph import topological_order
+from autograd_lite.ops.registry import REGISTRY
+from tests.strategies import op_case
 
 
 class _Probe(Op):
@@ -207,3 +215,81 @@ def test_ops_with_and_without_options_get_their_arguments(kwargs: dict[str, floa
     assert a.reshape(2, 1).shape == (2, 1)
     assert linear(Tensor(np.ones((1, 2))), a.reshape(1, 2), Tensor([0.5])).item() == 3.5
     np.testing.assert_array_equal(concatenate([a, b, a, b]).data, [1, 2, 10, 20, 1, 2, 10, 20])
+
+
+# ------------------------------------------------------------------ uniform nodes
+DIFFERENTIABLE = sorted(name for name, entry in REGISTRY.items() if entry.differentiable)
+
+
+def _general(node: Node) -> tuple[Any, ...]:
+    """The full meta of a node (output, then every input), as _link keeps it in general."""
+    meta: list[Any] = []
+    for shape, dtype in node.output_meta:
+        meta += (shape, dtype)
+    for shape, dtype in zip(node.input_shapes, node.input_dtypes):
+        meta += (shape, dtype)
+    return tuple(meta)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_uniform_nodes_give_what_the_fitting_path_gives(
+    name: str, dtype: type, data: st.DataObject
+) -> None:
+    # A built-in op whose inputs all have its output's shape and dtype keeps only the
+    # output's (shape, dtype) and skips the fitting checks: for every registry op, the
+    # gradients must be those of the general path, bit for bit, in each input's shape and
+    # dtype, with and without create_graph.
+    entry = REGISTRY[name]
+    arrays, kwargs = data.draw(op_case(entry, dtype), label="arrays, kwargs")
+    inputs = [Tensor(array, requires_grad=True) for array in arrays]
+    output = entry.op(*inputs, **kwargs)
+    for node in topological_order([output._vertex()]):
+        if isinstance(node, Node) and node._n_outputs == 1:
+            _check_both_paths(node, data)
+
+
+def _check_both_paths(node: Node, data: st.DataObject) -> None:
+    full = _general(node)
+    shapes, dtypes = node.input_shapes, node.input_dtypes
+    uniform = len(node._meta) == 2
+    same = all(s == full[0] for s in shapes) and all(d == full[1] for d in dtypes)
+    assert uniform == (same and len(node._parents) <= 2)
+    ((shape, dtype),) = node.output_meta
+    upstream = data.draw(
+        hnp.arrays(dtype, shape, elements=st.floats(-3.0, 3.0, width=32)), label="upstream"
+    )
+    for create_graph in (False, True):
+        seed: Any = Tensor(upstream) if create_graph else upstream
+        with enable_grad() if create_graph else no_grad():
+            fast = node._backward([seed], create_graph)
+            compact, node._meta = node._meta, full
+            try:
+                general = node._backward([seed], create_graph)
+            finally:
+                node._meta = compact
+        for index, (a, b) in enumerate(zip(fast, general)):
+            if b is None:
+                assert a is None
+                continue
+            a_data = a.data if create_graph else a
+            b_data = b.data if create_graph else b
+            assert type(a_data) is np.ndarray
+            assert a_data.shape == shapes[index] and a_data.dtype == dtypes[index]
+            np.testing.assert_array_equal(a_data, b_data)
+
+
+def test_uniform_meta_is_kept_only_for_built_in_ops_of_matching_inputs() -> None:
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    x32 = Tensor(np.ones((2, 3), dtype=np.float32), requires_grad=True)
+    row = Tensor(np.ones(3), requires_grad=True)
+    assert (x * x).grad_fn._meta == ((2, 3), np.dtype(np.float64))
+    assert (x * x).grad_fn.input_shapes == ((2, 3), (2, 3))
+    assert (x * x).grad_fn.input_dtypes == (np.dtype(np.float64),) * 2
+    assert x.relu().grad_fn._meta == ((2, 3), np.dtype(np.float64))
+    assert len((x * row).grad_fn._meta) == 6  # broadcast
+    assert len((x * x32).grad_fn._meta) == 6  # promoted
+    assert len(_Twice.apply(x).grad_fn._meta) == 4  # a custom Function: always checked
+    assert len(x.sum().grad_fn._meta) == 4
