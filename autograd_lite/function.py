@@ -20,7 +20,7 @@ forward outputs and backward gradients in anomaly.py.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -282,7 +282,7 @@ class Node(Context):
         return meta[start + 1 :: 2]
 
     # ---------------------------------------------------------------- backward
-    def _backward(self, grads: list[Any], create_graph: bool) -> list[Any]:
+    def _backward(self, grads: list[Any], create_graph: bool) -> Sequence[Any]:
         """One gradient per input from the gradient of each output (None where none).
 
         With ``create_graph`` the gradients are Tensors and the rule is recorded; without,
@@ -327,23 +327,29 @@ class Node(Context):
         # only the output's shape and dtype: a built-in op whose inputs all have them, so its
         # gradients fit already (see _link; saves reading two attributes per gradient)
         fits = len(meta) == position
-        fitted = list(raw)  # entries replaced where a gradient is dropped or fitted
+        # the rule's tuple itself unless a gradient is dropped or changed (then a list):
+        # saves a list per node in the common case
+        fitted: Any = raw
         index = -1
         for grad in raw:
             index += 1
             if grad is None:
                 continue
-            if parents[index] is None:
+            if parents[index] is None:  # an input that needs no gradient
+                if fitted is raw:
+                    fitted = list(raw)
                 fitted[index] = None
                 continue
             if not create_graph and type(grad) is not np.ndarray:
-                # a NumPy scalar (0-d arithmetic) or a Tensor
-                grad = fitted[index] = _as_array(grad)
-            if fits:
-                continue
-            shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
-            if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
-                fitted[index] = self._fit(index, grad, shape, dtype)
+                grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
+            if not fits:
+                shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
+                if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
+                    grad = self._fit(index, grad, shape, dtype)
+            if grad is not raw[index]:
+                if fitted is raw:
+                    fitted = list(raw)
+                fitted[index] = grad
         if created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted

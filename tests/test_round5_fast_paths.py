@@ -293,3 +293,40 @@ def test_uniform_meta_is_kept_only_for_built_in_ops_of_matching_inputs() -> None
     assert len((x * x32).grad_fn._meta) == 6  # promoted
     assert len(_Twice.apply(x).grad_fn._meta) == 4  # a custom Function: always checked
     assert len(x.sum().grad_fn._meta) == 4
+
+
+class _Both(Op):
+    """y = a + b whose rule always returns a gradient for both inputs, as its own tuple."""
+
+    array_backward = True
+    saves_inputs = False
+    returned: list[tuple[Any, ...]] = []
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        result = (grad_output, grad_output)
+        _Both.returned.append(result)
+        return result
+
+
+def test_backward_hands_on_the_rules_tuple_unless_it_must_change_it() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    seed = [np.ones(2)]
+    node = _Both.apply(x, y).grad_fn
+    assert node._backward(seed, False) is _Both.returned[-1]  # nothing to change
+    dropped = _Both.apply(x, Tensor([3.0, 4.0])).grad_fn._backward(seed, False)
+    assert isinstance(dropped, list) and dropped[1] is None  # the constant's gradient
+    assert dropped[0] is _Both.returned[-1][0]
+    row = Tensor([[5.0, 6.0]], requires_grad=True)  # (1, 2): broadcast to (2, 2)
+    column = Tensor([[1.0], [2.0]], requires_grad=True)
+    fitted = _Both.apply(row, column).grad_fn._backward([np.ones((2, 2))], False)
+    assert fitted[0].shape == (1, 2) and fitted[1].shape == (2, 1)  # summed back
+    np.testing.assert_array_equal(fitted[0], [[2.0, 2.0]])
+    scalar = _Both.apply(Tensor(1.0, requires_grad=True), Tensor(2.0, requires_grad=True))
+    zero_d = scalar.grad_fn._backward([np.float64(3.0)], False)  # a NumPy scalar comes back
+    assert all(type(g) is np.ndarray and g.shape == () for g in zero_d)
