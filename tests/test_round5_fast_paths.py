@@ -4,6 +4,7 @@ changes what the general code gives."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -330,3 +331,17 @@ def test_backward_hands_on_the_rules_tuple_unless_it_must_change_it() -> None:
     scalar = _Both.apply(Tensor(1.0, requires_grad=True), Tensor(2.0, requires_grad=True))
     zero_d = scalar.grad_fn._backward([np.float64(3.0)], False)  # a NumPy scalar comes back
     assert all(type(g) is np.ndarray and g.shape == () for g in zero_d)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 4)])
+def test_linear_layer_refuses_inputs_that_do_not_end_in_in_features(shape: tuple) -> None:
+    import nn
+    from autograd_lite import ShapeError
+
+    layer = nn.Linear(4, 2)
+    x = Tensor(np.ones(shape))
+    if shape and shape[-1] == 4:
+        assert layer(x).shape == shape[:-1] + (2,)
+        return
+    with pytest.raises(ShapeError, match=rf"Linear: input shape {re.escape(str(shape))} does"):
+        layer(x)
