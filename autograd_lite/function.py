@@ -192,8 +192,8 @@ class Node(Context):
         `Op`, whose rules give each input a gradient of its own shape and dtype when all
         inputs have the output's)."""
         self.fn = fn
-        self._n_outputs = len(results)
-        if len(tensors) == 2 and len(results) == 1:  # the common binary op, spelled out
+        self._n_outputs = n_outputs = len(results)
+        if n_outputs == 1 and len(tensors) == 2:  # the common binary op, spelled out
             a, b = tensors
             data_a, data_b, out = a._data, b._data, results[0]._data
             # a Tensor's vertex (Tensor._vertex, inlined): its node, itself if a leaf
@@ -215,7 +215,7 @@ class Node(Context):
             else:
                 self._meta = (shape, dtype, shape_a, dtype_a, shape_b, dtype_b)
             results[0]._node = self
-        elif len(tensors) == 1 and len(results) == 1:  # unary (relu, exp, the loss), likewise
+        elif n_outputs == 1 and len(tensors) == 1:  # unary (relu, exp, the loss), likewise
             (a,) = tensors
             data_a, out = a._data, results[0]._data
             self._parents = (a._node or (a if a.requires_grad else None),)
