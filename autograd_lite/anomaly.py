@@ -55,6 +55,23 @@ class _AnomalyState(threading.local):
 _state = _AnomalyState()
 
 
+class _OpenBlocks:
+    """How many `detect_anomaly` blocks are open, in all threads together.
+
+    While it is 0 no thread has anomaly mode on, so an op need not read the thread-local
+    flag (a lookup of ~0.1 us per op). Changed under a lock, so no count is lost.
+    """
+
+    __slots__ = ("count",)  # (read by every op: a slot is read faster than a class attribute)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+_open_blocks = _OpenBlocks()
+_open_blocks_lock = threading.Lock()
+
+
 def is_anomaly_enabled() -> bool:
     """Return True while `detect_anomaly` is active in the current thread."""
     return _state.enabled
@@ -81,12 +98,16 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
         self.check_forward = check_forward
 
     def __enter__(self) -> None:
+        with _open_blocks_lock:
+            _open_blocks.count += 1
         self._previous = (_state.enabled, _state.check_forward)
         _state.enabled = True
         _state.check_forward = self.check_forward
 
     def __exit__(self, *exc_info: object) -> None:
         _state.enabled, _state.check_forward = self._previous
+        with _open_blocks_lock:
+            _open_blocks.count -= 1
 
     def __call__(self, func: _F) -> _F:
         check_forward = self.check_forward

@@ -20,11 +20,13 @@ forward outputs and backward gradients in anomaly.py.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import anomaly
+from .anomaly import _open_blocks as _anomaly_blocks
 from .anomaly import _state as _anomaly_state
 from .broadcast import sum_to_array
 from .errors import GraphFreedError, InplaceModificationError
@@ -81,7 +83,6 @@ class Context:
 
     created_at: str | None = None  # "file:line in function: source", under detect_anomaly
     _saved: tuple[Any, ...] | None = ()  # what save_for_backward kept; None once released
-    _on_arrays = False  # True while an array_backward rule runs on arrays (see saved_tensors)
 
     def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
         self.needs_input_grad = needs_input_grad
@@ -94,30 +95,21 @@ class Context:
     def saved_tensors(self) -> tuple[Any, ...]:
         """What `save_for_backward` kept; raises once the graph's buffers were freed.
 
-        While an `Op.array_backward` rule runs on arrays, the saved Tensors' arrays.
+        While an `Op.array_backward` rule runs on arrays, the saved Tensors' arrays (see
+        `Node._backward`).
         """
         saved = self._saved
         if saved is None:
             raise GraphFreedError(_FREED_MESSAGE)
-        if self._on_arrays:
-            count = len(saved)
-            # spelled out for unary, binary and ternary (linear) ops: saves a list and a
-            # comprehension call per backward
-            if count == 2:
-                return (saved[0]._data, saved[1]._data)
-            if count == 1:
-                return (saved[0]._data,)
-            if count == 3:
-                return (saved[0]._data, saved[1]._data, saved[2]._data)
-            return tuple([t._data for t in saved])
         return saved
 
     def release(self) -> None:
         """Drop saved values and attributes so their memory can be reused."""
-        attributes = self.__dict__
+        attributes = self.__dict__  # the op's own attributes (ctx.out, ...), if any
         if attributes:
             attributes.clear()
         self._saved = None
+        self._watched = ()
 
     def check_unchanged(self, name: str) -> None:
         """Raise `InplaceModificationError` if a value saved for backward was modified.
@@ -163,9 +155,23 @@ class Node(Context):
     (`_link`) into the graph.
     """
 
-    # the fields every recorded node sets; the rest (op attributes, in-place bookkeeping)
-    # live in the instance dict with the class defaults of Context
-    __slots__ = ("needs_input_grad", "fn", "_parents", "_parent_slots", "_n_outputs", "_meta")
+    # Every node gets needs_input_grad and _saved in `_apply`, a recorded one all of these
+    # (`_apply`, `_link`), so a Node never reads Context's class defaults of the last four.
+    # The op's own attributes (ctx.out, ...) and rare bookkeeping live in the instance dict;
+    # with the per-op bookkeeping in slots, `release` of an op without attributes clears an
+    # empty dict instead of making and clearing one of three entries (~1 K instructions).
+    __slots__ = (
+        "needs_input_grad",
+        "fn",
+        "_parents",
+        "_parent_slots",
+        "_n_outputs",
+        "_meta",
+        "_saved",
+        "_stamp",
+        "_watched",
+        "created_at",
+    )
 
     fn: type[Op | Function]
     _parents: tuple[Any, ...]
@@ -174,14 +180,20 @@ class Node(Context):
     _parent_slots: tuple[int, ...] | None
     _n_outputs: int
     #: shape and dtype of every output, then of every input, flat: (shape, dtype, shape, ...)
-    #: (one tuple instead of four per op: fewer objects for the garbage collector)
+    #: (one tuple instead of four per op: fewer objects for the garbage collector). A
+    #: built-in op with one output whose inputs all have its shape and dtype keeps only the
+    #: output's pair: its gradients need no fitting (see `_link` and `_backward`).
     _meta: tuple[Any, ...]
 
-    def _link(self, fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple) -> None:
-        """Record this node as the producer of ``results`` from ``tensors``."""
+    def _link(
+        self, fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple, builtin: bool
+    ) -> None:
+        """Record this node as the producer of ``results`` from ``tensors`` (``builtin``: an
+        `Op`, whose rules give each input a gradient of its own shape and dtype when all
+        inputs have the output's)."""
         self.fn = fn
-        self._n_outputs = len(results)
-        if len(tensors) == 2 and len(results) == 1:  # the common binary op, spelled out
+        self._n_outputs = n_outputs = len(results)
+        if n_outputs == 1 and len(tensors) == 2:  # the common binary op, spelled out
             a, b = tensors
             data_a, data_b, out = a._data, b._data, results[0]._data
             # a Tensor's vertex (Tensor._vertex, inlined): its node, itself if a leaf
@@ -191,21 +203,28 @@ class Node(Context):
                 b._node or (b if b.requires_grad else None),
             )
             self._parent_slots = (a._slot, b._slot) if a._slot or b._slot else None
-            self._meta = (
-                out.shape,
-                out.dtype,
+            shape, dtype = out.shape, out.dtype
+            shape_a, dtype_a, shape_b, dtype_b = (
                 data_a.shape,
                 data_a.dtype,
                 data_b.shape,
                 data_b.dtype,
             )
+            if builtin and dtype_a is dtype and dtype_b is dtype and shape_a == shape == shape_b:
+                self._meta = (shape, dtype)  # (saves fitting checks per gradient in backward)
+            else:
+                self._meta = (shape, dtype, shape_a, dtype_a, shape_b, dtype_b)
             results[0]._node = self
-        elif len(tensors) == 1 and len(results) == 1:  # unary (relu, exp, the loss), likewise
+        elif n_outputs == 1 and len(tensors) == 1:  # unary (relu, exp, the loss), likewise
             (a,) = tensors
             data_a, out = a._data, results[0]._data
             self._parents = (a._node or (a if a.requires_grad else None),)
             self._parent_slots = (a._slot,) if a._slot else None
-            self._meta = (out.shape, out.dtype, data_a.shape, data_a.dtype)
+            shape, dtype, shape_a, dtype_a = out.shape, out.dtype, data_a.shape, data_a.dtype
+            if builtin and dtype_a is dtype and shape_a == shape:
+                self._meta = (shape, dtype)
+            else:
+                self._meta = (shape, dtype, shape_a, dtype_a)
             results[0]._node = self
         else:  # one pass over outputs and inputs
             meta: list[Any] = []
@@ -250,26 +269,34 @@ class Node(Context):
     @property
     def input_shapes(self) -> tuple[tuple[int, ...], ...]:
         """The shape of every input at forward time."""
-        return self._meta[2 * self._n_outputs :: 2]
+        meta, start = self._meta, 2 * self._n_outputs
+        if len(meta) == start:  # every input has the output's shape and dtype
+            return (meta[0],) * len(self._parents)
+        return meta[start::2]
 
     @property
     def input_dtypes(self) -> tuple[np.dtype, ...]:
         """The dtype of every input at forward time."""
-        return self._meta[2 * self._n_outputs + 1 :: 2]
+        meta, start = self._meta, 2 * self._n_outputs
+        if len(meta) == start:
+            return (meta[1],) * len(self._parents)
+        return meta[start + 1 :: 2]
 
     # ---------------------------------------------------------------- backward
-    def _backward(self, grads: list[Any], create_graph: bool) -> list[Any]:
+    def _backward(self, grads: list[Any], create_graph: bool) -> Sequence[Any]:
         """One gradient per input from the gradient of each output (None where none).
 
         With ``create_graph`` the gradients are Tensors and the rule is recorded; without,
         they are NumPy arrays from end to end (no Tensor per edge: saves a wrapper object
         and an unwrap per gradient).
         """
-        if self._saved is None:
+        saved = self._saved
+        if saved is None:
             raise GraphFreedError(f"{self.name}: {_FREED_MESSAGE}")
-        if mutations.last > self._stamp or self._fingerprints:
+        created_at = self.created_at  # set (with the fingerprints) only under detect_anomaly
+        if mutations.last > self._stamp or created_at is not None and self._fingerprints:
             self.check_unchanged(self.name)
-        if self.created_at is not None:
+        if created_at is not None:
             anomaly.check_incoming(self, grads)
         fn = self.fn
         single = len(grads) == 1 and grads[0] is not None
@@ -280,11 +307,12 @@ class Node(Context):
             else:
                 raw = fn._run_backward(self, grads)
         elif fn.array_backward and single:
-            self._on_arrays = True  # saved_tensors gives arrays (see Op.array_backward)
+            if saved:  # the rule's saved_tensors are the arrays while it runs
+                self._saved = _arrays_of(saved)
             try:
                 raw = fn.backward(self, grads[0])
             finally:
-                self._on_arrays = False
+                self._saved = saved
         else:
             raw = fn._run_backward_on_arrays(self, grads)
         if type(raw) is not tuple:
@@ -297,19 +325,33 @@ class Node(Context):
             )
         meta = self._meta
         position = 2 * self._n_outputs  # where input 0's shape is in _meta
-        fitted: list[Any] = []
-        for index in range(len(raw)):
-            grad = raw[index]
-            if grad is None or parents[index] is None:
-                fitted.append(None)
-            else:
-                if not create_graph and type(grad) is not np.ndarray:
-                    grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
+        # only the output's shape and dtype: a built-in op whose inputs all have them, so its
+        # gradients fit already (see _link; saves reading two attributes per gradient)
+        fits = len(meta) == position
+        # the rule's tuple itself unless a gradient is dropped or changed (then a list):
+        # saves a list per node in the common case
+        fitted: Any = raw
+        index = -1
+        for grad in raw:
+            index += 1
+            if grad is None:
+                continue
+            if parents[index] is None:  # an input that needs no gradient
+                if fitted is raw:
+                    fitted = list(raw)
+                fitted[index] = None
+                continue
+            if not create_graph and type(grad) is not np.ndarray:
+                grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
+            if not fits:
                 shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
                 if grad.shape != shape or grad.dtype != dtype:  # a call only when fitting
                     grad = self._fit(index, grad, shape, dtype)
-                fitted.append(grad)
-        if self.created_at is not None:
+            if grad is not raw[index]:
+                if fitted is raw:
+                    fitted = list(raw)
+                fitted[index] = grad
+        if created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
 
@@ -331,6 +373,20 @@ class Node(Context):
 
     # graph-vertex interface: the walk calls release directly (saves a call per node)
     _release = Context.release
+
+
+def _arrays_of(saved: tuple[Tensor, ...]) -> tuple[np.ndarray, ...]:
+    """The arrays of saved Tensors, for a rule run on arrays (see `Op.array_backward`)."""
+    count = len(saved)
+    # spelled out for unary, binary and ternary (linear) ops: saves a list and a
+    # comprehension call per backward
+    if count == 2:
+        return (saved[0]._data, saved[1]._data)
+    if count == 1:
+        return (saved[0]._data,)
+    if count == 3:
+        return (saved[0]._data, saved[1]._data, saved[2]._data)
+    return tuple([t._data for t in saved])
 
 
 def _as_array(grad: Any) -> np.ndarray:
@@ -378,22 +434,30 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
             ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
     else:  # a shared all-False tuple: saves building one per unrecorded op
         ctx.needs_input_grad = _NO_GRAD_NEEDED[n_inputs] if n_inputs < 4 else (False,) * n_inputs
-    if fn.is_builtin:  # Op.forward on arrays; the inputs are kept only when recording
-        if record and fn.saves_inputs:
-            ctx._saved = tensors
-        # one or two inputs spelled out: saves building an argument list per op
-        if n_inputs == 2:
-            outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data, **kwargs)
+    builtin = fn.is_builtin
+    if builtin:  # Op.forward on arrays; the inputs are kept only when recording
+        saves_inputs = record and fn.saves_inputs
+        ctx._saved = tensors if saves_inputs else ()
+        # one, two or three inputs spelled out, and ``**kwargs`` only for an op with options
+        # (sum, reshape, the loss, ...): saves building argument lists and a dict per op
+        if kwargs:
+            if n_inputs == 1:
+                outputs = fn.forward(ctx, tensors[0]._data, **kwargs)
+            else:
+                outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+        elif n_inputs == 2:
+            outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data)
         elif n_inputs == 1:
-            outputs = fn.forward(ctx, tensors[0]._data, **kwargs)
+            outputs = fn.forward(ctx, tensors[0]._data)
         elif n_inputs == 3:  # (linear with a bias)
             a, b, c = tensors
-            outputs = fn.forward(ctx, a._data, b._data, c._data, **kwargs)
+            outputs = fn.forward(ctx, a._data, b._data, c._data)
         else:
-            outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+            outputs = fn.forward(ctx, *[t._data for t in tensors])
     else:
+        ctx._saved = ()
         outputs = fn._run_forward(ctx, tensors, kwargs, record)
-    wrap = tensor_type._wrap
+    wrap = _WRAP  # Tensor._wrap, bound once: saves making a bound method per op
     single = type(outputs) is not tuple
     if single:  # the common case, without building a list
         dtype = outputs.dtype if type(outputs) is np.ndarray else None
@@ -404,24 +468,29 @@ def _apply(fn: type[Op | Function], inputs: tuple[Any, ...], kwargs: dict[str, A
         results = tuple([wrap(_as_float_array(a), record) for a in outputs])
     if fn.returns_view:
         _link_views(tensors[0], results)
-    if _anomaly_state.enabled:
+    # the thread-local flag (a lookup of ~0.1 us) is read only while some thread has a
+    # detect_anomaly block open
+    anomalous = _anomaly_blocks.count and _anomaly_state.enabled
+    if anomalous:
         site = anomaly.user_call_site()
         if _anomaly_state.check_forward:
             anomaly.check_forward(fn, tensors, results, site)
     if record:
-        ctx._link(fn, tensors, results)
-        if fn.is_builtin:  # a built-in op's in-place guard, inline: saves a call per op
-            if fn.saves_inputs:
-                ctx._stamp = next(VERSION_STAMPS)
-                ctx._watched = tensors
-            if fn.saves_output:
-                ctx._stamp = next(VERSION_STAMPS)
+        ctx._link(fn, tensors, results, builtin)
+        if builtin:  # a built-in op's in-place guard, inline: saves a call per op
+            saves_output = fn.saves_output
+            ctx._stamp = next(VERSION_STAMPS) if saves_inputs or saves_output else _UNWATCHED
+            ctx._watched = tensors if saves_inputs else ()
+            if saves_output:
                 ctx._outputs = tuple([weakref.ref(r) for r in results])
         else:
+            ctx._stamp, ctx._watched = _UNWATCHED, ()
             fn._guard(ctx, tensors, results)  # type: ignore[union-attr]  # a Function
-        if _anomaly_state.enabled:
+        if anomalous:
             ctx.created_at = site
             ctx._fingerprints = _fingerprints(fn, ctx, results)
+        else:
+            ctx.created_at = None
     return results[0] if single else results
 
 
@@ -437,6 +506,8 @@ def _prepare_inputs(
 
 
 _new_object = object.__new__
+#: the version stamp of a node that watches nothing: no tensor's version is ever above it
+_UNWATCHED = float("inf")
 _BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
 #: needs_input_grad of an unrecorded op with 0, 1, 2 or 3 inputs
 _NO_GRAD_NEEDED = [(False,) * n for n in range(4)]
@@ -477,11 +548,11 @@ def _link_views(source: Tensor, results: tuple) -> None:
 
 def _tensor_type() -> type[Tensor]:
     """The Tensor class (imported late: tensor.py imports this module)."""
-    global _TENSOR
+    global _TENSOR, _WRAP
     if _TENSOR is None:
         from .tensor import Tensor
 
-        _TENSOR = Tensor
+        _TENSOR, _WRAP = Tensor, Tensor._wrap
     return _TENSOR
 
 
@@ -492,6 +563,7 @@ def _as_tensor(x: Any) -> Tensor:
 
 
 _TENSOR: type[Tensor] | None = None
+_WRAP: Callable[[np.ndarray, bool], Tensor]  # Tensor._wrap, set with _TENSOR
 _RESULT_DTYPES = frozenset([np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.bool_)])
 
 

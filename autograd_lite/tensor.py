@@ -23,6 +23,9 @@ _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
+#: object.__new__, looked up once: saves a generic attribute lookup per Tensor made
+_new_object = object.__new__
+
 
 def _float_array(data: Any, dtype: DTypeLike | None, where: str = "Tensor") -> np.ndarray:
     """Convert ``data`` to a float32/float64 array following the API's dtype rules."""
@@ -105,7 +108,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Tensor:
         """Make a Tensor around an array that is already valid (no checks, no copy)."""
-        tensor = object.__new__(cls)
+        tensor = _new_object(cls)
         tensor._data = array
         tensor._version = 0
         tensor._base = None

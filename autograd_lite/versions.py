@@ -32,7 +32,12 @@ VERSION_STAMPS = itertools.count(1)
 class _Mutations:
     """The stamp of the latest ``.data`` assignment of any tensor (shared by all threads)."""
 
-    last = 0
+    # a slot, not a class attribute: every recorded op's backward reads it, and a slot is
+    # read by a specialised instruction (a class attribute through the generic lookup)
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = 0
 
 
 mutations = _Mutations()

@@ -82,6 +82,7 @@ def _all_ops() -> list[type[Op]]:
     stack = list(Op.__subclasses__())
     while stack:
         cls = stack.pop()
-        found.append(cls)
+        if cls.__module__.startswith("autograd_lite."):  # not the probes other tests define
+            found.append(cls)
         stack.extend(cls.__subclasses__())
     return found

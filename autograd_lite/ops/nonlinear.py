@@ -246,7 +246,7 @@ class SoftmaxCrossEntropy(Op):
             _subtract_one_at_targets(grad, ctx.target)
             grad *= _scale(grad_output, ctx.reduction, grad.shape[0])
             return grad
-        (logits,) = ctx.saved_tensors  # only the Tensor branch reads it (saves a tuple)
+        (logits,) = ctx.saved_tensors  # only the Tensor branch needs the logits
         probabilities = _output_array(ctx, ctx.softmax, lambda: logits.softmax(axis=1))
         onehot = np.zeros(logits.shape, dtype=logits.dtype)
         onehot[np.arange(logits.shape[0]), ctx.target] = 1.0
