@@ -22,8 +22,11 @@ SIZE = 10
 LIMIT = 3.0
 
 
-def make_chain(length: int = CHAIN_LENGTH, size: int = SIZE) -> dict[str, Callable[[], object]]:
-    """The five timed variants of the chain, each a function running it once."""
+def make_chain(
+    length: int = CHAIN_LENGTH, size: int = SIZE, threads: int = 1
+) -> dict[str, Callable[[], object]]:
+    """The timed variants of the chain, each a function running it once (PyTorch's only
+    when ``import torch`` works)."""
     rng = np.random.default_rng(0)
     start = rng.standard_normal(size)
     factors = 1.0 + 1e-3 * rng.standard_normal(size)  # values stay near 1 over the chain
@@ -67,7 +70,7 @@ def make_chain(length: int = CHAIN_LENGTH, size: int = SIZE) -> dict[str, Callab
     def floor_forward_backward() -> np.ndarray:
         return floor.chain_forward_backward(start, factors, seed, length)
 
-    return {
+    variants = {
         "numpy forward": numpy_forward,
         "numpy forward+backward": numpy_forward_backward,
         "engine forward, no_grad": engine_forward_no_grad,
@@ -75,6 +78,38 @@ def make_chain(length: int = CHAIN_LENGTH, size: int = SIZE) -> dict[str, Callab
         "engine forward+backward": engine_forward_backward,
         "floor: minimal engine forward+backward": floor_forward_backward,
     }
+    torch_variant = torch_forward_backward(start, factors, seed, length, threads)
+    if torch_variant is not None:
+        variants[TORCH] = torch_variant
+    return variants
+
+
+TORCH = "PyTorch CPU eager forward+backward"
+
+
+def torch_forward_backward(
+    start: np.ndarray, factors: np.ndarray, seed: np.ndarray, length: int, threads: int
+) -> Callable[[], np.ndarray] | None:
+    """The chain in PyTorch (what users would pick instead), or None without torch."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if threads > 0:
+        torch.set_num_threads(threads)
+    x = torch.tensor(start, requires_grad=True)
+    constant, seed_tensor = torch.tensor(factors), torch.tensor(seed)
+
+    def run() -> np.ndarray:
+        x.grad = None
+        y = x
+        for _ in range(length):
+            y = y * constant
+        y.backward(seed_tensor)
+        assert x.grad is not None
+        return x.grad.numpy()
+
+    return run
 
 
 def check_chain(length: int = 50) -> float:
@@ -83,8 +118,9 @@ def check_chain(length: int = 50) -> float:
     engine = np.asarray(variants["engine forward+backward"]())
     expected = np.asarray(variants["numpy forward+backward"]())
     np.testing.assert_allclose(engine, expected, rtol=1e-12)
-    floor_grad = np.asarray(variants["floor: minimal engine forward+backward"]())
-    np.testing.assert_allclose(floor_grad, expected, rtol=1e-12)
+    for name in ("floor: minimal engine forward+backward", TORCH):
+        if name in variants:
+            np.testing.assert_allclose(np.asarray(variants[name]()), expected, rtol=1e-12)
     return float(np.max(np.abs(engine - expected)))
 
 
@@ -92,7 +128,7 @@ def run(config: Config) -> Section:
     """Time the chain variants and report the cost per op."""
     section = Section(f"Per-op overhead: chain of {CHAIN_LENGTH} multiplications, {SIZE} elements")
     check_chain()
-    timings = compare(make_chain(), config)
+    timings = compare(make_chain(threads=config.threads), config)
     numpy_forward = timings["numpy forward"].median
     numpy_pair = timings["numpy forward+backward"].median
     baselines = {
@@ -100,6 +136,7 @@ def run(config: Config) -> Section:
         "engine forward, recording": numpy_forward,
         "engine forward+backward": numpy_pair,
         "floor: minimal engine forward+backward": numpy_pair,
+        TORCH: numpy_pair,
     }
     rows = []
     for name, timing in timings.items():
@@ -120,6 +157,11 @@ def run(config: Config) -> Section:
         "floor: a minimal engine (benchmarks/floor.py) that only records the multiplications "
         "and runs the reverse pass, without any of autograd_lite's checks: what pure Python "
         "cannot go below"
+    )
+    section.notes.append(
+        "PyTorch: timed with the same chain"
+        if TORCH in timings
+        else "PyTorch: not importable here, its row is skipped"
     )
     section.targets.append(Target("per-op forward+backward", ratio, LIMIT))
     return section
