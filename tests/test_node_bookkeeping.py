@@ -139,7 +139,7 @@ def test_a_function_node_without_saved_arrays_watches_nothing() -> None:
     assert vars(node) == {}  # its attribute was dropped with the buffers
 
 
-def test_linear_on_arrays_after_the_change_matches_the_formula() -> None:
+def test_linear_backward_on_arrays_matches_the_formula() -> None:
     rng = np.random.default_rng(0)
     x = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
     weight = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
