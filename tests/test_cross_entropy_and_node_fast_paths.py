@@ -121,7 +121,7 @@ def test_unary_and_ternary_nodes_record_parents_slots_and_metadata(dtype: type) 
 
 def test_saved_arrays_of_unary_and_ternary_rules_are_the_inputs_arrays() -> None:
     # (round 5: the arrays are made by function._arrays_of, which Node._backward puts in
-    # place of the saved Tensors while an array rule runs; see test_round5_fast_paths.py)
+    # place of the saved Tensors while an array rule runs; see test_node_bookkeeping.py)
     x = Tensor(np.array([[-1.0, 2.0]]), requires_grad=True)
     weight = Tensor(np.ones((3, 2)), requires_grad=True)
     bias = Tensor(np.zeros(3), requires_grad=True)
