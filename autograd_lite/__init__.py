@@ -1,13 +1,18 @@
 """autograd_lite: reverse-mode automatic differentiation you can read, check and explain.
 
-Public names (see API.md): Value, Tensor, grad, no_grad, enable_grad, Function,
-concatenate, stack, where, maximum, gradcheck, gradgradcheck, GradcheckError,
-draw_graph, explain. Graphviz is imported only when a picture is drawn.
+The public names are those of the API contract (``__all__``); ``dir(autograd_lite)``
+lists just them. The layers, from the bottom: ``errors`` and ``grad_mode``; ``engine``
+(apply, node, walk, backward, in-place versions, anomaly mode); ``ops`` (one class per
+op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explaining``,
+``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
 """
 
 from ._version import __version__
-from .anomaly import detect_anomaly, is_anomaly_enabled
-from .autograd import grad
+from .checking.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .engine.anomaly import detect_anomaly, is_anomaly_enabled
+from .engine.backward import grad
+from .engine.context import Context
+from .engine.function import Function
 from .errors import (
     AnomalyError,
     DomainError,
@@ -15,17 +20,12 @@ from .errors import (
     InplaceModificationError,
     ShapeError,
 )
-from .explain import explain
-from .function import Context, Function
+from .explaining.explain import explain
+from .functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .ops.elementwise import maximum, where
-from .ops.linalg import linear
-from .ops.nonlinear import softmax_cross_entropy
-from .ops.shape import concatenate, stack
+from .scalar.value import Value
 from .tensor import Tensor, as_tensor
-from .value import Value
-from .viz import draw_graph
+from .viz.draw import draw_graph
 
 __all__ = [
     "AnomalyError",
@@ -58,3 +58,8 @@ __all__ = [
     "stack",
     "where",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names only, not the subpackages the imports above load."""
+    return sorted(__all__)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .value import Value
+from .scalar.value import Value
 
 #: Starting values of document 002 (the overview lists b1 = 0.3; the numbers use 0.35).
 NETWORK_222_START: dict[str, float] = {

@@ -13,49 +13,17 @@ from typing import Any, Union
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .engine.apply import apply as _apply
+from .engine.backward import run_backward
+from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
 from .errors import ShapeError
-from .function import _apply
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce, shape
-from .versions import VERSION_STAMPS, mutations
-
-_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
-#: object.__new__, looked up once: saves a generic attribute lookup per Tensor made
-_new_object = object.__new__
 
-
-def _float_array(data: Any, dtype: DTypeLike | None, where: str = "Tensor") -> np.ndarray:
-    """Convert ``data`` to a float32/float64 array following the API's dtype rules."""
-    if isinstance(data, Tensor):
-        data = data._data
-    target = None
-    if dtype is not None:
-        try:
-            target = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"{where}: dtype must be float32 or float64, got {dtype!r}") from None
-        if target not in _FLOAT_DTYPES:
-            raise TypeError(f"{where}: dtype must be float32 or float64, got {target}")
-    try:
-        array = np.asarray(data)
-    except ValueError as exc:  # ragged nested lists
-        raise ValueError(f"{where}: data is not a rectangular array of numbers ({exc})") from None
-    if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"{where}: data must be numeric (bool, int or float), got dtype {array.dtype} "
-            f"from {type(data).__name__}"
-        )
-    if target is not None:
-        return array.astype(target, copy=False)
-    if array.dtype == np.float32:
-        return array
-    return array.astype(np.float64, copy=False)
-
-
-class Tensor:
+class Tensor(TensorBase):
     """A float32/float64 NumPy array that records how it was computed.
 
     Args:
@@ -74,109 +42,24 @@ class Tensor:
         array([2., 4., 6.])
     """
 
-    __slots__ = (
-        "_data",
-        "_version",
-        "_base",
-        "grad",
-        "requires_grad",
-        "label",
-        "_node",
-        "_slot",
-        "__weakref__",
-    )
+    __slots__ = ()
     __array_priority__ = 1000.0  # make ndarray <op> Tensor call Tensor's reflected operator
-    # graph-vertex interface (see graph.py); a leaf tensor is its own vertex
-    _parents: tuple = ()
-    _parent_slots = None
-    _n_outputs = 1
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
     ) -> None:
-        self._data: np.ndarray = _float_array(data, dtype)
+        self._data = float_array(data, dtype)
         self._version = 0
-        self._base: Tensor | None = None
+        self._base = None
         if isinstance(data, Tensor) and self._data is data._data:  # shares the array
             self._base = data if data._base is None else data._base
-        self.grad: Tensor | None = None
+        self.grad = None
         self.requires_grad = bool(requires_grad)
         self.label = ""
-        self._node: Any = None
+        self._node = None
         self._slot = 0
 
-    @classmethod
-    def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Tensor:
-        """Make a Tensor around an array that is already valid (no checks, no copy)."""
-        tensor = _new_object(cls)
-        tensor._data = array
-        tensor._version = 0
-        tensor._base = None
-        tensor.grad = None
-        tensor.requires_grad = requires_grad
-        tensor.label = ""
-        tensor._node = None
-        tensor._slot = 0
-        return tensor
-
-    def _vertex(self) -> Any:
-        """This tensor's graph vertex: the node that made it, itself if a leaf, else None."""
-        if self._node is not None:
-            return self._node
-        return self if self.requires_grad else None
-
     # ---------------------------------------------------------------- attributes
-    @property
-    def data(self) -> np.ndarray:
-        """The NumPy array holding the values (shared, not copied).
-
-        Assigning to it (``t.data = new`` or ``t.data -= lr * g``) gives the tensor a new
-        version stamp, so a backward pass that needs the old values raises instead of using
-        the new ones; see `function.Context.check_unchanged`.
-        """
-        return self._data
-
-    @data.setter
-    def data(self, value: np.ndarray) -> None:
-        # the constructor's dtype rules (a float array is taken as it is, without a copy)
-        if type(value) is not np.ndarray or value.dtype not in _FLOAT_DTYPES:
-            value = _float_array(value, None, "Tensor.data")
-        self._data = value
-        self._version = version = next(VERSION_STAMPS)
-        if self._base is not None:  # a view: the array it shares changed too (conservative)
-            self._base._version = version
-        mutations.last = version
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        """The array's shape."""
-        return self._data.shape
-
-    @property
-    def ndim(self) -> int:
-        """Number of dimensions."""
-        return self._data.ndim
-
-    @property
-    def dtype(self) -> np.dtype:
-        """float32 or float64 (bool for the result of a comparison)."""
-        return self._data.dtype
-
-    @property
-    def size(self) -> int:
-        """Number of elements."""
-        return self._data.size
-
-    @property
-    def is_leaf(self) -> bool:
-        """True for tensors made by the user rather than by a recorded operation."""
-        return self._node is None
-
-    @property
-    def grad_fn(self) -> Any:
-        """The graph node that produced this tensor (None for leaves)."""
-        return self._node
-
     @property
     def T(self) -> Tensor:  # noqa: N802 - NumPy's name
         """All axes reversed, as ndarray.T."""
@@ -279,8 +162,8 @@ class Tensor:
         return ew.Cast.apply(self, dtype=dtype)
 
     # ---------------------------------------------------------------- arithmetic
-    # The operators call `_apply` directly and convert only non-Tensor operands (saves two
-    # Python calls per operation: these run for every op of every backward rule too).
+    # [fast path: direct operators] the operators call the engine's `apply` directly and
+    # convert only non-Tensor operands.
     def __add__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
@@ -474,7 +357,7 @@ class Tensor:
             >>> y.backward(); x.grad.item()
             6.0
         """
-        _autograd.run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
 
 #: the keyword arguments of an op without any (shared: `_apply` only reads it)
@@ -495,6 +378,4 @@ def as_tensor(data: Any) -> Tensor:
     return Tensor(data)
 
 
-# Imported last (as a module: its names are read at call time) because autograd.py imports
-# Tensor from this module; saves the ~1 us an import inside Tensor.backward costs per call.
-from . import autograd as _autograd  # noqa: E402
+bind_tensor_class(Tensor)  # the engine makes its outputs and gradients of this class

@@ -12,7 +12,7 @@ import sys
 
 from autograd_lite import Value, draw_graph, explain
 from autograd_lite.documents import NETWORK_222_START, network_222
-from autograd_lite.viz import render_graph
+from autograd_lite.viz.draw import render_graph
 
 
 def build_network() -> dict[str, Value]:

@@ -15,7 +15,7 @@ import hypothesis.extra.numpy as hnp
 import numpy as np
 from hypothesis import strategies as st
 
-from autograd_lite.ops.registry import OpEntry
+from autograd_lite.checking.registry import OpEntry
 
 MAX_DIMS = 3
 MAX_SIDE = 3

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, grad
-from autograd_lite.function import Op
 from autograd_lite.ops import elementwise as ew
 from autograd_lite.ops import linalg, nonlinear
 from autograd_lite.ops import shape as shape_ops
+from autograd_lite.ops.op import Op
 
 ARRAY_RULES = [
     ew.Add,

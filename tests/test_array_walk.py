@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Context, Function, Tensor, grad
-from autograd_lite.graph import backpropagate
+from autograd_lite.engine.walk import backpropagate
 
 
 class Twice(Function):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Tensor, where
-from autograd_lite.ops.registry import REGISTRY
+from autograd_lite.checking.registry import REGISTRY
 from tests.strategies import op_case
 
 

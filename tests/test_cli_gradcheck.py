@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograd_lite.cli import main
+from autograd_lite.cli.main import main
 
 FUNCTIONS = textwrap.dedent(
     """

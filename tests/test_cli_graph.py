@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from autograd_lite.cli import main
+from autograd_lite.cli.main import main
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's `dot` program is not installed"

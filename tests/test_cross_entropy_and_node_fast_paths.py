@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Function, GraphFreedError, Tensor, grad, linear, softmax_cross_entropy
-from autograd_lite.function import Context, _arrays_of
+from autograd_lite.engine.context import Context, rule_state
 from autograd_lite.ops import nonlinear
 from autograd_lite.ops.nonlinear import SoftmaxCrossEntropy
 
@@ -120,14 +120,18 @@ def test_unary_and_ternary_nodes_record_parents_slots_and_metadata(dtype: type) 
 
 
 def test_saved_arrays_of_unary_and_ternary_rules_are_the_inputs_arrays() -> None:
-    # (round 5: the arrays are made by function._arrays_of, which Node._backward puts in
-    # place of the saved Tensors while an array rule runs; see test_node_bookkeeping.py)
+    # while an array rule runs (rule_state.on_arrays, set by Op.run_backward in this thread)
+    # saved_tensors gives the saved Tensors' arrays; see test_node_bookkeeping.py
     x = Tensor(np.array([[-1.0, 2.0]]), requires_grad=True)
     weight = Tensor(np.ones((3, 2)), requires_grad=True)
     bias = Tensor(np.zeros(3), requires_grad=True)
     for out, inputs in ((x.relu(), (x,)), (linear(x, weight, bias), (x, weight, bias))):
         ctx = out.grad_fn
-        saved = _arrays_of(ctx.saved_tensors)
+        rule_state.on_arrays = True
+        try:
+            saved = ctx.saved_tensors
+        finally:
+            rule_state.on_arrays = False
         assert len(saved) == len(inputs)
         assert all(array is tensor.data for array, tensor in zip(saved, inputs))
         assert ctx.saved_tensors == inputs  # Tensors again outside an array rule

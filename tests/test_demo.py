@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from autograd_lite.cli import main
+from autograd_lite.cli.main import main
 
 
 def test_demo_prints_document_numbers_explain_and_writes_picture(tmp_path, capsys):

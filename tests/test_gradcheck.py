@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Function, GradcheckError, Tensor, Value, gradcheck, gradgradcheck
-from autograd_lite.gradcheck import MAX_TABLE_ROWS, GradcheckWarning
+from autograd_lite.checking.gradcheck import MAX_TABLE_ROWS, GradcheckWarning
 from tests.helpers import Square
 
 WEIGHTS = np.array([[1.0, 2.0], [3.0, 4.0]])  # not symmetric, so a transpose shows

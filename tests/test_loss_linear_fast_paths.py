@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import ShapeError, Tensor, grad, linear, softmax_cross_entropy
-from autograd_lite.function import Context
+from autograd_lite.engine.context import Context
 from autograd_lite.ops.linalg import Linear
 from autograd_lite.ops.nonlinear import SoftmaxCrossEntropy
 

@@ -1,5 +1,5 @@
-"""Fast paths of performance round 5 (issue 8): per-op bookkeeping in Node slots, the saved
-arrays of an array rule, and the checks skipped per op. Each test fails if its fast path
+"""Fast paths in the engine: per-op bookkeeping in Node slots, the saved arrays of an
+array rule, and the checks skipped per op. Each test fails if its fast path
 changes what the general code gives."""
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from autograd_lite import (
     Function,
     GraphFreedError,
     Tensor,
-    anomaly,
     concatenate,
     detect_anomaly,
     enable_grad,
@@ -27,9 +26,12 @@ from autograd_lite import (
     linear,
     no_grad,
 )
-from autograd_lite.function import Context, Node, Op
-from autograd_lite.graph import topological_order
-from autograd_lite.ops.registry import REGISTRY
+from autograd_lite.checking.registry import REGISTRY
+from autograd_lite.engine import anomaly
+from autograd_lite.engine.context import Context
+from autograd_lite.engine.node import Node
+from autograd_lite.engine.walk import topological_order
+from autograd_lite.ops.op import Op
 from tests.strategies import op_case
 
 
@@ -153,17 +155,17 @@ def test_linear_backward_on_arrays_matches_the_formula() -> None:
 
 def test_the_open_anomaly_block_count_follows_the_blocks() -> None:
     x = Tensor([1.0, 4.0], requires_grad=True)
-    assert anomaly._open_blocks.count == 0
+    assert anomaly.open_blocks.count == 0
     with detect_anomaly():
-        assert anomaly._open_blocks.count == 1
+        assert anomaly.open_blocks.count == 1
         with detect_anomaly(check_forward=False):
-            assert anomaly._open_blocks.count == 2
+            assert anomaly.open_blocks.count == 2
         assert (x * x).grad_fn.created_at is not None  # still on in the outer block
-    assert anomaly._open_blocks.count == 0
+    assert anomaly.open_blocks.count == 0
     assert (x * x).grad_fn.created_at is None
     with pytest.raises(AnomalyError), detect_anomaly():
         (x - x).sqrt().log().sum().backward()  # an error leaves the block, and the count
-    assert anomaly._open_blocks.count == 0
+    assert anomaly.open_blocks.count == 0
 
 
 def test_an_open_anomaly_block_in_one_thread_leaves_the_others_alone() -> None:
@@ -181,12 +183,12 @@ def test_an_open_anomaly_block_in_one_thread_leaves_the_others_alone() -> None:
     worker.start()
     try:
         assert entered.wait(10)
-        assert anomaly._open_blocks.count == 1
+        assert anomaly.open_blocks.count == 1
         assert (x * x).grad_fn.created_at is None  # this thread: anomaly mode is off
     finally:
         release.set()
         worker.join(10)
-    assert seen[0] is not None and anomaly._open_blocks.count == 0
+    assert seen[0] is not None and anomaly.open_blocks.count == 0
 
 
 class _Options(Op):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Tensor
-from autograd_lite.ops.registry import REGISTRY
+from autograd_lite.checking.registry import REGISTRY
 from tests.strategies import float_dtypes, op_case
 
 OP_NAMES = sorted(REGISTRY)
@@ -39,7 +39,7 @@ def test_forward_matches_numpy_reference(name: str, data: st.DataObject, dtype: 
 
 
 def test_registry_names_are_the_keys_and_domains_are_known() -> None:
-    from autograd_lite.ops.registry import DOMAINS, KWARGS_KINDS, SHAPE_KINDS
+    from autograd_lite.checking.registry import DOMAINS, KWARGS_KINDS, SHAPE_KINDS
 
     for name, entry in REGISTRY.items():
         assert entry.name == name

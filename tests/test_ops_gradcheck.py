@@ -19,8 +19,8 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_lite
 from autograd_lite import Tensor, grad, gradcheck, gradgradcheck
-from autograd_lite.gradcheck import numerical_jacobian
-from autograd_lite.ops.registry import NOT_OPS, REGISTRY, covered_names
+from autograd_lite.checking.gradcheck import numerical_jacobian
+from autograd_lite.checking.registry import NOT_OPS, REGISTRY, covered_names
 from tests.strategies import op_case
 
 DIFFERENTIABLE = sorted(name for name, entry in REGISTRY.items() if entry.differentiable)

@@ -44,7 +44,7 @@ def test_readme_python_block_runs(index, tmp_path, monkeypatch, capsys):
 
 def test_readme_explain_excerpt_and_docs_text_are_what_the_engine_prints():
     from autograd_lite import explain
-    from autograd_lite.commands.graph import demo_222, find_labelled
+    from autograd_lite.cli.graph import demo_222, find_labelled
 
     error = demo_222()
     w5 = find_labelled(error, "w5", {})

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from autograd_lite import Value, no_grad
-from autograd_lite.scalar_ops import SCALAR_OPS
+from autograd_lite.scalar.formulas import SCALAR_OPS
 
 # How to make each op from one or two Values (b is a Value, or the number 2.5 for pow_const).
 MAKERS: dict[str, Callable[[Value, Value], Value]] = {

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, Value, draw_graph
-from autograd_lite.viz import GraphvizNotFoundError, render_graph
+from autograd_lite.viz.draw import GraphvizNotFoundError, render_graph
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's `dot` program is not installed"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograd_lite import Tensor, grad
-from autograd_lite.graph import backpropagate
+from autograd_lite.engine.walk import backpropagate
 
 
 def _diamond() -> tuple[Tensor, Tensor, Tensor, Tensor]:

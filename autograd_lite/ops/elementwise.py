@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.context import Context
 from ..errors import ShapeError
-from ..function import Context, Op
+from .op import Op
 
 
 def _broadcast_error(name: str, a: np.ndarray, b: np.ndarray) -> ShapeError:
@@ -152,16 +153,16 @@ class Pow(Op):
         if ctx.needs_input_grad[0]:
             exponent = b - 1
             if np.any(zero_base):  # 0 ** -1 would make b * a**(b-1) = 0 * inf where b = 0
-                exponent = where(zero_base & (b.data == 0), 1.0, exponent)
+                exponent = _where(zero_base & (b.data == 0), 1.0, exponent)
             grad_a = grad_output * b * a**exponent
             # d(a**0)/da = 0 even where a is inf or nan (PyTorch too); only there, so that
             # elsewhere b * a**(b-1) keeps its derivative with respect to b (gradgradcheck)
             undefined = (b.data == 0) & ~np.isfinite(a.data)
             if np.any(undefined):
-                grad_a = where(undefined, 0.0, grad_a)
+                grad_a = _where(undefined, 0.0, grad_a)
         if ctx.needs_input_grad[1]:
             if np.any(zero_base):  # log(1) = 0 instead of log(0) = -inf where the limit is 0
-                grad_b = grad_output * a**b * where(zero_base & (b.data >= 0), 1.0, a).log()
+                grad_b = grad_output * a**b * _where(zero_base & (b.data >= 0), 1.0, a).log()
             else:
                 grad_b = grad_output * a**b * a.log()
         return grad_a, grad_b
@@ -228,35 +229,6 @@ class Where(Op):
         return None, grad_a, grad_b
 
 
-def maximum(a: Any, b: Any) -> Any:
-    """Elementwise maximum of two tensors (broadcasting); tied elements share the gradient.
-
-    Example:
-        >>> maximum(Tensor([1.0, 5.0]), 3.0).numpy()
-        array([3., 5.])
-    """
-    from ..tensor import Tensor, as_tensor
-
-    # A number on either side takes the Tensor's dtype, so float32 stays float32.
-    if isinstance(b, Tensor) and not isinstance(a, Tensor):
-        return Maximum.apply(b._operand(a), b)
-    a = as_tensor(a)
-    return Maximum.apply(a, a._operand(b))
-
-
-def where(cond: Any, a: Any, b: Any) -> Any:
-    """Pick ``a`` where ``cond`` is true and ``b`` elsewhere (broadcasting); cond gets no gradient.
-
-    Example:
-        >>> x = Tensor([-1.0, 2.0]); where(x > 0, x, 0.0).numpy()
-        array([0., 2.])
-    """
-    from ..tensor import Tensor, as_tensor
-
-    cond_data = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
-    if cond_data.dtype.kind not in "biuf":
-        raise TypeError(f"where: cond must be boolean or numeric, got dtype {cond_data.dtype}")
-    reference = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else as_tensor(a)
-    return Where.apply(
-        Tensor._wrap(cond_data.astype(bool), False), reference._operand(a), reference._operand(b)
-    )
+def _where(cond: np.ndarray, number: float, tensor: Any) -> Any:
+    """``number`` where the boolean array ``cond`` holds, else ``tensor`` (in its dtype)."""
+    return Where.apply(cond, np.asarray(number, dtype=tensor.dtype), tensor)

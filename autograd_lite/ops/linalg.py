@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.context import Context
 from ..errors import ShapeError
-from ..function import Context, Op
+from .op import Op
 
 
 def _swap_last(t: Any) -> Any:
@@ -121,26 +122,3 @@ class Linear(Op):
             is_array = isinstance(rows, np.ndarray)
             grad_bias = np.add.reduce(rows, axis=0) if is_array else rows.sum(axis=0)
         return grad_x, grad_weight, grad_bias
-
-
-def linear(x: Any, weight: Any, bias: Any = None) -> Any:
-    """The affine map of a dense layer, y = x @ weight.T + bias, as one differentiable op.
-
-    Args:
-        x: input of shape (..., in_features).
-        weight: shape (out_features, in_features).
-        bias: shape (out_features,), or None for no bias.
-
-    Returns:
-        A Tensor of shape (..., out_features).
-
-    Raises:
-        ShapeError: when the shapes do not fit together.
-
-    Example:
-        >>> linear(Tensor([[1.0, 2.0]]), Tensor([[1.0, 1.0]]), Tensor([0.5])).numpy()
-        array([[3.5]])
-    """
-    if bias is None:
-        return Linear.apply(x, weight)
-    return Linear.apply(x, weight, bias)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..engine.context import Context
+from ..engine.tensor_base import bound
 from ..errors import ShapeError
-from ..function import Context, Op, _tensor_type
 from ..grad_mode import is_grad_enabled
-
-if TYPE_CHECKING:
-    pass
+from .op import Op
 
 
 def _output(ctx: Context, recompute: Callable[[], Any]) -> Any:
@@ -24,7 +23,7 @@ def _output(ctx: Context, recompute: Callable[[], Any]) -> Any:
     """
     if is_grad_enabled():
         return recompute()
-    return _tensor_type()._wrap(ctx.out, False)
+    return bound.wrap(ctx.out, False)
 
 
 class Exp(Op):
@@ -289,68 +288,4 @@ def _output_array(ctx: Context, array: np.ndarray, recompute: Callable[[], Any])
     """A forward by-product as a Tensor: wrapped, or recomputed on the graph (create_graph)."""
     if is_grad_enabled():
         return recompute()
-    return _tensor_type()._wrap(array, False)
-
-
-def _indices_below(indices: np.ndarray, limit: int) -> bool:
-    """True when every entry of a non-empty integer array is in [0, limit).
-
-    A few indices (a small batch) are compared as a Python list: NumPy's min and max cost
-    ~1 us each however small the array, tolist() plus Python's min/max ~0.25 us for one.
-    """
-    if indices.size <= 64:
-        values = indices.ravel().tolist()
-        return min(values) >= 0 and max(values) < limit
-    return bool(np.minimum.reduce(indices, axis=None) >= 0) and bool(
-        np.maximum.reduce(indices, axis=None) < limit
-    )
-
-
-def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Any:
-    """Cross-entropy of integer class targets under softmax(logits), as one stable op.
-
-    Args:
-        logits: shape (N, C), raw scores.
-        target: N integer class indices in [0, C).
-        reduction: "mean" (default), "sum" or "none" (one loss per sample).
-
-    Returns:
-        A 0-d Tensor, or shape (N,) for "none".
-
-    Raises:
-        ShapeError: for logits that are not (N, C) with N, C >= 1 or a target of the wrong
-            shape. IndexError: for a class out of range. TypeError: for non-integer targets.
-        ValueError: for an unknown reduction.
-
-    Example:
-        >>> round(softmax_cross_entropy(Tensor([[0.0, 0.0]]), [1]).item(), 6)   # log 2
-        0.693147
-    """
-    tensor_type = _tensor_type()
-    if reduction not in ("mean", "sum", "none"):
-        raise ValueError(
-            f"softmax_cross_entropy: reduction must be 'mean', 'sum' or 'none', got {reduction!r}"
-        )
-    array = logits.data if isinstance(logits, tensor_type) else logits
-    # an array's own shape: np.shape is a Python wrapper (saves ~0.3 us)
-    shape = array.shape if isinstance(array, np.ndarray) else np.shape(array)
-    if len(shape) != 2 or 0 in shape:
-        raise ShapeError(
-            f"softmax_cross_entropy: logits must have shape (N, C) with N, C >= 1, got {shape}"
-        )
-    indices = np.asarray(target.data if isinstance(target, tensor_type) else target)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(
-            f"softmax_cross_entropy: target must hold integer class indices, got {indices.dtype}"
-        )
-    if indices.shape != (shape[0],):
-        raise ShapeError(
-            f"softmax_cross_entropy: target shape {indices.shape} does not match {shape[0]} "
-            f"samples (logits shape {shape})"
-        )
-    if indices.size and not _indices_below(indices, shape[1]):
-        raise IndexError(
-            f"softmax_cross_entropy: class index out of range [0, {shape[1]}) "
-            f"(got min {indices.min()}, max {indices.max()})"
-        )
-    return SoftmaxCrossEntropy.apply(logits, target=indices, reduction=reduction)
+    return bound.wrap(array, False)

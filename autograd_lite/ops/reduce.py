@@ -6,9 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from ..broadcast import sum_to_array
+from ..engine.broadcast import sum_to_array
+from ..engine.context import Context
 from ..errors import ShapeError
-from ..function import Context, Op
+from .op import Op
 from .shape import BroadcastTo
 
 

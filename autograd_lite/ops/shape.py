@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.context import Context
+from ..engine.tensor_base import TensorBase
 from ..errors import ShapeError
-from ..function import Context, Op
+from .op import Op
 
 
 class Reshape(Op):
@@ -64,10 +66,9 @@ class Transpose(Op):
 
 def _plain_index(index: Any) -> Any:
     """Replace Tensors inside an index by integer (or boolean) arrays."""
-    from ..tensor import Tensor
 
     def convert(item: Any) -> Any:
-        if isinstance(item, Tensor):
+        if isinstance(item, TensorBase):
             item = item.data
         if isinstance(item, np.ndarray) and item.dtype.kind == "f":
             if not np.all(np.isfinite(item)) or not np.all(item == np.round(item)):
@@ -199,29 +200,3 @@ class Stack(Op):
             grad_output[lead + (i,)] if needed else None
             for i, needed in enumerate(ctx.needs_input_grad)
         )
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Any:
-    """Join tensors along an existing axis; each input gets back its slice of the gradient.
-
-    Example:
-        >>> concatenate([Tensor([1.0]), Tensor([2.0, 3.0])]).shape
-        (3,)
-    """
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("concatenate: needs at least one tensor")
-    return Concatenate.apply(*tensors, axis=axis)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Any:
-    """Join same-shaped tensors along a new axis.
-
-    Example:
-        >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
-        (2, 2)
-    """
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack: needs at least one tensor")
-    return Stack.apply(*tensors, axis=axis)

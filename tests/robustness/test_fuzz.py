@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_lite import Tensor
-from autograd_lite.ops.registry import REGISTRY, OpEntry
+from autograd_lite.checking.registry import REGISTRY, OpEntry
 from tests.numeric import engine_grads, numeric_grads
 from tests.strategies import op_case
 

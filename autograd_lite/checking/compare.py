@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .gradcheck_jacobian import (
+from .jacobian import (
     _analytic_tensor,
     _analytic_value,
     _input_name,

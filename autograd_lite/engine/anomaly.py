@@ -12,7 +12,7 @@ created it, and
   legitimate value). PyTorch checks only backward; checking forward names the op that
   first made the NaN instead of the op whose backward first met it;
 - every array saved for backward is fingerprinted (CRC-32), so an in-place write through
-  ``t.data[...] = ...`` is caught at backward (see `function.Context`).
+  ``t.data[...] = ...`` is caught at backward (see `engine.context.Context`).
 
 All of this costs time (a stack walk per op, a scan per array), so it is off by default.
 """
@@ -29,17 +29,17 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import numpy as np
 
-from .errors import AnomalyError
+from ..errors import AnomalyError
 
 if TYPE_CHECKING:
     from types import FrameType
 
-    from .function import Function, Node, Op
-    from .tensor import Tensor
+    from .node import Node
+    from .tensor_base import TensorBase as Tensor
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: Frames in these directories are library code; the call site is the first frame outside.
 _LIBRARY_DIRS = (
     _PACKAGE_DIR + os.sep,
@@ -52,7 +52,7 @@ class _AnomalyState(threading.local):
     check_forward: bool = True
 
 
-_state = _AnomalyState()
+state = _AnomalyState()
 
 
 class _OpenBlocks:
@@ -62,19 +62,19 @@ class _OpenBlocks:
     flag (a lookup of ~0.1 us per op). Changed under a lock, so no count is lost.
     """
 
-    __slots__ = ("count",)  # (read by every op: a slot is read faster than a class attribute)
+    __slots__ = ("count",)
 
     def __init__(self) -> None:
         self.count = 0
 
 
-_open_blocks = _OpenBlocks()
-_open_blocks_lock = threading.Lock()
+open_blocks = _OpenBlocks()
+_blocks_lock = threading.Lock()
 
 
 def is_anomaly_enabled() -> bool:
     """Return True while `detect_anomaly` is active in the current thread."""
-    return _state.enabled
+    return state.enabled
 
 
 class detect_anomaly:  # noqa: N801 - PyTorch's name
@@ -98,16 +98,16 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
         self.check_forward = check_forward
 
     def __enter__(self) -> None:
-        with _open_blocks_lock:
-            _open_blocks.count += 1
-        self._previous = (_state.enabled, _state.check_forward)
-        _state.enabled = True
-        _state.check_forward = self.check_forward
+        with _blocks_lock:
+            open_blocks.count += 1
+        self._previous = (state.enabled, state.check_forward)
+        state.enabled = True
+        state.check_forward = self.check_forward
 
     def __exit__(self, *exc_info: object) -> None:
-        _state.enabled, _state.check_forward = self._previous
-        with _open_blocks_lock:
-            _open_blocks.count -= 1
+        state.enabled, state.check_forward = self._previous
+        with _blocks_lock:
+            open_blocks.count -= 1
 
     def __call__(self, func: _F) -> _F:
         check_forward = self.check_forward
@@ -150,9 +150,7 @@ def describe_nonfinite(nan: int, inf: int) -> str:
     return " and ".join(parts)
 
 
-def check_forward(
-    fn: type[Op | Function], tensors: tuple[Tensor, ...], results: tuple, site: str
-) -> None:
+def check_forward(fn: Any, tensors: tuple[Tensor, ...], results: tuple, site: str) -> None:
     """Under detect_anomaly: raise when an op makes NaN out of inputs without NaN."""
     for index, result in enumerate(results):
         nan, _ = count_nonfinite(result._data)

@@ -1,6 +1,6 @@
 """The ``autograd-lite`` command: ``demo``, ``gradcheck`` and ``graph`` subcommands, ``--version``.
 
-Each subcommand lives in its own module under ``autograd_lite/commands/`` and exposes
+Each subcommand lives in its own module under ``autograd_lite/cli/`` and exposes
 ``add_parser(subparsers)``, which registers its arguments and a ``run(args) -> int``.
 """
 
@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ._version import __version__
+from .._version import __version__
 
 SUBCOMMANDS = ("demo", "gradcheck", "graph")
 
@@ -28,9 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         try:
-            module = importlib.import_module(f"autograd_lite.commands.{name}")
+            module = importlib.import_module(f"autograd_lite.cli.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"autograd_lite.commands.{name}":
+            if exc.name != f"autograd_lite.cli.{name}":
                 raise
             continue  # subcommand not written yet
         module.add_parser(subparsers)

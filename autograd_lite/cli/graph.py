@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 
 from ..documents import CHAIN_001_START, NETWORK_222_START, chain_001, network_222
-from ..explain import explain
-from ..graph import topological_order
+from ..explaining.explain import explain
+from ..scalar.value import Value
 from ..tensor import Tensor
-from ..value import Value
-from ..viz import GraphvizNotFoundError, draw_graph, render_graph
+from ..viz.draw import GraphvizNotFoundError, draw_graph, render_graph, vertices_below
 
 DEFAULT_FUNCTION = "build_graph"
 
@@ -159,7 +158,7 @@ def _required_parameters(function: Callable[..., Any]) -> list[str]:
 def find_labelled(root: Value | Tensor, label: str, names: dict[int, str]) -> Value | Tensor:
     """The Value (or leaf Tensor) in ``root``'s graph whose label or dotted name is ``label``."""
     start = root if isinstance(root, Value) else root._vertex()
-    vertices = topological_order([start]) if start is not None else []
+    vertices = vertices_below(start) if start is not None else []
     candidates = [v for v in vertices if isinstance(v, (Value, Tensor))]
     for vertex in candidates:
         if vertex.label == label or names.get(id(vertex)) == label:

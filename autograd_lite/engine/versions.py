@@ -3,7 +3,7 @@
 Every assignment to a Tensor's ``.data`` takes a fresh stamp (``tensor._version``) and
 notes it in `mutations`; every recorded op takes one too (``Context._stamp``). So "modified
 after the op was recorded" is ``tensor._version > ctx._stamp``, an O(1) test that
-`function.Context.check_unchanged` makes before a backward rule runs. Under
+`context.Context.check_unchanged` makes before a backward rule runs. Under
 `detect_anomaly` the arrays the rule will read are also fingerprinted (CRC-32), which
 catches writes like ``t.data[0] = 5`` that no counter sees.
 """
@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import itertools
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InplaceModificationError
+from ..errors import InplaceModificationError
 
 if TYPE_CHECKING:
-    from .function import Context, Function, Op
-    from .tensor import Tensor
+    from .context import Context
+    from .tensor_base import TensorBase
 
 
 #: Source of version stamps: each assignment to a Tensor's ``.data`` takes the next number
@@ -43,13 +43,13 @@ class _Mutations:
 mutations = _Mutations()
 
 
-def _changed_since(tensor: Tensor, stamp: float) -> bool:
+def changed_since(tensor: TensorBase, stamp: float) -> bool:
     """True when the tensor, or the tensor whose array it views, was assigned after ``stamp``."""
     base = tensor._base
     return tensor._version > stamp or (base is not None and base._version > stamp)
 
 
-def _raise_modified(name: str, what: str, tensor: Tensor) -> None:
+def raise_modified(name: str, what: str, tensor: TensorBase) -> None:
     raise InplaceModificationError(
         f"{name}: {what} (shape {tensor.shape}), saved for backward, was modified in place "
         "after the forward pass: its .data was assigned to (t.data = ..., t.data -= ...) "
@@ -58,27 +58,25 @@ def _raise_modified(name: str, what: str, tensor: Tensor) -> None:
     )
 
 
-def _nothing() -> None:
+def nothing() -> None:
     """Stands for a weak reference to an output that need not be watched."""
     return None
 
 
-def _checksum(array: np.ndarray) -> int:
+def checksum(array: np.ndarray) -> int:
     """CRC-32 of an array's bytes (and shape), for the in-place check under detect_anomaly."""
     contiguous = np.ascontiguousarray(array)
     return zlib.crc32(contiguous.view(np.uint8).reshape(-1).data, hash(contiguous.shape) & 0xFFFF)
 
 
-def _fingerprints(fn: type[Op | Function], ctx: Context, results: tuple) -> tuple:
+def fingerprints(fn: type, ctx: Context, results: tuple[TensorBase, ...]) -> tuple[Any, ...]:
     """(description, array, CRC-32) of every array the backward rule will read."""
     arrays: list[tuple[str, np.ndarray]] = []
-    from .function import Op  # late: function.py imports this module
-
-    kind = "input" if issubclass(fn, Op) else "saved value"
+    kind = "input" if fn.is_builtin else "saved value"
     for index, value in enumerate(ctx._saved or ()):
         array = getattr(value, "_data", value)
         if isinstance(array, np.ndarray):
             arrays.append((f"{kind} {index}", array))
     if getattr(fn, "saves_output", False):
         arrays.extend((f"output {i}", r._data) for i, r in enumerate(results))
-    return tuple((what, array, _checksum(array)) for what, array in arrays)
+    return tuple((what, array, checksum(array)) for what, array in arrays)

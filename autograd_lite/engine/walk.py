@@ -1,8 +1,9 @@
-"""The Tensor graph walk: iterative topological sort and reverse accumulation.
+"""The Tensor graph walk: one order (`backward_order`) and reverse accumulation on it.
 
-`Tensor.backward` and `grad()` go through `backpropagate`. (A `Value` graph, whose edges
-are single floats, has its own two-loop walk in value.py.) A *vertex* of the graph is
-anything with this small interface:
+`Tensor.backward` and `grad()` go through `backpropagate`; the pictures, explain() and
+gradcheck list vertices with `topological_order`, the same order reversed. (A `Value`
+graph, whose edges are single floats, has its own lean walk in scalar/walk.py.) A *vertex*
+of the graph is anything with this small interface:
 
 - ``_parents``: tuple of parent vertices (``None`` for an input that needs no gradient);
 - ``_parent_slots``: tuple saying which output of each parent an edge comes from, or
@@ -19,36 +20,43 @@ Leaves have no parents. Gradients reaching a vertex along several edges are adde
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .grad_mode import _state as _grad_state
+from ..grad_mode import _state as _grad_state
+
+
+def backward_order(roots: Sequence[Any]) -> Iterator[Any]:
+    """Yield every vertex reachable from ``roots`` in the order the backward pass runs them.
+
+    PyTorch's order: count the edges coming into each vertex from above, then run a vertex
+    once every vertex above it has run (its count reached zero). Iterative, so a chain of a
+    million vertices needs no recursion, and deterministic (parents in tuple order). The
+    counts of a vertex's parents go down when the consumer asks for the next vertex, so a
+    caller may use each vertex (send its gradients on) before its parents come.
+    """
+    unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
+    waiting = _count_children(unique_roots)
+    ready = [root for root in unique_roots if not waiting[root]]
+    pop_ready, push_ready = ready.pop, ready.append
+    while ready:
+        vertex = pop_ready()
+        yield vertex
+        for parent in vertex._parents:
+            if parent is not None:
+                count = waiting[parent] - 1
+                waiting[parent] = count
+                if not count:
+                    push_ready(parent)
 
 
 def topological_order(roots: Sequence[Any]) -> list[Any]:
-    """Return every vertex reachable from ``roots``, each one after all of its parents.
-
-    Iterative depth-first search with an explicit stack of (vertex, expanded) pairs, so a
-    chain of a million vertices needs no Python recursion. Parents are visited in tuple
-    order, which keeps the result (and so pictures and explain()) deterministic.
-    """
-    order: list[Any] = []
-    visited: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False) for root in reversed(roots)]
-    while stack:
-        vertex, expanded = stack.pop()
-        if expanded:
-            order.append(vertex)
-            continue
-        if id(vertex) in visited:
-            continue
-        visited.add(id(vertex))
-        stack.append((vertex, True))
-        for parent in reversed(vertex._parents):
-            if parent is not None and id(parent) not in visited:
-                stack.append((parent, False))
+    """Every vertex reachable from ``roots``, each after all of its parents: the backward
+    order reversed (the order pictures, explain() and gradcheck list vertices in)."""
+    order = list(backward_order(roots))
+    order.reverse()
     return order
 
 
@@ -75,75 +83,59 @@ def backpropagate(
         gradients (kept to the end of the walk). With ``on_vertex``: an empty dict (each
         total is handed over and dropped as soon as it is final, to free memory early).
 
-    The order is PyTorch's: count how many children each vertex has in this graph, then
-    run a vertex once every child has sent its gradient (its count reached zero). That is
-    a reverse topological order, found without recursion and without building the order
-    list first (half the bookkeeping of a depth-first sort).
+    The order is `backward_order`'s: a vertex runs once every vertex above it has sent
+    its gradient, so its total is final when its rule runs.
 
     Vertices are used as dictionary keys directly: they hash by identity (`Tensor` sets
     ``__hash__ = object.__hash__``), which saves an ``id()`` call per lookup.
     """
-    # The walk allocates one gradient per edge; cyclic-gc passes triggered by those
-    # allocations find nothing (the graph is referenced from the roots) and cost about
-    # as much as the walk itself on long graphs, so the collector is paused meanwhile.
+    # [fast path: gc paused] the walk allocates one gradient per edge; cyclic-gc passes
+    # triggered by those allocations find nothing (the graph is referenced from the roots)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     previous_mode = _grad_state.enabled
     try:
-        unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
-        waiting = _count_children(unique_roots)
         # vertex -> its total gradient so far: a list with one entry per output
         pending: dict[Any, Any] = {}
         slots = root_slots if root_slots is not None else [0] * len(roots)
         for root, grad, slot in zip(roots, root_grads, slots):
             _accumulate(pending, root, slot, grad)
-        ready = [root for root in unique_roots if not waiting[root]]
-        _grad_state.enabled = create_graph  # (set_grad_enabled without its call)
+        _grad_state.enabled = create_graph  # rules are recorded only under create_graph
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
-        # bound methods looked up once: saves an attribute lookup per vertex or edge
-        pop_ready, push_ready, get_pending = ready.pop, ready.append, pending.get
-        while ready:
-            vertex = pop_ready()
+        get_pending = pending.get
+        for vertex in backward_order(roots):
             parents = vertex._parents
+            if not parents:  # a leaf: nothing further back
+                if on_vertex is not None:
+                    total = take(vertex, None)
+                    if total is not None:
+                        on_vertex(vertex, total)
+                continue
             total = take(vertex, None)
-            if total is None:
-                if not parents:
-                    continue
-                parent_grads: Any = (None,) * len(parents)  # unreached: only release counts
-            else:
-                if on_vertex is not None and (not parents or not leaves_only):
-                    on_vertex(vertex, total)
-                if not parents:  # a leaf: nothing further back
-                    continue
-                parent_grads = vertex._backward(total, create_graph)
-                if not retain_graph:
-                    vertex._release()
+            if total is None:  # not reached by any gradient (only its parents' counts matter)
+                continue
+            if on_vertex is not None and not leaves_only:
+                on_vertex(vertex, total)
+            parent_grads = vertex._backward(total, create_graph)
+            if not retain_graph:
+                vertex._release()
             parent_slots = vertex._parent_slots
-            # the edge's position in parent_grads and parent_slots: a counter rather than a
-            # zip() (saves creating an iterator object per vertex)
-            position = -1
+            position = -1  # (a hand-kept index: zip() costs an iterator per vertex)
             for parent in parents:
                 position += 1
-                if parent is None:
-                    continue
                 grad = parent_grads[position]
-                if grad is not None:  # add into the parent's pending total (+=, never =)
-                    so_far = get_pending(parent)
-                    if so_far is None:
-                        if parent._n_outputs == 1:  # (saves building [None] first)
-                            pending[parent] = [grad]
-                        else:
-                            so_far = pending[parent] = [None] * parent._n_outputs
-                            so_far[0 if parent_slots is None else parent_slots[position]] = grad
-                    else:
-                        slot = 0 if parent_slots is None else parent_slots[position]
-                        previous = so_far[slot]
-                        so_far[slot] = grad if previous is None else add_gradients(previous, grad)
-                count = waiting[parent] - 1
-                waiting[parent] = count
-                if not count:
-                    push_ready(parent)
+                if parent is None or grad is None:
+                    continue
+                so_far = get_pending(parent)  # add into the parent's total (+=, never =)
+                if so_far is None and parent._n_outputs == 1:
+                    pending[parent] = [grad]
+                    continue
+                if so_far is None:
+                    so_far = pending[parent] = [None] * parent._n_outputs
+                slot = 0 if parent_slots is None else parent_slots[position]
+                previous = so_far[slot]
+                so_far[slot] = grad if previous is None else add_gradients(previous, grad)
     finally:
         _grad_state.enabled = previous_mode
         if gc_was_enabled:

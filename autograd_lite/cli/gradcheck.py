@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ..gradcheck import _check_settings, gradcheck_report
+from ..checking.gradcheck import _check_settings, gradcheck_report
+from ..scalar.value import Value
 from ..tensor import Tensor
-from ..value import Value
 
 USAGE_ERROR = 2
 

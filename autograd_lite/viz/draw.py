@@ -18,11 +18,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .explain import _array_text, _exponent_text
-from .graph import topological_order
-from .scalar_ops import SCALAR_OPS
-from .tensor import Tensor
-from .value import Value
+from ..engine.walk import topological_order
+from ..explaining.explain import _array_text, _exponent_text
+from ..scalar.formulas import SCALAR_OPS
+from ..scalar.value import Value
+from ..scalar.walk import values_below
+from ..tensor import Tensor
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
 _HIGHLIGHT = "#d62728"
@@ -271,12 +272,20 @@ class _Layout(NamedTuple):
     collapsed: str | None
 
 
+def vertices_below(root: Any) -> list[Any]:
+    """Every vertex of the graph below ``root`` (a Value, or a Tensor's vertex), each after
+    all of its parents: the order both engines' walks give."""
+    if isinstance(root, Value):
+        return values_below(root)
+    return topological_order([root])
+
+
 def _layout(
     graph: Any, root: Any, start: Any, highlight: Any, max_nodes: int, prefix: str
 ) -> _Layout:
     """Order the graph below ``root``, keep at most ``max_nodes`` vertices and mark the paths
     from ``start`` (the highlighted vertex; raise naming ``highlight`` if it is not there)."""
-    order = topological_order([root])
+    order = vertices_below(root)
     kept = _nearest(root, max_nodes) if len(order) > max_nodes else order
     if start is not None and not any(vertex is start for vertex in order):
         raise _not_in_graph(highlight)

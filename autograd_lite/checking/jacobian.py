@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .autograd import grad
-from .graph import topological_order
-from .tensor import Tensor
-from .value import Value
+from ..engine.backward import grad
+from ..engine.walk import topological_order
+from ..scalar.value import Value
+from ..tensor import Tensor
 
 if TYPE_CHECKING:
-    from .gradcheck_compare import GradcheckReport
+    from .compare import GradcheckReport
 
 
 def _input_name(args: Sequence[Any], position: int) -> str:

@@ -2,7 +2,7 @@
 
 NumPy broadcasting may prepend axes and stretch size-1 axes. The gradient of a broadcast
 input is the sum of the output gradient over exactly those axes. The graph walk calls this
-once after every rule (see `function.Node._backward`), so no rule has to think about it.
+once after every rule (see `engine.node.Node._backward`), so no rule has to think about it.
 """
 
 from __future__ import annotations
@@ -31,3 +31,11 @@ def sum_to_array(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if lead:
         grad = grad.sum(axis=tuple(range(lead)))
     return grad.reshape(shape)
+
+
+def broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """True when an array of ``shape`` broadcasts to ``target`` (so a gradient sums back)."""
+    if len(shape) > len(target):
+        return False
+    lead = len(target) - len(shape)
+    return all(s == 1 or s == t for s, t in zip(shape, target[lead:]))

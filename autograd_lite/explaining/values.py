@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from .explain_keygraph import _Edge, _KeyGraph
-from .explain_results import Explanation, _num
-from .graph import topological_order
-from .scalar_ops import SCALAR_OPS
-from .value import Value
+from ..scalar.formulas import SCALAR_OPS
+from ..scalar.value import Value
+from ..scalar.walk import values_below
+from .keygraph import _Edge, _KeyGraph
+from .results import Explanation, _num
 
 _EXPRESSION_LIMIT = 40  # longer expressions of unlabelled values are replaced by a short name
 _MAX_SUBPATH_FORMULAS = 4  # a folded factor with more unlabelled sub-paths gets a summary text
@@ -111,7 +111,7 @@ def _explain_value(
     max_paths: int,
     extra_names: dict[int, str],
 ) -> Explanation:
-    order = topological_order([output])
+    order = values_below(output)
     position = {id(vertex): i for i, vertex in enumerate(order)}
     if not wrt.label and id(wrt) not in extra_names:
         extra_names = {**extra_names, id(wrt): "wrt"}  # not a bare number, unlike constants

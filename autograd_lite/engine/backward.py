@@ -6,17 +6,21 @@ gradient that reaches a vertex (accumulate into a leaf's ``.grad``, or hand it b
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .errors import ShapeError
-from .graph import add_gradients, backpropagate
-from .tensor import Tensor, as_tensor
+from ..errors import ShapeError
+from .tensor_base import TensorBase, bound, float_array
+from .walk import add_gradients, backpropagate
+
+#: held while a leaf's .grad is read and replaced by the sum
+_LEAF_LOCK = threading.Lock()
 
 
-def _seed(output: Tensor, grad: Any, where: str) -> Tensor:
+def _seed(output: TensorBase, grad: Any, where: str) -> Any:
     """The starting gradient for ``output``: ``grad`` checked, or 1 for a single element."""
     if not output.requires_grad:
         raise RuntimeError(
@@ -36,25 +40,27 @@ def _seed(output: Tensor, grad: Any, where: str) -> Tensor:
             if output.ndim == 0
             else np.ones(output.shape, output.dtype)
         )
-        return Tensor._wrap(one, False)
-    seed = as_tensor(grad)
+        return bound.wrap(one, False)
+    seed = grad if isinstance(grad, TensorBase) else bound.wrap(float_array(grad, None), False)
     if seed.shape != output.shape:
         raise ShapeError(
             f"{where}: grad has shape {seed.shape} but the tensor has shape {output.shape}; "
             "they must be equal"
         )
     if seed.dtype != output.dtype:
-        seed = Tensor._wrap(seed.data.astype(output.dtype), seed.requires_grad)
+        seed = bound.wrap(seed.data.astype(output.dtype), seed.requires_grad)
     return seed
 
 
-def run_backward(output: Tensor, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
+def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
     """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
     seed = _seed(output, grad, "backward")
-    wrap = Tensor._wrap
+    wrap = bound.wrap
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
-        if isinstance(vertex, Tensor):  # a leaf Tensor (a leaf Node has no inputs)
+        if not isinstance(vertex, TensorBase):  # a leaf Node (no inputs) has no .grad
+            return
+        with _LEAF_LOCK:  # two threads' passes may reach one leaf: no update is lost
             previous = vertex.grad
             if create_graph:  # Tensors, recorded: the sum is differentiable too
                 vertex.grad = grads[0] if previous is None else add_gradients(previous, grads[0])
@@ -69,15 +75,15 @@ def run_backward(output: Tensor, grad: Any, *, retain_graph: bool, create_graph:
         retain_graph=retain_graph or create_graph,
         create_graph=create_graph,
         on_vertex=deliver,
-        leaves_only=True,  # only leaves get a .grad (saves a call per op node)
+        leaves_only=True,  # only leaves get a .grad
     )
 
 
-def _walk_value(grad: Tensor, create_graph: bool) -> Any:
+def _walk_value(grad: Any, create_graph: bool) -> Any:
     """A gradient as the walk carries it: a Tensor under create_graph, else its array.
 
     Without create_graph nothing is recorded, so gradients travel as bare NumPy arrays and
-    become Tensors only where they are handed to the user (saves a Tensor per edge).
+    become Tensors only where they are handed to the user.
     """
     return grad if create_graph else grad._data
 
@@ -85,17 +91,17 @@ def _walk_value(grad: Tensor, create_graph: bool) -> Any:
 def _is_sequence_of_arrays(value: Any) -> bool:
     """True for a list/tuple of Tensors or arrays (one gradient per output)."""
     return isinstance(value, (list, tuple)) and all(
-        isinstance(item, (Tensor, np.ndarray)) for item in value
+        isinstance(item, (TensorBase, np.ndarray)) for item in value
     )
 
 
 def grad(
-    outputs: Tensor | Sequence[Tensor],
-    inputs: Tensor | Sequence[Tensor],
+    outputs: TensorBase | Sequence[TensorBase],
+    inputs: TensorBase | Sequence[TensorBase],
     grad_outputs: Any | Sequence[Any] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-) -> tuple[Tensor, ...]:
+) -> tuple[Any, ...]:
     """Return d outputs / d inputs as a tuple of Tensors, one per input (like torch.autograd.grad).
 
     No ``.grad`` attribute is touched. An input the outputs do not depend on gets a zero
@@ -117,11 +123,11 @@ def grad(
         >>> grad(g, x)[0].item()                         # 6x = 12
         12.0
     """
-    outputs_seq = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    inputs_seq = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outputs_seq = [outputs] if isinstance(outputs, TensorBase) else list(outputs)
+    inputs_seq = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
     if grad_outputs is None:
         grad_outputs_seq: list[Any] = [None] * len(outputs_seq)
-    elif isinstance(outputs, Tensor) and not _is_sequence_of_arrays(grad_outputs):
+    elif isinstance(outputs, TensorBase) and not _is_sequence_of_arrays(grad_outputs):
         grad_outputs_seq = [grad_outputs]  # one output: its gradient, as any array-like
     else:
         grad_outputs_seq = list(grad_outputs)
@@ -134,17 +140,17 @@ def grad(
 
     wanted: dict[int, list[tuple[int, int]]] = {}
     for position, tensor in enumerate(inputs_seq):
-        if not isinstance(tensor, Tensor) or not tensor.requires_grad:
+        if not isinstance(tensor, TensorBase) or not tensor.requires_grad:
             raise RuntimeError(f"grad: input {position} does not require grad")
         wanted.setdefault(id(tensor._vertex()), []).append((tensor._slot, position))
-    results: list[Tensor | None] = [None] * len(inputs_seq)
+    results: list[Any] = [None] * len(inputs_seq)
 
     def capture(vertex: Any, grads: list[Any]) -> None:
         for slot, position in wanted.get(id(vertex), ()):
             if grads[slot] is not None:
                 gradient = grads[slot]
                 if not create_graph:  # an array (see _walk_value)
-                    gradient = Tensor._wrap(gradient, False)
+                    gradient = bound.wrap(gradient, False)
                 results[position] = gradient
 
     seeds = [_seed(out, g, "grad") for out, g in zip(outputs_seq, grad_outputs_seq)]
@@ -157,6 +163,6 @@ def grad(
         on_vertex=capture,
     )
     return tuple(
-        result if result is not None else Tensor._wrap(np.zeros_like(tensor.data), False)
+        result if result is not None else bound.wrap(np.zeros_like(tensor.data), False)
         for result, tensor in zip(results, inputs_seq)
     )

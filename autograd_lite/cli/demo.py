@@ -12,9 +12,9 @@ from ..documents import (
     network_222,
     sgd_step,
 )
-from ..explain import explain
-from ..value import Value
-from ..viz import GraphvizNotFoundError, draw_graph, render_graph
+from ..explaining.explain import explain
+from ..scalar.value import Value
+from ..viz.draw import GraphvizNotFoundError, draw_graph, render_graph
 
 # The numbers document 002 prints, in the order it derives them.
 FORWARD_PRINTED = (

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
 from typing import Any
 
-from .errors import DomainError, OverflowDomainError, ZeroDivisionDomainError
-from .grad_mode import _state as _grad_state
+from ..errors import DomainError, OverflowDomainError, ZeroDivisionDomainError
+from ..grad_mode import _state as _grad_state
+from .walk import WALK_LOCK, clear_totals, reverse_topological_order, values_below
 
 Number = int | float
 
@@ -69,8 +69,6 @@ class Value:
     #: NumPy defers to Value's operators, which take numbers only: ``array + Value(1)``
     #: raises TypeError instead of building an object array of Values.
     __array_ufunc__ = None
-    _parent_slots = None  # graph-vertex interface (see graph.py): every Value has one output
-    _n_outputs = 1
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _check_number(data, "Value")
@@ -197,7 +195,7 @@ class Value:
         """Add d self / d v into ``v.grad`` for every Value ``v`` this one depends on.
 
         Seeds ``self.grad`` with 1.0. Gradients accumulate across calls, as in PyTorch;
-        set ``.grad = 0.0`` by hand (or use `nn.Module.zero_grad`) to start again. The
+        call `zero_grad` (or set ``.grad = 0.0`` by hand) to start again. The
         local derivatives stay on the edges, so backward may be called more than once.
 
         Example:
@@ -205,78 +203,47 @@ class Value:
             >>> y.backward(); x.grad
             6.0
         """
-        # The running totals live in the Values' own _total slot rather than in a dict
-        # (saves hashing every Value twice per edge, and a million-entry dict on big graphs).
-        order = _reverse_topological_order(self)  # sets every _total in it to 0.0
-        self._total = 1.0
-        try:
-            for value in order:
-                grad = value._total  # final: every Value using this one came before it
-                value._total = None
-                value.grad += grad
-                parent = value._first
-                if parent is None:  # a leaf (or a Value made under no_grad)
-                    continue
-                parent._total += value._d_first * grad  # the chain rule along the edge
-                parent = value._second
-                if parent is not None:
-                    parent._total += value._d_second * grad
-        except BaseException:  # interrupted: no Value may look visited to the next pass
-            _clear_totals(order)
-            raise
+        # The running totals live in the Values' own _total slot rather than in a dict, so
+        # one pass at a time may run over a graph: passes from several threads take turns.
+        with WALK_LOCK:
+            order = reverse_topological_order(self)  # sets every _total in it to 0.0
+            self._total = 1.0
+            try:
+                for value in order:
+                    grad = value._total  # final: every Value using this one came before it
+                    value._total = None
+                    value.grad += grad
+                    parent = value._first
+                    if parent is None:  # a leaf (or a Value made under no_grad)
+                        continue
+                    parent._total += value._d_first * grad  # the chain rule along the edge
+                    parent = value._second
+                    if parent is not None:
+                        parent._total += value._d_second * grad
+            except BaseException:  # interrupted: no Value may look visited to the next pass
+                clear_totals(order)
+                raise
+
+    def zero_grad(self) -> None:
+        """Set ``.grad = 0.0`` on this Value and every Value it depends on.
+
+        The reset micrograd users write by hand before a second ``backward()``, so that
+        gradients (and pictures drawn after it) hold one pass only.
+
+        Example:
+            >>> x = Value(3.0); y = x * x
+            >>> y.backward(); y.zero_grad(); y.backward(); x.grad
+            6.0
+        """
+        for value in values_below(self):
+            value.grad = 0.0
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label})"
 
 
-def _reverse_topological_order(root: Value) -> list[Value]:
-    """``root`` and every Value it depends on, each one before all of its parents.
-
-    Iterative depth-first search, so a chain of a million Values needs no recursion. When a
-    Value is expanded it goes back on the stack under the `_FINISHED` marker, its parents on
-    top: when the marker comes off, every parent has been emitted, and the Value follows
-    them. That is parents-first order, reversed at the end. A Value is marked (its
-    ``_total`` set to 0.0) when it is expanded, not when pushed: a Value pushed early and
-    reached again from higher up the stack must be emitted before that later user. The
-    caller resets every ``_total`` to None.
-    """
-    order: list[Value] = []
-    stack: list[Any] = [root]
-    pop, push, emit = stack.pop, stack.append, order.append  # saves a lookup per Value
-    try:
-        while stack:
-            value = pop()
-            if value is _FINISHED:
-                emit(pop())
-                continue
-            if value._total is not None:  # reached again along another edge: expanded
-                continue
-            value._total = 0.0  # expanded (and its total starts at 0 for the backward pass)
-            push(value)
-            push(_FINISHED)  # (a marker rather than a (value, done) pair: no tuple per Value)
-            parent = value._second
-            if parent is not None and parent._total is None:
-                push(parent)
-            parent = value._first
-            if parent is not None and parent._total is None:
-                push(parent)
-    except BaseException:  # (e.g. KeyboardInterrupt) undo the marks, as backward() does
-        _clear_totals(order)
-        _clear_totals(value for value in stack if value is not _FINISHED)
-        raise
-    order.reverse()
-    return order
-
-
-def _clear_totals(values: Iterable[Value]) -> None:
-    """Mark ``values`` as outside any backward pass again."""
-    for value in values:
-        value._total = None
-
-
-_FINISHED = object()  # stack marker of _reverse_topological_order: the Value below is done
-_new = object.__new__  # looked up once: saves a global and an attribute lookup per Value
+_new = object.__new__
 
 
 def _record(

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .explain_results import Branch, Factor, Path, Stage
-from .value import Value
+from ..scalar.value import Value
+from .results import Branch, Factor, Path, Stage
 
 
 @dataclass

@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad
-from .gradcheck_compare import MAX_TABLE_ROWS, GradcheckReport, Mismatch, _run
-from .gradcheck_jacobian import _input_name, _name, _outputs, numerical_jacobian
-from .tensor import Tensor
-from .value import Value
+from ..engine.backward import grad
+from ..scalar.value import Value
+from ..tensor import Tensor
+from .compare import MAX_TABLE_ROWS, GradcheckReport, Mismatch, _run
+from .jacobian import _input_name, _name, _outputs, numerical_jacobian
 
 __all__ = [
     "MAX_TABLE_ROWS",

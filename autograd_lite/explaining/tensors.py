@@ -10,11 +10,11 @@ from typing import Any, TypeGuard
 
 import numpy as np
 
-from .errors import GraphFreedError
-from .explain_results import OpStep, TensorExplanation, TensorPath
-from .grad_mode import no_grad
-from .graph import topological_order
-from .tensor import Tensor
+from ..engine.walk import topological_order
+from ..errors import GraphFreedError
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+from .results import OpStep, TensorExplanation, TensorPath
 
 
 def _element_index(wrt: Tensor, index: int | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -69,7 +69,7 @@ def _explain_tensor(
     The graph must still hold what backward needs: call explain before ``backward()`` or
     after ``backward(retain_graph=True)``.
     """
-    from .autograd import grad
+    from ..engine.backward import grad
 
     if output.data.size != 1:
         raise ValueError(

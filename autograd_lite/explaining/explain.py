@@ -30,7 +30,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .explain_results import (
+from ..scalar.value import Value
+from ..tensor import Tensor
+from .results import (
     Branch,
     Explanation,
     Factor,
@@ -42,10 +44,8 @@ from .explain_results import (
     _array_text,
     _num,
 )
-from .explain_tensors import _explain_tensor
-from .explain_values import _explain_value, _exponent_text
-from .tensor import Tensor
-from .value import Value
+from .tensors import _explain_tensor
+from .values import _explain_value, _exponent_text
 
 __all__ = [
     "Branch",

@@ -1,0 +1,1 @@
+"""Gradient checking: Jacobians by finite differences, the comparison, the report, the op registry."""

@@ -1,0 +1,1 @@
+"""The ``autograd-lite`` command and its subcommands (demo, gradcheck, graph)."""

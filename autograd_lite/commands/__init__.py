@@ -1,1 +1,0 @@
-"""Subcommands of the autograd-lite command line."""

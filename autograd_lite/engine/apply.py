@@ -1,0 +1,173 @@
+"""`apply`: run an op's forward on its inputs' arrays and record a `Node` when a gradient is needed.
+
+Every Tensor operation, and every operation of a backward rule run with ``create_graph``,
+comes through here once, so this is the engine's hottest code. Its steps:
+
+1. inputs as Tensors (numbers and arrays wrapped; bool masks promoted to float);
+2. record or not: grad mode is on and some input requires grad;
+3. the forward rule on the arrays (`Op.forward` directly, a `Function` checked);
+4. the outputs wrapped as Tensors of the class tensor.py bound (`tensor_base.bound`);
+5. when recording: the node linked into the graph and its in-place guard set up.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from ..grad_mode import _state as _grad_state
+from . import anomaly
+from .anomaly import open_blocks as _anomaly_blocks
+from .anomaly import state as _anomaly_state
+from .node import Node
+from .tensor_base import TensorBase, bound, float_array
+from .versions import VERSION_STAMPS, fingerprints
+
+_new_object = object.__new__
+#: the version stamp of a node that watches nothing: no tensor's version is ever above it
+_UNWATCHED = float("inf")
+_BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
+# Shared needs_input_grad tuples [fast path: shared tuples]: unrecorded ops with 0-3
+# inputs, recorded binary ops (indexed by the inputs' requires_grad), recorded unary ops.
+_NO_GRAD_NEEDED = [(False,) * n for n in range(4)]
+_GRAD_NEEDED = [[(False, False), (False, True)], [(True, False), (True, True)]]
+_ONE_GRAD_NEEDED = (True,)
+_RESULT_DTYPES = frozenset([_F32, _F64, _BOOL])
+
+
+def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Apply ``fn`` (an `Op` or `Function` class) to ``inputs``; a Tensor or a tuple of them."""
+    tensors = inputs
+    for x in inputs:  # numbers, arrays and bool masks take the slow path, once
+        if not isinstance(x, TensorBase) or x._data.dtype is _BOOL:
+            tensors = _prepare_inputs(fn, inputs)
+            break
+    record = False
+    if _grad_state.enabled:
+        for t in tensors:
+            if t.requires_grad:
+                record = True
+                break
+    n_inputs = len(tensors)
+    ctx = _new_object(Node)  # the op's context, linked into the graph below if recorded
+    if record:
+        if n_inputs == 2:
+            ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
+        elif n_inputs == 1:  # recorded, so its one input requires grad
+            ctx.needs_input_grad = _ONE_GRAD_NEEDED
+        else:
+            ctx.needs_input_grad = tuple([t.requires_grad for t in tensors])
+    else:
+        ctx.needs_input_grad = _NO_GRAD_NEEDED[n_inputs] if n_inputs < 4 else (False,) * n_inputs
+    builtin = fn.is_builtin
+    if builtin:  # Op.forward on arrays; the inputs are kept only when recording
+        saves_inputs = record and fn.saves_inputs
+        ctx._saved = tensors if saves_inputs else ()
+        outputs = _call_forward(fn, ctx, tensors, kwargs)
+    else:
+        ctx._saved = ()
+        outputs = fn.run_forward(ctx, tensors)
+    wrap = bound.wrap
+    single = type(outputs) is not tuple
+    if single:
+        dtype = outputs.dtype if type(outputs) is np.ndarray else None
+        if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
+            outputs = _as_float_array(outputs)
+        results: tuple[Any, ...] = (wrap(outputs, record),)
+    else:
+        results = tuple([wrap(_as_float_array(a), record) for a in outputs])
+    if fn.returns_view:
+        _link_views(tensors[0], results)
+    # [fast path: anomaly count] the thread-local flag is read only while a block is open
+    anomalous = _anomaly_blocks.count and _anomaly_state.enabled
+    if anomalous:
+        site = anomaly.user_call_site()
+        if _anomaly_state.check_forward:
+            anomaly.check_forward(fn, tensors, results, site)
+    if record:
+        ctx._link(fn, tensors, results, builtin)
+        if builtin:  # a built-in op watches its saved inputs and the outputs it reuses
+            saves_output = fn.saves_output
+            ctx._stamp = next(VERSION_STAMPS) if saves_inputs or saves_output else _UNWATCHED
+            ctx._watched = tensors if saves_inputs else ()
+            if saves_output:
+                ctx._outputs = tuple([weakref.ref(r) for r in results])
+        else:
+            ctx._stamp, ctx._watched = _UNWATCHED, ()
+            fn.guard(ctx, tensors, results)
+        if anomalous:
+            ctx.created_at = site
+            ctx._fingerprints = fingerprints(fn, ctx, results)
+        else:
+            ctx.created_at = None
+    return results[0] if single else results
+
+
+def _call_forward(fn: Any, ctx: Node, tensors: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``fn.forward(ctx, *arrays, **kwargs)``.
+
+    [fast path: spelled-out forward call] one and two inputs without an argument list, and
+    ``**kwargs`` only for ops with options.
+    """
+    n_inputs = len(tensors)
+    if kwargs:
+        if n_inputs == 1:
+            return fn.forward(ctx, tensors[0]._data, **kwargs)
+        return fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+    if n_inputs == 2:
+        return fn.forward(ctx, tensors[0]._data, tensors[1]._data)
+    if n_inputs == 1:
+        return fn.forward(ctx, tensors[0]._data)
+    return fn.forward(ctx, *[t._data for t in tensors])
+
+
+def _prepare_inputs(fn: Any, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Inputs as Tensors (numbers and arrays wrapped), bool masks promoted to float."""
+    wrap = bound.wrap
+    tensors = tuple(
+        [x if isinstance(x, TensorBase) else wrap(float_array(x, None), False) for x in inputs]
+    )
+    for t in tensors:  # a bool tensor (from a comparison) takes part as 0.0 / 1.0
+        if t._data.dtype.kind == "b":
+            return _promote_bools(fn, tensors)
+    return tensors
+
+
+def _promote_bools(fn: Any, tensors: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Bool inputs as float, as PyTorch promotes them: float64, or float32 when every float
+    input is float32. Positions in ``fn.bool_inputs`` (``where``'s condition) stay bool."""
+    keep = fn.bool_inputs
+    floats = [t._data.dtype for t in tensors if t._data.dtype.kind == "f"]
+    target = np.result_type(*floats) if floats else np.dtype(np.float64)
+    wrap = bound.wrap
+    return tuple(
+        [
+            wrap(t._data.astype(target), False)
+            if t._data.dtype.kind == "b" and i not in keep
+            else t
+            for i, t in enumerate(tensors)
+        ]
+    )
+
+
+def _link_views(source: Any, results: tuple[Any, ...]) -> None:
+    """Link outputs that view ``source``'s memory to it (``_base``, as `Tensor.detach` does).
+
+    Then an assignment to the source's ``.data`` also counts as a change of the view, and an
+    assignment through the view as a change of the source (conservatively).
+    """
+    base = source if source._base is None else source._base
+    for result in results:
+        if np.may_share_memory(result._data, source._data):
+            result._base = base
+
+
+def _as_float_array(array: Any) -> np.ndarray:
+    """A forward result as float32/float64 (bool for comparisons); anything else -> float64."""
+    if type(array) is not np.ndarray:
+        array = np.asarray(array)
+    if array.dtype not in _RESULT_DTYPES:
+        array = array.astype(np.float64)
+    return array

@@ -1,0 +1,1 @@
+"""explain(): a gradient as chain-rule paths (Value graphs) or op chains (Tensor graphs)."""

@@ -1,0 +1,1 @@
+"""The scalar engine: `Value`, its walk, and the text of its derivative formulas."""
