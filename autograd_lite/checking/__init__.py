@@ -1,1 +1,1 @@
-"""Gradient checking: Jacobians by finite differences, the comparison, the report, the op registry."""
+"""Gradient checking: finite-difference Jacobians, the comparison, the report, the op registry."""
