@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograd_lite import Function, GraphFreedError, Tensor, grad, linear, softmax_cross_entropy
-from autograd_lite.engine.context import Context, rule_state
+from autograd_lite.engine.context import Context
 from autograd_lite.ops import nonlinear
 from autograd_lite.ops.nonlinear import SoftmaxCrossEntropy
 
@@ -120,21 +120,18 @@ def test_unary_and_ternary_nodes_record_parents_slots_and_metadata(dtype: type) 
 
 
 def test_saved_arrays_of_unary_and_ternary_rules_are_the_inputs_arrays() -> None:
-    # while an array rule runs (rule_state.on_arrays, set by Op.run_backward in this thread)
-    # saved_tensors gives the saved Tensors' arrays; see test_node_bookkeeping.py
+    # an array rule reads ctx.saved_as(grad_output): the saved Tensors' arrays when the
+    # gradient is an array, the Tensors themselves otherwise
     x = Tensor(np.array([[-1.0, 2.0]]), requires_grad=True)
     weight = Tensor(np.ones((3, 2)), requires_grad=True)
     bias = Tensor(np.zeros(3), requires_grad=True)
     for out, inputs in ((x.relu(), (x,)), (linear(x, weight, bias), (x, weight, bias))):
         ctx = out.grad_fn
-        rule_state.on_arrays = True
-        try:
-            saved = ctx.saved_tensors
-        finally:
-            rule_state.on_arrays = False
+        saved = ctx.saved_as(np.ones(1))
         assert len(saved) == len(inputs)
         assert all(array is tensor.data for array, tensor in zip(saved, inputs))
-        assert ctx.saved_tensors == inputs  # Tensors again outside an array rule
+        assert ctx.saved_tensors == inputs
+        assert ctx.saved_as(Tensor(1.0)) == inputs  # a Tensor gradient: the Tensors
 
 
 def test_released_nodes_still_refuse_a_second_backward() -> None:

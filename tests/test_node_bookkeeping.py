@@ -36,7 +36,7 @@ from tests.strategies import op_case
 
 
 class _Probe(Op):
-    """y = a * b, an array rule that notes what saved_tensors gives it."""
+    """y = a * b, an array rule that notes what ctx.saved_as gives it."""
 
     array_backward = True
     seen: list[tuple[Any, ...]] = []
@@ -48,7 +48,7 @@ class _Probe(Op):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
-        a, b = saved = ctx.saved_tensors
+        a, b = saved = ctx.saved_as(grad_output)
         _Probe.seen.append(saved)
         if _Probe.fail:
             raise ValueError("rule failed")

@@ -65,7 +65,16 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     if builtin:  # Op.forward on arrays; the inputs are kept only when recording
         saves_inputs = record and fn.saves_inputs
         ctx._saved = tensors if saves_inputs else ()
-        outputs = _call_forward(fn, ctx, tensors, kwargs)
+        # [fast path: spelled-out forward call] one and two inputs without an argument
+        # list, and ``**kwargs`` only for ops with options
+        if kwargs:
+            outputs = fn.forward(ctx, *[t._data for t in tensors], **kwargs)
+        elif n_inputs == 2:
+            outputs = fn.forward(ctx, tensors[0]._data, tensors[1]._data)
+        elif n_inputs == 1:
+            outputs = fn.forward(ctx, tensors[0]._data)
+        else:
+            outputs = fn.forward(ctx, *[t._data for t in tensors])
     else:
         ctx._saved = ()
         outputs = fn.run_forward(ctx, tensors)
@@ -103,24 +112,6 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         else:
             ctx.created_at = None
     return results[0] if single else results
-
-
-def _call_forward(fn: Any, ctx: Node, tensors: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """``fn.forward(ctx, *arrays, **kwargs)``.
-
-    [fast path: spelled-out forward call] one and two inputs without an argument list, and
-    ``**kwargs`` only for ops with options.
-    """
-    n_inputs = len(tensors)
-    if kwargs:
-        if n_inputs == 1:
-            return fn.forward(ctx, tensors[0]._data, **kwargs)
-        return fn.forward(ctx, *[t._data for t in tensors], **kwargs)
-    if n_inputs == 2:
-        return fn.forward(ctx, tensors[0]._data, tensors[1]._data)
-    if n_inputs == 1:
-        return fn.forward(ctx, tensors[0]._data)
-    return fn.forward(ctx, *[t._data for t in tensors])
 
 
 def _prepare_inputs(fn: Any, inputs: tuple[Any, ...]) -> tuple[Any, ...]:

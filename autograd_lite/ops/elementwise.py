@@ -66,7 +66,7 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple:
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_as(grad_output)
         grad_a = grad_output * b if ctx.needs_input_grad[0] else None
         grad_b = grad_output * a if ctx.needs_input_grad[1] else None
         return grad_a, grad_b

@@ -153,7 +153,7 @@ class ReLU(Op):
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
-        (x,) = ctx.saved_tensors
+        (x,) = ctx.saved_as(grad_output)
         return grad_output * (x > 0)  # on arrays, bool * float needs no float copy of the mask
 
 

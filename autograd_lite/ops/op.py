@@ -15,7 +15,8 @@ How a rule is called (`Op.run_backward`, the engine's only entry to a rule):
 
 - with ``create_graph=True``: on Tensors, recorded, so it can be differentiated again;
 - otherwise, for an op with ``array_backward``: directly on NumPy arrays (the upstream
-  gradient an array, ``ctx.saved_tensors`` the saved arrays): no Tensor per edge;
+  gradient an array; the rule reads its saved values with ``ctx.saved_as(grad_output)``,
+  which gives arrays then): no Tensor per edge;
 - otherwise: on Tensors made around the arrays, unrecorded; the engine takes the arrays
   out of the results.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine.apply import apply
-from ..engine.context import Context, rule_state
+from ..engine.context import Context
 from ..engine.node import Node
 from ..engine.tensor_base import bound
 
@@ -62,16 +63,8 @@ class Op:
         that received none are zeros."""
         if len(grads) == 1 and grads[0] is not None:  # one output with a gradient
             grad_output = grads[0]
-            if create_graph:
+            if create_graph or cls.array_backward:
                 return cls.backward(node, grad_output)
-            if cls.array_backward:
-                if not node._saved:  # nothing saved: saved_tensors is not read
-                    return cls.backward(node, grad_output)
-                rule_state.on_arrays = True
-                try:
-                    return cls.backward(node, grad_output)
-                finally:
-                    rule_state.on_arrays = False
             return cls.backward(node, bound.wrap(grad_output, False))
         if create_graph:
             return cls.backward(node, *node.grads_or_zeros(grads, as_tensors=True))

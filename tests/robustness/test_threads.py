@@ -1,12 +1,15 @@
-"""Grad mode is per thread; two threads training separate models match sequential training."""
+"""Threads: grad mode is per thread, separate models train as if sequential, and passes
+through one shared graph at the same time give the sequential gradients."""
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import numpy as np
+import pytest
 
-from autograd_lite import Tensor, is_grad_enabled, no_grad
+from autograd_lite import Tensor, Value, grad, is_grad_enabled, no_grad
 
 
 def test_no_grad_in_one_thread_does_not_switch_off_another() -> None:
@@ -82,3 +85,68 @@ def test_two_threads_training_separate_models_match_sequential_training() -> Non
         for got, want in zip(results[seed], expected):
             np.testing.assert_array_equal(got, want)
     assert not np.allclose(sequential[0][0], sequential[1][0])  # the two models differ
+
+
+def _run_in_threads(work, threads: int = 4) -> list[BaseException]:
+    """Run ``work`` in several threads at once; return what they raised."""
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def target() -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+
+    pool = [threading.Thread(target=target) for _ in range(threads)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so their passes interleave
+    try:
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    return errors
+
+
+def test_concurrent_backward_through_one_tensor_graph_gives_the_sequential_gradient() -> None:
+    # several passes at once through one graph (retain_graph) into one leaf: no update lost,
+    # and no pass sees another's state (an array rule reading the saved arrays of x * w)
+    x = Tensor(np.linspace(-1.0, 1.0, 6), requires_grad=True)
+    w = Tensor(np.full(6, 2.0))
+    loss = ((x * w).relu() * x + linear_like(x)).sum()
+    (expected,) = grad(loss, x, retain_graph=True)
+    repeats, threads = 50, 4
+
+    def work() -> None:
+        for _ in range(repeats):
+            loss.backward(retain_graph=True)
+
+    assert _run_in_threads(work, threads) == []
+    np.testing.assert_allclose(x.grad.data, threads * repeats * expected.data, rtol=1e-12)
+
+
+def linear_like(x: Tensor) -> Tensor:
+    """A second branch through an op that saves its inputs (mul) and one that saves none."""
+    return (x * 3.0 - 1.0) * x
+
+
+def test_concurrent_backward_through_one_value_graph_gives_the_sequential_gradient() -> None:
+    a = Value(0.5)
+    out = a
+    for _ in range(200):
+        out = (out * 0.99 + a).tanh()
+    out.backward()
+    single = a.grad
+    a.grad = 0.0
+    repeats, threads = 20, 4
+
+    def work() -> None:
+        for _ in range(repeats):
+            out.backward()
+
+    assert _run_in_threads(work, threads) == []
+    assert a.grad == pytest.approx(threads * repeats * single, rel=1e-12)
