@@ -55,3 +55,23 @@ def test_without_on_vertex_the_walk_returns_every_total() -> None:
     assert [float(g) for g in totals[x]] == [135.0]
     assert [float(g) for g in totals[a._vertex()]] == [21.0]
     assert x.grad is None  # returning totals writes no .grad
+
+
+def test_walk_steps_pauses_the_same_walk_and_ends_with_backwards_totals() -> None:
+    from autograd_lite.engine.walk import backward_order, walk_steps
+
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    w = Tensor([3.0, 0.5], requires_grad=True)
+    y = (x * w).tanh() * x
+    loss = y.sum()
+    steps = walk_steps([loss._vertex()], [np.ones(())], retain_graph=True)
+    seen = []
+    for vertex, total, sent, pending in steps:
+        seen.append(vertex)
+        assert len(sent) == len(vertex._parents) and total[0].shape == vertex._meta[0]
+    op_nodes = [v for v in backward_order([loss._vertex()]) if v._parents]
+    assert seen == op_nodes  # every op node, in the engine's order
+    totals = pending
+    loss.backward()
+    np.testing.assert_allclose(totals[x][0], x.grad.data, rtol=1e-15)
+    np.testing.assert_allclose(totals[w][0], w.grad.data, rtol=1e-15)

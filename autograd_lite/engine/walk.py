@@ -20,7 +20,7 @@ Leaves have no parents. Gradients reaching a vertex along several edges are adde
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -82,12 +82,49 @@ def backpropagate(
         Without ``on_vertex``: every reached vertex -> the list of its total output
         gradients (kept to the end of the walk). With ``on_vertex``: an empty dict (each
         total is handed over and dropped as soon as it is final, to free memory early).
+    """
+    walk = _walk(
+        roots, root_grads, root_slots, retain_graph, create_graph, on_vertex, leaves_only, False
+    )
+    try:
+        next(walk)  # without steps the walk runs to its end in one go
+    except StopIteration as finished:
+        pending: dict[Any, Any] = finished.value
+        return pending
+    raise AssertionError("the walk stopped at a step without being asked to")
 
-    The order is `backward_order`'s: a vertex runs once every vertex above it has sent
-    its gradient, so its total is final when its rule runs.
 
-    Vertices are used as dictionary keys directly: they hash by identity (`Tensor` sets
-    ``__hash__ = object.__hash__``), which saves an ``id()`` call per lookup.
+def walk_steps(
+    roots: Sequence[Any],
+    root_grads: Sequence[Any],
+    *,
+    retain_graph: bool,
+    root_slots: Sequence[int] | None = None,
+    on_vertex: Callable[[Any, list[Any]], None] | None = None,
+) -> Iterator[tuple[Any, list[Any], Sequence[Any], dict[Any, Any]]]:
+    """`backpropagate`, paused after each vertex whose rule ran: yields (vertex, the total
+    gradient of its outputs, the gradients it sent to its parents, the totals so far).
+
+    The same walk as backward (not a copy), for step-by-step tools. Between steps, grad
+    mode and the garbage collector are as the caller had them.
+    """
+    return _walk(roots, root_grads, root_slots, retain_graph, False, on_vertex, True, True)
+
+
+def _walk(
+    roots: Sequence[Any],
+    root_grads: Sequence[Any],
+    root_slots: Sequence[int] | None,
+    retain_graph: bool,
+    create_graph: bool,
+    on_vertex: Callable[[Any, list[Any]], None] | None,
+    leaves_only: bool,
+    steps: bool,
+) -> Generator[tuple[Any, list[Any], Sequence[Any], dict[Any, Any]], None, dict[Any, Any]]:
+    """The walk itself, in `backward_order`: a vertex's rule runs once its total is final.
+
+    A generator so that `walk_steps` can pause it; without ``steps`` it never yields.
+    Vertices are dictionary keys directly: they hash by identity.
     """
     # [fast path: gc paused] the walk allocates one gradient per edge; cyclic-gc passes
     # triggered by those allocations find nothing (the graph is referenced from the roots)
@@ -136,6 +173,13 @@ def backpropagate(
                 slot = 0 if parent_slots is None else parent_slots[position]
                 previous = so_far[slot]
                 so_far[slot] = grad if previous is None else add_gradients(previous, grad)
+            if steps:  # hand the caller its own grad mode and collector while paused
+                _grad_state.enabled = previous_mode
+                if gc_was_enabled:
+                    gc.enable()
+                yield vertex, total, parent_grads, pending
+                gc.disable()
+                _grad_state.enabled = create_graph
     finally:
         _grad_state.enabled = previous_mode
         if gc_was_enabled:
