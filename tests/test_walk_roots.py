@@ -65,13 +65,13 @@ def test_walk_steps_pauses_the_same_walk_and_ends_with_backwards_totals() -> Non
     y = (x * w).tanh() * x
     loss = y.sum()
     steps = walk_steps([loss._vertex()], [np.ones(())], retain_graph=True)
-    seen = []
+    seen, totals = [], {}
     for vertex, total, sent, pending in steps:
         seen.append(vertex)
+        totals = pending
         assert len(sent) == len(vertex._parents) and total[0].shape == vertex._meta[0]
     op_nodes = [v for v in backward_order([loss._vertex()]) if v._parents]
     assert seen == op_nodes  # every op node, in the engine's order
-    totals = pending
     loss.backward()
     np.testing.assert_allclose(totals[x][0], x.grad.data, rtol=1e-15)
     np.testing.assert_allclose(totals[w][0], w.grad.data, rtol=1e-15)
