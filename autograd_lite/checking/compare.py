@@ -2,7 +2,9 @@
 
 `_run` records every disagreeing entry as a `Mismatch` in a `GradcheckReport` (plus a
 random-upstream check for Tensors); `GradcheckReport.format` renders the failure table and
-the hints (`_hints`: zero, sign, constant factor, transposed, a few entries).
+the hints (`_hints`, judged per input and output: zero, sign, constant factor, transposed,
+a few entries). With ``analyse`` (gradcheck, not gradgradcheck) it also looks for kinks the
+check met (`kinks`) and, on failure, for the first faulty op (`culprit`).
 """
 
 from __future__ import annotations
@@ -14,17 +16,21 @@ from typing import Any
 
 import numpy as np
 
+from .culprit import Culprit, find_culprit
 from .jacobian import (
     _analytic_tensor,
     _analytic_value,
+    _get,
     _input_name,
     _name,
     _output_arrays,
     _outputs,
     _safe_grad,
+    _set,
     _shape,
     numerical_jacobian,
 )
+from .kinks import KinkNote, find_kinks
 
 #: At most this many rows of the failure table are shown (a screenful).
 MAX_TABLE_ROWS = 20
@@ -70,6 +76,14 @@ class GradcheckReport:
     problems: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     max_abs_error: float = 0.0
+    #: the first recorded op whose backward disagrees with its own forward (Tensor
+    #: functions that fail gradcheck), or None
+    culprit: Culprit | None = None
+    #: ops of the function at or near one of their kinks (see `kinks`)
+    kinks: list[KinkNote] = field(default_factory=list)
+    #: remarks shown even when the check passes (a point exactly at a kink)
+    notes: list[str] = field(default_factory=list)
+    eps: float = 0.0
 
     @property
     def passed(self) -> bool:
@@ -79,11 +93,14 @@ class GradcheckReport:
     def format(self, max_rows: int = MAX_TABLE_ROWS) -> str:
         """The report as text: problems, counts, the worst rows as a table, hints."""
         if self.passed:
-            return (
+            passed = (
                 f"{self.what} passed for {self.fn_name}: {self.num_checked} checked entries "
                 f"agree (max abs error {self.max_abs_error:.2e})"
             )
+            return "\n".join([passed] + [f"  note: {note}" for note in self.notes])
         lines = [f"{self.what} failed for {self.fn_name}"]
+        if self.culprit is not None:
+            lines.append(f"  culprit: {self.culprit}")
         lines += [f"  {problem}" for problem in self.problems]
         if self.mismatches:
             lines.append(
@@ -134,9 +151,14 @@ def _run(
     rtol: float,
     what: str,
     output_names: Sequence[str] | None = None,
+    analyse: bool = False,
 ) -> GradcheckReport:
-    """Compare analytic and numerical Jacobians of ``fn`` at ``args``; records, never raises."""
-    report = GradcheckReport(what=what, fn_name=_name(fn), atol=atol, rtol=rtol)
+    """Compare analytic and numerical Jacobians of ``fn`` at ``args``; records, never raises.
+
+    With ``analyse``: also note kinks near the point, and on failure of a Tensor function
+    search for the faulty op (`culprit.find_culprit`).
+    """
+    report = GradcheckReport(what=what, fn_name=_name(fn), atol=atol, rtol=rtol, eps=eps)
     outputs = _outputs(fn, args, kind, what)
     first = _output_arrays(outputs)
     second = _output_arrays(_outputs(fn, args, kind, what))
@@ -155,6 +177,8 @@ def _run(
     if kind == "tensor":
         analytic = _analytic_tensor(outputs, args, positions, report)
         if analytic is None:
+            if analyse:
+                _search_culprit(fn, args, report)
             return report
     else:
         analytic = _analytic_value(outputs, args, positions)
@@ -186,8 +210,66 @@ def _run(
     if not report.mismatches and kind == "tensor":
         _check_random_upstream(outputs, args, positions, numerical, report)
     report.mismatches.sort(key=lambda row: (-row.abs_error, row.input_position))
-    report.hints = _hints(report, analytic, numerical, args, positions)
+    if analyse:
+        failing = [(row.input_position, row.input_index) for row in report.mismatches]
+        report.kinks = find_kinks(fn, args, kind, eps, failing, get=_get, put=_set, shape=_shape)
+        if not report.passed and kind == "tensor":
+            _search_culprit(fn, args, report)
+    report.hints = _hints(report, analytic, numerical, args, positions, output_names)
+    if report.passed:
+        report.notes += [_kink_note_when_passing(note, eps) for note in report.kinks]
     return report
+
+
+def _search_culprit(fn: Callable[..., Any], args: list[Any], report: GradcheckReport) -> None:
+    """Name the first faulty op (`culprit`); say so when every op agrees on its own."""
+    try:
+        search = find_culprit(fn, args, eps=report.eps, atol=report.atol, rtol=report.rtol)
+    except Exception as exc:  # noqa: BLE001 - the search must never hide the check's result
+        report.hints.append(f"the search for the faulty op could not run ({exc})")
+        return
+    report.culprit = search.culprit
+    crossed = any(note.crossed for note in report.kinks)
+    if search.culprit is None and search.n_checked and not crossed:
+        report.hints.append(
+            f"each of the {search.n_checked} recorded ops that could be judged agrees with "
+            "finite differences of its own forward at the inputs it was given, so the "
+            "difference comes from outside the recorded graph (a step through .data, "
+            ".numpy() or NumPy, detach(), or a value the function captured) or from an op "
+            "that was not judged" + (f" ({'; '.join(search.skipped)})" if search.skipped else "")
+        )
+
+
+def _kink_note_when_passing(note: KinkNote, eps: float) -> str:
+    return (
+        f"{note.describe(eps)}. The check passed, but at a kink it compares the engine's "
+        "convention (one side's slope, or 0 as PyTorch gives at abs(0) and relu(0)) with the "
+        "average of the slopes on both sides; it says nothing about the slopes beside the "
+        "kink. Check at a point further than eps from it as well."
+    )
+
+
+def _kink_hints(report: GradcheckReport, args: Sequence[Any]) -> tuple[list[str], set[int]]:
+    """Hints for failing entries whose finite-difference step crossed a kink, and the
+    inputs they explain (their generic hints would mislead: not a factor, not a zero)."""
+    hints = []
+    explained: set[int] = set()
+    for note in report.kinks:
+        if not note.crossed:
+            continue
+        positions = sorted({position for position, _ in note.crossed})
+        explained.update(positions)
+        names = ", ".join(f"input {_input_name(args, p)}" for p in positions)
+        hints.append(
+            f"{names}: the step of the check crosses a kink: {note.describe(report.eps)}. "
+            "There the central difference averages the slopes on both sides while the "
+            "engine gives one side's slope, so this disagreement is expected, not a bug in "
+            "backward; check at a point further than eps from the kink (CLI: --at)"
+        )
+    for note in report.kinks:
+        if not note.crossed and note.distance <= report.eps:
+            hints.append(f"{note.describe(report.eps)}: finite differences are unreliable there")
+    return hints, explained
 
 
 def _check_random_upstream(
@@ -238,45 +320,84 @@ def _hints(
     numerical: list[list[np.ndarray]],
     args: Sequence[Any],
     positions: Sequence[int],
+    output_names: Sequence[str],
 ) -> list[str]:
-    """Guesses at the kind of bug, per input: zero, sign, constant factor, transposed, few."""
+    """Guesses at the kind of bug, per input and output: zero, sign, constant factor,
+    transposed, a few entries. Kinks the check crossed replace them for the inputs involved."""
     hints = list(report.hints)
-    failing = {row.input_position for row in report.mismatches if row.output_index is not None}
+    kink_hints, explained = _kink_hints(report, args)
+    hints += kink_hints
+    failing = {
+        (row.input_position, row.output_name)
+        for row in report.mismatches
+        if row.output_index is not None
+    }
+    several = len(output_names) > 1
     for i, position in enumerate(positions):
-        if position not in failing:
+        if position in explained:
             continue
-        a = np.concatenate([block.reshape(-1) for block in analytic[i]])
-        n = np.concatenate([block.reshape(-1) for block in numerical[i]])
-        name = _input_name(args, position)
-        count = sum(1 for row in report.mismatches if row.input_position == position)
-        scale = report.atol + report.rtol * np.abs(n)
-        significant = np.abs(n) > scale
-        if not np.any(a) and np.any(n):
-            hints.append(
-                f"input {name}: the analytic gradient is all zero; no gradient reaches it "
-                "(a missing return value in backward, or a step outside the graph?)"
+        for k, output_name in enumerate(output_names):
+            if (position, output_name) not in failing:
+                continue
+            name = f"input {_input_name(args, position)}"
+            if several:
+                name += f", output {output_name}"
+            hint = _block_hint(
+                report,
+                analytic[i][k],
+                numerical[i][k],
+                _shape(args[position]),
+                name,
+                sum(
+                    1
+                    for row in report.mismatches
+                    if row.input_position == position and row.output_name == output_name
+                ),
             )
-        elif np.any(significant) and np.allclose(a, -n, rtol=report.rtol, atol=report.atol):
-            hints.append(f"input {name}: analytic = -numerical everywhere (a sign error?)")
-        elif np.any(significant):
-            ratios = a[significant] / n[significant]
-            factor = float(np.median(ratios))
-            if np.allclose(a, factor * n, rtol=report.rtol, atol=report.atol):
-                hints.append(
-                    f"input {name}: analytic = {factor:.6g} * numerical everywhere "
-                    "(a missing or extra constant factor?)"
-                )
-            elif _looks_transposed(analytic[i], numerical[i], _shape(args[position]), report):
-                hints.append(
-                    f"input {name}: the analytic gradient matches the numerical one with its "
-                    "two axes swapped (a transposed gradient?)"
-                )
-            elif count <= 2 < a.size:
-                hints.append(
-                    f"input {name}: only {count} of {a.size} entries are wrong (a special case, "
-                    "an index or a boundary?)"
-                )
+            if hint:
+                hints.append(hint)
     return hints
+
+
+def _block_hint(
+    report: GradcheckReport,
+    analytic: np.ndarray,
+    numerical: np.ndarray,
+    shape: tuple[int, ...],
+    name: str,
+    count: int,
+) -> str | None:
+    """The hint for one block of the Jacobian (one input, one output), if one fits."""
+    a, n = analytic.reshape(-1), numerical.reshape(-1)
+    scale = report.atol + report.rtol * np.abs(n)
+    significant = np.abs(n) > scale
+    if not np.any(a) and np.any(n):
+        return (
+            f"{name}: the analytic gradient is all zero; no gradient reaches it "
+            "(a missing return value in backward, or a step outside the graph?)"
+        )
+    if np.any(significant) and np.allclose(a, -n, rtol=report.rtol, atol=report.atol):
+        return f"{name}: analytic = -numerical everywhere (a sign error?)"
+    if not np.any(significant):
+        return None
+    ratios = a[significant] / n[significant]
+    factor = float(np.median(ratios))
+    if np.allclose(a, factor * n, rtol=report.rtol, atol=report.atol):
+        return (
+            f"{name}: analytic = {factor:.6g} * numerical everywhere "
+            "(a missing or extra constant factor?)"
+        )
+    if _looks_transposed([analytic], [numerical], shape, report):
+        return (
+            f"{name}: the analytic gradient matches the numerical one with its "
+            "two axes swapped (a transposed gradient?)"
+        )
+    if count <= 2 < a.size:
+        return (
+            f"{name}: only {count} of {a.size} entries are wrong (a special case, "
+            "an index or a boundary?)"
+        )
+    return None
 
 
 def _looks_transposed(

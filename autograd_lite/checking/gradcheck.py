@@ -15,8 +15,9 @@ it, or squares it, agrees with one-hot seeds but not with this one).
 ``x -> grad(fn(x), x, grad_outputs=u, create_graph=True)`` for a random ``u``.
 
 This module holds the public entries, input copies and settings validation; the Jacobians
-are in gradcheck_jacobian.py and the comparison with its report (failure table, hints) in
-gradcheck_compare.py. Their public names are re-exported here.
+are in jacobian.py, the comparison with its report (failure table, hints) in compare.py,
+the search for the faulty op in culprit.py and the kinks in kinks.py. Their public names
+are re-exported here.
 """
 
 from __future__ import annotations
@@ -32,13 +33,17 @@ from ..engine.backward import grad
 from ..scalar.value import Value
 from ..tensor import Tensor
 from .compare import MAX_TABLE_ROWS, GradcheckReport, Mismatch, _run
+from .culprit import Culprit
 from .jacobian import _input_name, _name, _outputs, numerical_jacobian
+from .kinks import KinkNote
 
 __all__ = [
     "MAX_TABLE_ROWS",
+    "Culprit",
     "GradcheckError",
     "GradcheckReport",
     "GradcheckWarning",
+    "KinkNote",
     "Mismatch",
     "gradcheck",
     "gradcheck_report",
@@ -150,6 +155,12 @@ def gradcheck(
     differences, in float64 on copies of the inputs. Entries fail when
     ``|analytic - numerical| > atol + rtol * |numerical|``.
 
+    On failure of a Tensor function each recorded op is checked alone, at the inputs it
+    was given, and the first whose backward disagrees with its own forward is named with
+    the file and line that applied it (``error.report.culprit``). Ops at or within ``eps``
+    of a kink (abs, relu, max, maximum, clip...) are reported as such instead of a
+    misleading hint; a pass exactly at a kink warns (`GradcheckWarning`).
+
     Args:
         fn: a function of Tensors returning a Tensor (any shape) or a tuple of Tensors; or
             a function of Values returning a Value or a tuple of Values.
@@ -165,8 +176,9 @@ def gradcheck(
 
     Raises:
         GradcheckError: a table of the failing entries (input, input index, output, output
-            index, analytic, numerical, errors), worst first; or a backward that raised or
-            returned a wrong shape/dtype; or a non-deterministic ``fn``.
+            index, analytic, numerical, errors), worst first, the culprit op and hints
+            judged per output; or a backward that raised or returned a wrong shape/dtype;
+            or a non-deterministic ``fn``.
         ValueError: if no input requires grad, ``eps`` is not > 0, or a tolerance is < 0
             (or any of them is not finite).
         TypeError: for inputs or outputs of the wrong kind, or a setting that is not a
@@ -178,6 +190,8 @@ def gradcheck(
         True
     """
     report = gradcheck_report(fn, inputs, eps=eps, atol=atol, rtol=rtol)
+    for note in report.notes:  # a pass that deserves a word (a point exactly at a kink)
+        warnings.warn(note, GradcheckWarning, stacklevel=2)
     return _finish(report, raise_exception)
 
 
@@ -221,7 +235,9 @@ def gradcheck_report(
         return _gradgrad_report(fn, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol)
     _check_settings("gradcheck: ", eps, atol, rtol)
     args, positions, kind = _copy_inputs(inputs, "gradcheck")
-    return _run(fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck")
+    return _run(
+        fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck", analyse=True
+    )
 
 
 def gradgradcheck(

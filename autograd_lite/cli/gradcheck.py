@@ -4,12 +4,16 @@
     autograd-lite gradcheck my_ops.py:affine --shapes 5,3 3 --range -2 2 --seed 1
     autograd-lite gradcheck my_ops.py:scalar_fn --values 2
     autograd-lite gradcheck my_ops.py:smooth --shapes 4 --gradgrad
+    autograd-lite gradcheck my_ops.py:softplus --shapes 3 --at 0.5,-1,2
 
 FUNCTION is called with one random Tensor (requires_grad=True, float64) per ``--shapes``
 entry, or with ``--values N`` random scalar Values. A shape is a comma-separated list of
 sizes (``3,4``, ``5`` or ``5,``), or ``()`` / ``scalar`` for a 0-d tensor. Values are
 drawn uniformly from ``--range`` (default -1 1; use e.g. ``--range 0.1 2`` for log or
-sqrt). The function may return a Tensor/Value or a tuple of them.
+sqrt). ``--at`` checks a chosen point instead: comma-separated numbers, either one list per
+input (each filled in row-major order) or one list for all inputs together, in order
+(write ``--at=-1,2`` when the first number is negative). The function may return a
+Tensor/Value or a tuple of them.
 
 Exit status: 0 when the gradients agree, 1 when they do not (the failure table is
 printed), 2 when the check could not run (bad file, function or arguments, or the
@@ -84,6 +88,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar=("LOW", "HIGH"),
         help="draw input values uniformly from [LOW, HIGH) (default: -1 1)",
     )
+    parser.add_argument(
+        "--at",
+        nargs="+",
+        metavar="NUMBERS",
+        help="check at this point, not a random one: comma-separated numbers, one list per "
+        "input or one list for all inputs (e.g. --at 0.5,-1,2; --at=-1,2 for a leading minus)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step")
     parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance")
@@ -124,11 +135,19 @@ def run(args: argparse.Namespace) -> int:
         )
         return USAGE_ERROR
     inputs = _random_inputs(args.shapes, args.values, low, high, args.seed)
+    if args.at is not None:
+        try:
+            place_at(inputs, args.at)
+        except ValueError as exc:
+            print(f"autograd-lite gradcheck: error: --at: {exc}", file=sys.stderr)
+            return USAGE_ERROR
     described = (
         f"{args.values} Value(s)"
         if args.values is not None
         else "shapes " + ", ".join(str(shape) for shape in args.shapes)
     )
+    if args.at is not None:
+        described += " at " + " ".join(args.at)
     status = 0
     for second_order in (False, True) if args.gradgrad else (False,):
         try:
@@ -204,3 +223,38 @@ def _random_inputs(
         tensor.label = f"x{i}"
         tensors.append(tensor)
     return tensors
+
+
+def place_at(inputs: list[Any], lists: list[str]) -> None:
+    """Give ``inputs`` (Tensors or Values) the numbers of ``--at``, in place.
+
+    ``lists`` holds one comma-separated list per input (each filled in row-major order), or
+    a single list for all inputs together, in order.
+
+    Raises:
+        ValueError: for a number that does not parse or a count that does not fit.
+    """
+    try:
+        groups = [[float(part) for part in text.split(",") if part.strip()] for text in lists]
+    except ValueError:
+        raise ValueError(f"expected comma-separated numbers, got {' '.join(lists)!r}") from None
+    sizes = [x.data.size if isinstance(x, Tensor) else 1 for x in inputs]
+    if len(groups) == 1 and len(inputs) > 1:
+        numbers, groups = groups[0], []
+        if len(numbers) != sum(sizes):
+            raise ValueError(
+                f"got {len(numbers)} number(s) for {len(inputs)} inputs with {sum(sizes)} "
+                f"entries in all (sizes {sizes})"
+            )
+        for size in sizes:
+            groups.append(numbers[:size])
+            numbers = numbers[size:]
+    if len(groups) != len(inputs):
+        raise ValueError(f"got {len(groups)} lists of numbers for {len(inputs)} inputs")
+    for position, (x, numbers, size) in enumerate(zip(inputs, groups, sizes)):
+        if len(numbers) != size:
+            raise ValueError(f"input {position} has {size} entries but got {len(numbers)} numbers")
+        if isinstance(x, Tensor):
+            x.data = np.array(numbers, dtype=np.float64).reshape(x.shape)
+        else:
+            x.data = numbers[0]

@@ -50,6 +50,7 @@ _LIBRARY_DIRS = (
 class _AnomalyState(threading.local):
     enabled: bool = False
     check_forward: bool = True
+    record_inputs: bool = False  # see `recording_inputs`
 
 
 state = _AnomalyState()
@@ -118,6 +119,24 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
                 return func(*args, **kwargs)
 
         return cast(_F, wrapper)
+
+
+class recording_inputs:  # noqa: N801 - a context manager, like detect_anomaly
+    """Inside: every recorded op notes its call site (as under `detect_anomaly`, without its
+    NaN check of forward) and keeps copies of its input arrays and options as
+    ``node.recorded = (arrays, kwargs)``, so each op can be re-run and checked on its own
+    (gradcheck's search for the faulty op, `checking.culprit`)."""
+
+    def __enter__(self) -> None:
+        with _blocks_lock:
+            open_blocks.count += 1
+        self._previous = (state.enabled, state.check_forward, state.record_inputs)
+        state.enabled, state.check_forward, state.record_inputs = True, False, True
+
+    def __exit__(self, *exc_info: object) -> None:
+        state.enabled, state.check_forward, state.record_inputs = self._previous
+        with _blocks_lock:
+            open_blocks.count -= 1
 
 
 def user_call_site() -> str:

@@ -109,6 +109,8 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if anomalous:
             ctx.created_at = site
             ctx._fingerprints = fingerprints(fn, ctx, results)
+            if _anomaly_state.record_inputs:  # for gradcheck's search of the faulty op
+                ctx.recorded = (tuple([t._data.copy() for t in tensors]), dict(kwargs))
         else:
             ctx.created_at = None
     return results[0] if single else results
