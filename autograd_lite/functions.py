@@ -41,9 +41,10 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     if cond_data.dtype.kind not in "biuf":
         raise TypeError(f"where: cond must be boolean or numeric, got dtype {cond_data.dtype}")
     reference = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else as_tensor(a)
-    return Where.apply(
-        Tensor._wrap(cond_data.astype(bool), False), reference._operand(a), reference._operand(b)
-    )
+    condition = Tensor._wrap(cond_data.astype(bool), False)
+    if isinstance(cond, Tensor):  # a comparison's record goes on (engine.provenance)
+        condition._origin = cond._origin
+    return Where.apply(condition, reference._operand(a), reference._operand(b))
 
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Any:

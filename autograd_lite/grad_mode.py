@@ -25,6 +25,30 @@ class _GradState(threading.local):
 _state = _GradState()
 
 
+class _Watch:
+    """How many `no_grad` blocks are open, in all threads together. While one is, ops that
+    record nothing note where their results came from (see `engine.provenance`), so
+    `diagnose_grads` can tell "used under no_grad" from "not used"; while none is, they
+    need not look (the backward pass turns grad mode off without a block)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+watch = _Watch()
+_watch_lock = threading.Lock()
+_acquire, _release = _watch_lock.acquire, _watch_lock.release
+
+
+def add_watch(change: int) -> None:
+    """Add ``change`` (+1 or -1) to `watch`, under its lock so no change is lost."""
+    _acquire()
+    watch.count += change
+    _release()
+
+
 def is_grad_enabled() -> bool:
     """Return True when new operations are recorded in the graph (this thread only)."""
     return _state.enabled
@@ -96,9 +120,13 @@ class _GradModeContext:
     def __enter__(self) -> None:
         self._previous = _state.enabled
         _state.enabled = self._mode
+        if not self._mode:  # ops inside note tensors computed from ones requiring grad
+            add_watch(1)
 
     def __exit__(self, *exc_info: object) -> None:
         _state.enabled = self._previous
+        if not self._mode:
+            add_watch(-1)
 
     def __call__(self, func: _F) -> _F:
         mode_context = type(self)

@@ -13,6 +13,7 @@ from typing import Any, Union
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .engine import provenance
 from .engine.apply import apply as _apply
 from .engine.backward import run_backward
 from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
@@ -58,6 +59,9 @@ class Tensor(TensorBase):
         self.label = ""
         self._node = None
         self._slot = 0
+        self._origin = None
+        if isinstance(data, Tensor) and (data.requires_grad or data._origin is not None):
+            self._origin = provenance.cut("Tensor(t)", (data,))  # a copy outside the graph
 
     # ---------------------------------------------------------------- attributes
     @property
@@ -130,6 +134,8 @@ class Tensor(TensorBase):
         """A tensor sharing this data but cut from the graph (requires_grad False)."""
         detached = Tensor._wrap(self._data, False)
         detached._base = self if self._base is None else self._base  # shares the array
+        if self.requires_grad or self._origin is not None:  # for diagnose_grads
+            detached._origin = provenance.cut("detach()", (self,))
         return detached
 
     def _operand(self, other: Any) -> Tensor:
@@ -230,7 +236,10 @@ class Tensor(TensorBase):
             raise ShapeError(
                 f"{symbol}: shapes {self.shape} and {np.shape(other_data)} do not broadcast"
             ) from None
-        return Tensor._wrap(result, False)
+        compared = Tensor._wrap(result, False)
+        if _in_or_from_graph(self) or isinstance(other, Tensor) and _in_or_from_graph(other):
+            compared._origin = provenance.cut(f"comparison {symbol}", (self, other))
+        return compared
 
     # ignore[misc]: mypy calls these "unsafely overlapping" with the reflected dunders of
     # ndarray and float in Operand; no annotation avoids that while ndarray stays an operand.
@@ -369,6 +378,11 @@ def _check_integers(name: str, what: str, values: tuple) -> None:
     for value in values:
         if not isinstance(value, (int, np.integer)):
             raise TypeError(f"{name}: {what} must be integers, got {values!r}")
+
+
+def _in_or_from_graph(tensor: Tensor) -> bool:
+    """True for a tensor that requires grad or was computed from one (see provenance)."""
+    return tensor.requires_grad or tensor._origin is not None
 
 
 def as_tensor(data: Any) -> Tensor:

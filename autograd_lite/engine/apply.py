@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import _state as _grad_state
-from . import anomaly
+from ..grad_mode import watch as _watch
+from . import anomaly, provenance
 from .anomaly import open_blocks as _anomaly_blocks
 from .anomaly import state as _anomaly_state
 from .node import Node
@@ -45,7 +46,8 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             tensors = _prepare_inputs(fn, inputs)
             break
     record = False
-    if _grad_state.enabled:
+    enabled = _grad_state.enabled
+    if enabled:
         for t in tensors:
             if t.requires_grad:
                 record = True
@@ -113,6 +115,15 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 ctx.recorded = (tuple([t._data.copy() for t in tensors]), dict(kwargs))
         else:
             ctx.created_at = None
+        for t in tensors:  # inputs cut from the graph (engine.provenance, for diagnose_grads)
+            if t._origin is not None:
+                provenance.note_recorded(ctx, tensors)
+                break
+    elif enabled or _watch.count:  # not in the backward pass: pass on where inputs came from
+        for t in tensors:
+            if t._origin is not None or t.requires_grad:
+                provenance.note_unrecorded(tensors, results)
+                break
     return results[0] if single else results
 
 
@@ -134,15 +145,13 @@ def _promote_bools(fn: Any, tensors: tuple[Any, ...]) -> tuple[Any, ...]:
     keep = fn.bool_inputs
     floats = [t._data.dtype for t in tensors if t._data.dtype.kind == "f"]
     target = np.result_type(*floats) if floats else np.dtype(np.float64)
-    wrap = bound.wrap
-    return tuple(
-        [
-            wrap(t._data.astype(target), False)
-            if t._data.dtype.kind == "b" and i not in keep
-            else t
-            for i, t in enumerate(tensors)
-        ]
-    )
+    promoted = []
+    for i, t in enumerate(tensors):
+        if t._data.dtype.kind == "b" and i not in keep:
+            mask, t = t, bound.wrap(t._data.astype(target), False)
+            t._origin = mask._origin  # a comparison's record goes on (engine.provenance)
+        promoted.append(t)
+    return tuple(promoted)
 
 
 def _link_views(source: Any, results: tuple[Any, ...]) -> None:

@@ -42,6 +42,7 @@ class Node(Context):
         "_stamp",
         "_watched",
         "created_at",
+        "_cuts",
     )
 
     #: the Op or Function class that was applied
@@ -55,6 +56,9 @@ class Node(Context):
     #: A built-in op with one output whose inputs all have its shape and dtype keeps only
     #: the output's pair: its gradients need no fitting (see `_link` and `_backward`).
     _meta: tuple[Any, ...]
+    #: (input position, origin) for inputs cut from the graph (see `engine.provenance`);
+    #: set only then
+    _cuts: tuple[tuple[int, Any], ...]
 
     def _link(
         self,

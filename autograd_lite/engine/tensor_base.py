@@ -66,6 +66,7 @@ class TensorBase:
         "label",
         "_node",
         "_slot",
+        "_origin",
         "__weakref__",
     )
     # graph-vertex interface (see walk.py): a leaf tensor is its own vertex
@@ -83,6 +84,9 @@ class TensorBase:
     #: the Node that produced this tensor (None for a leaf) and which of its outputs it is
     _node: Any
     _slot: int
+    #: for a tensor cut from the graph (detach, comparison, no_grad): where it came from,
+    #: an origin tuple (see `engine.provenance`); None otherwise
+    _origin: Any
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Any:
@@ -96,6 +100,7 @@ class TensorBase:
         tensor.label = ""
         tensor._node = None
         tensor._slot = 0
+        tensor._origin = None
         return tensor
 
     def _vertex(self) -> Any:
