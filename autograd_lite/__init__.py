@@ -8,6 +8,7 @@ op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explainin
 """
 
 from ._version import __version__
+from .checking.diagnose import diagnose_grads
 from .checking.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
@@ -42,6 +43,7 @@ __all__ = [
     "as_tensor",
     "concatenate",
     "detect_anomaly",
+    "diagnose_grads",
     "draw_graph",
     "enable_grad",
     "explain",

@@ -362,6 +362,7 @@ NOT_OPS: dict[str, str] = {
     "autograd_lite.explain": "chain-rule breakdown",
     "autograd_lite.detect_anomaly": "debugging mode (context manager)",
     "autograd_lite.is_anomaly_enabled": "debugging mode flag",
+    "autograd_lite.diagnose_grads": "a report on gradients (reads the graph)",
 }
 
 
