@@ -9,6 +9,7 @@ Example:
 """
 
 from . import functional, init, optim
+from .checking import gradcheck_module
 from .init import manual_seed
 from .layers import (
     MLP,
@@ -48,6 +49,7 @@ __all__ = [
     "Tanh",
     "fit",
     "functional",
+    "gradcheck_module",
     "init",
     "load",
     "manual_seed",
