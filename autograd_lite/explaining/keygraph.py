@@ -24,6 +24,8 @@ class _Edge:
     formula: str
     unit_sum: bool
     through: tuple[str, ...] = ()
+    #: the numbers of each folded sub-path (unit steps left out), for the factor's text
+    parts: tuple[tuple[float, ...], ...] = ()
 
 
 class _KeyGraph:
@@ -53,7 +55,7 @@ class _KeyGraph:
 
     def _factor(self, edge: _Edge) -> Factor:
         upper, lower = self.namer(edge.upper), self.namer(edge.lower)
-        return Factor(upper, lower, edge.formula, edge.value, edge.through)
+        return Factor(upper, lower, edge.formula, edge.value, edge.through, edge.parts)
 
     def _between(self, lower: Value, upper: Value) -> list[Value]:
         start = bisect.bisect_left(self.ascending_positions, self.position[id(lower)])
@@ -156,9 +158,9 @@ class _KeyGraph:
         stages = []
         for lower, upper in zip(reversed(cuts[:-1]), reversed(cuts[1:])):
             paths = self.paths(lower, upper, limit)
+            names = _unique_names([self._branch_name(path, lower, paths) for path in paths])
             branches = tuple(
-                Branch(self._branch_name(path, lower, upper, len(paths)), path.steps, path.product)
-                for path in paths
+                Branch(name, path.steps, path.product) for name, path in zip(names, paths)
             )
             stages.append(
                 Stage(
@@ -171,11 +173,37 @@ class _KeyGraph:
             )
         return stages
 
-    def _branch_name(self, path: Path, lower: Value, upper: Value, n_branches: int) -> str:
+    def _branch_name(self, path: Path, lower: Value, paths: list[Path]) -> str:
+        """d (the stage's upper) / d lower, and for several branches what tells this one
+        apart: the labelled sum it goes through, or the first value on it that no other
+        branch passes."""
         lower_name = self.namer(lower)
         first = path.steps[0]
-        if n_branches > 1 and first.through:
+        if len(paths) == 1:
+            return f"d {first.upper} / d {lower_name}"
+        if first.through:
             return f"d {first.through[-1]} / d {lower_name}"
-        if n_branches > 1 and len(path.steps) > 1:
-            return f"d {first.upper} / d {lower_name} via {first.lower}"
+        own = [step.lower for step in path.steps[:-1]]
+        others = [{step.lower for step in other.steps[:-1]} for other in paths if other is not path]
+        for name in own:
+            if not any(name in seen for seen in others):
+                return f"d {first.upper} / d {lower_name} via {name}"
+        if own:
+            return f"d {first.upper} / d {lower_name} via {' and '.join(own)}"
         return f"d {first.upper} / d {lower_name}"
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    """Number the names that still repeat ("... (branch 2)"), so each branch reads apart."""
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        if counts[name] == 1:
+            unique.append(name)
+            continue
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(f"{name} (branch {seen[name]})")
+    return unique

@@ -7,7 +7,10 @@ Every number is printed to 9 significant digits (`_num`); arrays get a one-line 
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +30,9 @@ class Factor:
     formula: str
     value: float
     through: tuple[str, ...] = ()  # labelled sums folded into this factor (output side first)
+    #: when the factor folds several steps: the numbers of each folded sub-path (unit steps
+    #: left out, as in the formula), so its parts can be read beside its formula
+    parts: tuple[tuple[float, ...], ...] = ()
 
     @property
     def name(self) -> str:
@@ -38,11 +44,24 @@ class Factor:
         """Name and formula, e.g. ``d out_o1 / d net_o1 = out_o1 * (1 - out_o1)``."""
         return f"{self.name} = {self.formula}"
 
+    @property
+    def parts_text(self) -> str:
+        """The folded steps' numbers, as the formula multiplies and adds them ("" when the
+        factor is a single step, so there is nothing more to show)."""
+        if sum(len(part) for part in self.parts) < 2:
+            return ""
+        products = [" * ".join(_num(number) for number in part) or "1" for part in self.parts]
+        if len(products) == 1:
+            return products[0]
+        return " + ".join(f"({text})" if " * " in text else text for text in products)
+
     def __str__(self) -> str:
         note = f"   (through {', '.join(self.through)})" if self.through else ""
         if self.formula == _num(self.value):  # a constant factor: say it once
             return f"{self.name} = {self.formula}{note}"
-        return f"{self.description} = {_num(self.value)}{note}"
+        parts = self.parts_text
+        middle = f" = {parts}" if parts else ""
+        return f"{self.description}{middle} = {_num(self.value)}{note}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +121,8 @@ class Explanation:
     paths: list[Path] = field(default_factory=list)
     n_paths: int = 0
     stages: list[Stage] = field(default_factory=list)
+    #: op-and-number names of unlabelled values (``sigmoid_1``) -> (expression, value)
+    definitions: dict[str, tuple[str, float]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -114,7 +135,21 @@ class Explanation:
         return sum(path.product for path in self.paths)
 
     def __str__(self) -> str:
-        return "\n".join(_render_value_explanation(self))
+        lines = _render_value_explanation(self)
+        return "\n".join(lines + _render_definitions(self.definitions, lines))
+
+    def __repr__(self) -> str:
+        plural = "path" if self.n_paths == 1 else "paths"
+        return (
+            f"<Explanation d {self.output_name} / d {self.wrt_name} = {_num(self.total)} "
+            f"({self.n_paths} {plural}); print() it for the breakdown>"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's text display
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:  # Jupyter shows the breakdown, not the dataclass fields
+        return _pre(str(self))
 
 
 # ------------------------------------------------------------------------ text
@@ -186,30 +221,86 @@ def _render_stage(stage: Stage) -> list[str]:
     return lines
 
 
-def _array_text(array: np.ndarray) -> str:
-    """A short one-line preview of an array for explanations and pictures."""
+def _render_definitions(definitions: dict[str, tuple[str, float]], lines: list[str]) -> list[str]:
+    """ "where" lines defining the op-and-number names the text uses (and those they use)."""
+    if not definitions:
+        return []
+    pattern = re.compile(r"\b(" + "|".join(re.escape(name) for name in definitions) + r")\b")
+    used: list[str] = []
+    pending = [name for line in lines for name in pattern.findall(line)]
+    while pending:
+        name = pending.pop(0)
+        if name not in used:
+            used.append(name)
+            pending += pattern.findall(definitions[name][0])
+    if not used:
+        return []
+    order = list(definitions)
+    used.sort(key=order.index)
+    text = ["", "where (unlabelled values, named by op and the order they were computed in):"]
+    text += [f"  {name} = {definitions[name][0]} = {_num(definitions[name][1])}" for name in used]
+    return text
+
+
+def _pre(text: str) -> str:
+    """Text as an HTML <pre> block, for Jupyter."""
+    return f"<pre>{html.escape(text)}</pre>"
+
+
+def _array_text(array: np.ndarray, limit: int = 8) -> str:
+    """A short one-line preview of an array for explanations and pictures: every entry when
+    it has at most ``limit``, else the first and last two of each axis."""
     if array.size == 1:
         return _num(float(array.reshape(())))
-    text = np.array2string(array, precision=6, threshold=8, edgeitems=2, separator=", ")
+    text = np.array2string(array, precision=6, threshold=limit, edgeitems=2, separator=", ")
     return " ".join(text.split())
+
+
+def reduced_axes(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of ``grad_shape`` a gradient is summed over to reach ``shape`` (broadcast
+    undone): the leading axes ``shape`` lacks, and the ones where it has size 1."""
+    lead = len(grad_shape) - len(shape)
+    return tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and grad_shape[lead + i] != 1
+    )
+
+
+def reduction_text(grad_shape: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """E.g. ``(3,) <- summed over axis 0 of (4, 3)``; "" when nothing is summed."""
+    axes = reduced_axes(tuple(grad_shape), tuple(shape))
+    if not axes or tuple(grad_shape) == tuple(shape):
+        return ""
+    which = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
+    return f"{tuple(shape)} <- summed over {which} of {tuple(grad_shape)}"
 
 
 # ------------------------------------------------------------------------ Tensor graphs
 @dataclass(frozen=True)
 class OpStep:
-    """One operation on a tensor path, with the gradient flowing back into its result."""
+    """One operation on a tensor path, with the gradient flowing back into its result.
+
+    ``input_name`` names the input the path goes back into (its label, or the op that made
+    it); ``summed`` says when the gradient sent there was summed over broadcast axes, e.g.
+    ``b (3,) <- summed over axis 0 of (4, 3)``.
+    """
 
     op: str
     input_index: int
     output_shape: tuple[int, ...]
     upstream: np.ndarray  # d output / d (this op's result), along this path only
+    input_name: str = ""
+    summed: str = ""
 
     @property
     def description(self) -> str:
-        return (
+        into = f"{self.input_index} ({self.input_name})" if self.input_name else self.input_index
+        text = (
             f"{self.op} -> shape {self.output_shape}, upstream gradient "
-            f"{_array_text(self.upstream)}; back into its input {self.input_index}"
+            f"{_array_text(self.upstream)}; back into its input {into}"
         )
+        if self.summed:
+            text += f"; {self.input_name or 'input'} {self.summed}"
+        return text
 
 
 @dataclass(frozen=True)
@@ -249,6 +340,19 @@ class TensorExplanation:
     @property
     def path_sum(self) -> float:
         return sum(path.contribution for path in self.paths)
+
+    def __repr__(self) -> str:
+        element = f"{self.wrt_name}[{', '.join(map(str, self.index))}]"
+        return (
+            f"<TensorExplanation d {self.output_name} / d {element} = {_num(self.total)} "
+            f"({self.n_paths} chain(s) of ops); print() it for the breakdown>"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # IPython's text display
+        printer.text(str(self))
+
+    def _repr_html_(self) -> str:
+        return _pre(str(self))
 
     def __str__(self) -> str:
         element = f"{self.wrt_name}[{', '.join(map(str, self.index))}]"

@@ -14,7 +14,8 @@ from ..engine.walk import topological_order
 from ..errors import GraphFreedError
 from ..grad_mode import no_grad
 from ..tensor import Tensor
-from .results import OpStep, TensorExplanation, TensorPath
+from .live import live_outputs
+from .results import OpStep, TensorExplanation, TensorPath, reduction_text
 
 
 def _element_index(wrt: Tensor, index: int | tuple[int, ...] | None) -> tuple[int, ...]:
@@ -117,11 +118,12 @@ def _explain_tensor(
                 counts[id(parent)] = counts.get(id(parent), 0) + counts.get(id(vertex), 0)
     result.n_paths = counts.get(id(target), 0)
 
+    tensors = live_outputs(vertex for vertex in order if id(vertex) in relevant)
     stack: list[tuple[Any, list[tuple[Any, int]]]] = [(root, [])]
     while stack and len(result.paths) < max_paths:
         vertex, steps = stack.pop()
         if vertex is target:
-            result.paths.append(_follow(output, wrt, steps, element))
+            result.paths.append(_follow(output, wrt, steps, element, names, tensors))
             continue
         for slot in reversed(range(len(vertex._parents))):
             if edge_ok(vertex, slot):
@@ -129,8 +131,29 @@ def _explain_tensor(
     return result
 
 
+def input_name(vertex: Any, slot: int, names: dict[int, str], tensors: dict[Any, Any]) -> str:
+    """A name for input ``slot`` of ``vertex``: a parameter's dotted name, a tensor's label,
+    else the op that made it ("Tanh output"); "a constant" for an input outside the graph."""
+    parent = vertex._parents[slot]
+    if parent is None:
+        return "a constant"
+    if isinstance(parent, Tensor):
+        return names.get(id(parent)) or parent.label or "a leaf"
+    parent_slot = (vertex._parent_slots or (0,) * len(vertex._parents))[slot]
+    live = tensors.get((id(parent), parent_slot))
+    if live is not None and (live.label or names.get(id(live))):
+        return names.get(id(live)) or live.label
+    suffix = f" output {parent_slot}" if parent._n_outputs > 1 else " output"
+    return f"{parent.name}{suffix}"
+
+
 def _follow(
-    output: Tensor, wrt: Tensor, steps: list[tuple[Any, int]], element: tuple[int, ...]
+    output: Tensor,
+    wrt: Tensor,
+    steps: list[tuple[Any, int]],
+    element: tuple[int, ...],
+    names: dict[int, str],
+    tensors: dict[Any, Any],
 ) -> TensorPath:
     """Send the seed gradient back along one chain of ops only (linearity: paths add up)."""
     grads: list[Any] = [None] * output._vertex()._n_outputs
@@ -141,7 +164,21 @@ def _follow(
         for vertex, slot in steps:
             upstream = next(g for g in grads if g is not None)
             shape = upstream.shape
-            op_steps.append(OpStep(vertex.name, slot, shape, upstream.copy()))
+            raw = vertex.fn.run_backward(vertex, grads, False)  # before the engine fits it
+            raw = raw if isinstance(raw, tuple) else (raw,)
+            summed = ""
+            if raw[slot] is not None:
+                summed = reduction_text(np.shape(raw[slot]), vertex.input_shapes[slot])
+            op_steps.append(
+                OpStep(
+                    vertex.name,
+                    slot,
+                    shape,
+                    upstream.copy(),
+                    input_name(vertex, slot, names, tensors),
+                    summed,
+                )
+            )
             passed = vertex._backward(grads, False)[slot]
             if passed is None:
                 break

@@ -22,14 +22,23 @@ _PLACEHOLDER = re.compile(r"\b(a|b|out)\b")
 
 # ------------------------------------------------------------------------ names and formulas
 class _Namer:
-    """Readable names for Values: the label, a number for constants, or a short expression."""
+    """Readable names for Values: the label, a number for constants, or a short expression.
+
+    An unlabelled value whose expression would be longer than `_EXPRESSION_LIMIT` gets a
+    name made of its op and a number counting that op in the order values were computed
+    (``sigmoid_1``, ``mul_3``): stable for a given graph, and defined once (`definitions`)
+    in terms of its parents' names, so labelled parents stay visible.
+    """
 
     def __init__(self, order: list[Value], extra_names: dict[int, str]) -> None:
         self._text: dict[int, str] = {}
-        for position, value in enumerate(order):
-            self._text[id(value)] = self._describe(value, position, extra_names)
+        #: name -> (expression in its parents' names, value) for every op-and-number name
+        self.definitions: dict[str, tuple[str, float]] = {}
+        self._counts: dict[str, int] = {}
+        for value in order:
+            self._text[id(value)] = self._describe(value, extra_names)
 
-    def _describe(self, value: Value, position: int, extra_names: dict[int, str]) -> str:
+    def _describe(self, value: Value, extra_names: dict[int, str]) -> str:
         if value.label:
             return value.label
         if id(value) in extra_names:
@@ -46,10 +55,24 @@ class _Namer:
             text = f"({operands[0]} {op.symbol} {operands[1]})"
         else:
             text = f"{op.symbol}({operands[0]})"
-        return text if len(text) <= _EXPRESSION_LIMIT else f"[{value._op} #{position}]"
+        if len(text) <= _EXPRESSION_LIMIT:
+            return text
+        number = self._counts.get(value._op, 0) + 1
+        self._counts[value._op] = number
+        name = f"{value._op}_{number}"
+        bare = text[1:-1] if text.startswith("(") and text.endswith(")") else text
+        self.definitions[name] = (bare, value.data)
+        return name
 
     def __call__(self, value: Value) -> str:
         return self._text[id(value)]
+
+    def rename(self, value: Value, name: str) -> None:
+        """Call ``value`` ``name`` instead of its op-and-number name (if it has one)."""
+        old = self._text.get(id(value))
+        if old in self.definitions:
+            self.definitions[name] = self.definitions.pop(old)
+            self._text[id(value)] = name
 
     def step_formula(self, child: Value, parent_index: int) -> str:
         """The formula for d child / d parent, with names in place of a, b, out."""
@@ -76,6 +99,14 @@ def _product_text(formulas: list[str]) -> str:
     if len(kept) <= 1:
         return kept[0] if kept else "1"
     return " * ".join(_bracket(text) for text in kept)
+
+
+def _step_numbers(namer: _Namer, steps: list[tuple[Value, int]]) -> tuple[float, ...]:
+    """The local derivatives of one folded sub-path, matching `_product_text`: the steps
+    whose formula is "1" are left out, as they are from the formula."""
+    return tuple(
+        child._local_grads[slot] for child, slot in steps if namer.step_formula(child, slot) != "1"
+    )
 
 
 def _bracket(text: str) -> str:
@@ -116,8 +147,10 @@ def _explain_value(
     if not wrt.label and id(wrt) not in extra_names:
         extra_names = {**extra_names, id(wrt): "wrt"}  # not a bare number, unlike constants
     namer = _Namer(order, extra_names)
+    namer.rename(output, "output")  # an unlabelled output with a long expression
     wrt_name = namer(wrt) if id(wrt) in position else (wrt.label or extra_names.get(id(wrt), "wrt"))
     result = Explanation(namer(output), wrt_name, _engine_gradient(order, output, wrt))
+    result.definitions = namer.definitions
     if id(wrt) not in position:
         return result
 
@@ -183,6 +216,7 @@ def _folded_edges(
                 children.setdefault(id(parent), []).append((vertex, slot))
         for lower in found_keys:
             subpaths = _subpaths(lower, upper, children, n_subpaths[id(lower)])
+            parts: tuple[tuple[float, ...], ...] = ()
             if subpaths is None:
                 formula = f"sum over {n_subpaths[id(lower)]} unlabelled sub-paths"
                 unit_sum = False
@@ -192,8 +226,11 @@ def _folded_edges(
                 unit_sum = len(subpaths) == 1 and all(
                     c._op == "add" or (c._op == "sub" and s == 0) for c, s in subpaths[0]
                 )
+                parts = tuple(_step_numbers(namer, p) for p in subpaths)
             if fold:
-                edges.append(_Edge(lower, upper, adjoint[id(lower)], formula, unit_sum))
+                edges.append(
+                    _Edge(lower, upper, adjoint[id(lower)], formula, unit_sum, parts=parts)
+                )
             else:  # unfolded: one edge per parent slot, so x * x gives two paths
                 for slot, parent in enumerate(upper._parents):
                     if parent is lower:
@@ -255,6 +292,7 @@ def _merge_unit_sums(
                     down.formula,
                     down.unit_sum,
                     up.through + (namer(middle),) + down.through,
+                    down.parts,
                 )
                 outgoing[id(down.lower)].append(merged)
                 incoming.setdefault(id(up.upper), []).append(merged)
