@@ -1,7 +1,10 @@
 """draw_graph(): a Graphviz picture of the graph that produced a Value or a Tensor.
 
-One node per value (label, data and grad for scalars; name, shape, dtype and a short preview
-for tensors) and one node per operation. Options show the local derivative on each edge,
+One node per value (label, data and grad for scalars; label, shape, dtype and a preview of
+data and grad for tensors, in full when small; intermediate tensors the user still holds are
+found with `explaining.live`) and one node per operation; constants show their value where
+the op kept it, and an edge whose gradient is summed over broadcast axes says so
+("b (3,) <- summed over axis 0 of (4, 3)"). Options show the local derivative on each edge,
 highlight the paths from an input to the output, and collapse big graphs (only the
 ``max_nodes`` values nearest the output are drawn, with a visible note saying how many were
 left out). ``graphviz`` is imported only inside these functions, so ``import autograd_lite``
@@ -18,8 +21,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..engine.walk import topological_order
+from ..engine.tensor_base import TensorBase
+from ..engine.walk import topological_order, walk_steps
+from ..errors import GraphFreedError
 from ..explaining.explain import _array_text, _exponent_text
+from ..explaining.live import live_outputs
+from ..explaining.results import reduction_text
 from ..scalar.formulas import SCALAR_OPS
 from ..scalar.value import Value
 from ..scalar.walk import values_below
@@ -84,8 +91,11 @@ def draw_graph(
         rankdir: Graphviz layout direction: "LR", "RL", "TB" or "BT".
         show_data: show each value's data (a short preview for tensors).
         show_grad: show each value's ``.grad`` (run ``backward()`` first to fill them).
-        show_edge_grads: label each edge into an operation with the local derivative
-            d out / d input (Value graphs; tensor edges carry no single number).
+        show_edge_grads: label each edge into an operation: with the local derivative
+            d out / d input for Value graphs; for Tensor graphs with a preview of the
+            gradient sent back along it (one backward pass of ``root`` is run for the
+            picture, touching no ``.grad``; the graph must not have been freed, else a note
+            says so).
         highlight: an input whose paths to ``root`` are drawn in red.
         max_nodes: draw at most this many values (those nearest ``root``); the rest are
             replaced by one note saying how many were left out.
@@ -350,16 +360,68 @@ def _edge_style(marked: bool) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------ Tensor graphs
+#: ops whose gradient for an input of a smaller, broadcast shape is summed back over the
+#: broadcast axes (by the engine, or, for Linear's bias, by the rule itself)
+_BROADCASTING = frozenset(["Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where"])
+#: arrays with at most this many entries are shown in full in a picture
+_FULL_PREVIEW = 16
+
+
 def _tensor_fields(
     label: str, shape: tuple[int, ...], dtype: Any, data: Any, grad: Any, style: _Style
 ) -> str:
     fields = [_escape(label)] if label else []
     fields.append(f"shape {shape} {dtype}")
     if style.data and data is not None:
-        fields.append(_escape("data " + _array_text(data)))
+        fields.append(_escape("data " + _array_text(np.asarray(data), _FULL_PREVIEW)))
     if style.grad and grad is not None:
-        fields.append(_escape("grad " + _array_text(grad)))
+        fields.append(_escape("grad " + _array_text(np.asarray(grad), _FULL_PREVIEW)))
     return " | ".join(fields)
+
+
+def _summed_over(vertex: Any, position: int, name: str) -> str:
+    """ "b (3,) <- summed over axis 0 of (4, 3)" when the gradient of input ``position`` is
+    summed back over broadcast axes; "" otherwise."""
+    op = vertex.name
+    if op not in _BROADCASTING and not (op == "Linear" and position == 2):
+        return ""
+    text = reduction_text(vertex.output_meta[0][0], vertex.input_shapes[position])
+    return f"{name} {text}".strip() if text else ""
+
+
+def _edge_gradients(root: Tensor) -> tuple[dict[tuple[int, int], np.ndarray], str]:
+    """The gradient each vertex sends along each input edge, from one backward pass of
+    ``root`` run here (nothing is accumulated anywhere), and a note for the picture."""
+    vertex = root._vertex()
+    seed = np.ones(root.shape, dtype=root.dtype)
+    sent: dict[tuple[int, int], np.ndarray] = {}
+    try:
+        for step_vertex, _, parent_grads, _ in walk_steps(
+            [vertex], [seed], retain_graph=True, root_slots=[root._slot]
+        ):
+            for position, gradient in enumerate(parent_grads):
+                if gradient is not None and step_vertex._parents[position] is not None:
+                    sent[(id(step_vertex), position)] = np.asarray(gradient)
+    except GraphFreedError:
+        return {}, (
+            "edge gradients not shown: backward() freed the graph; draw it before "
+            "backward() or after backward(retain_graph=True)"
+        )
+    except Exception as exc:  # noqa: BLE001 - a picture still draws; the edges say why not
+        return {}, f"edge gradients not shown: the backward pass raised {type(exc).__name__}"
+    if root.data.size != 1:
+        return sent, "edge gradients: of the sum of the root's entries"
+    return sent, ""
+
+
+def _constant_value(vertex: Any, position: int) -> Any:
+    """The array of a constant input, when the op kept its inputs for backward."""
+    saved = vertex._saved
+    if isinstance(saved, tuple) and position < len(saved):
+        item = saved[position]
+        if isinstance(item, TensorBase) and item.shape == vertex.input_shapes[position]:
+            return item.data
+    return None
 
 
 def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_nodes: int) -> None:
@@ -377,10 +439,16 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
             _tensor_fields(label, root.shape, root.dtype, root.data, root_grad, style),
             shape="record",
         )
+        if style.edge_grads:
+            graph.attr(label="edge gradients: none (the root has no graph)", labelloc="b")
         return
     order, kept_ids, ids, marked, collapsed = _layout(
         graph, root_vertex, start, highlight, max_nodes, "n"
     )
+    tensors = live_outputs(v for v in order if id(v) in kept_ids)
+    edge_grads, edge_note = _edge_gradients(root) if style.edge_grads else ({}, "")
+    if edge_note:
+        graph.attr(label=edge_note, labelloc="b")
     for vertex in order:
         if id(vertex) not in kept_ids:
             continue
@@ -395,9 +463,13 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
         graph.node(name, vertex.name, shape="box", style="rounded", **_edge_style(on_path))
         for slot, (shape, dtype) in enumerate(vertex.output_meta):
             is_root = vertex is root_vertex and slot == root._slot
-            label = (style.names.get(id(root)) or root.label) if is_root else ""
-            data = root.data if is_root else None
-            text = _tensor_fields(label, shape, dtype, data, root_grad if is_root else None, style)
+            held = root if is_root else tensors.get((id(vertex), slot))
+            label, data, grad = "", None, None
+            if held is not None:
+                label = style.names.get(id(held)) or held.label
+                data = held.data
+                grad = root_grad if is_root else (None if held.grad is None else held.grad.data)
+            text = _tensor_fields(label, shape, dtype, data, grad, style)
             graph.node(f"{name}_out{slot}", text, shape="record", **_edge_style(on_path))
             graph.edge(name, f"{name}_out{slot}", **_edge_style(on_path))
         missing = False
@@ -406,17 +478,40 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
                 const = f"{name}_const{position}"
                 shape = vertex.input_shapes[position]
                 dtype = vertex.input_dtypes[position]
-                graph.node(
-                    const, f"constant | shape {shape} {dtype}", shape="record", style="dashed"
-                )
+                value = _constant_value(vertex, position)
+                text = f"constant | shape {shape} {dtype}"
+                if value is not None and style.data:
+                    text += " | " + _escape(_array_text(np.asarray(value), _FULL_PREVIEW))
+                graph.node(const, text, shape="record", style="dashed")
                 graph.edge(const, name)
                 continue
             if id(parent) not in kept_ids:
                 missing = True
                 continue
             source = ids[id(parent)]
+            parent_slot = (vertex._parent_slots or (0,) * len(vertex._parents))[position]
             if not isinstance(parent, Tensor):
-                source = f"{source}_out{(vertex._parent_slots or (0,) * 99)[position]}"
-            graph.edge(source, name, **_edge_style(on_path and id(parent) in marked))
+                source = f"{source}_out{parent_slot}"
+            attrs = _edge_style(on_path and id(parent) in marked)
+            lines = []
+            summed = _summed_over(
+                vertex, position, _input_label(parent, parent_slot, tensors, style)
+            )
+            if summed:
+                lines.append(summed)
+            sent = edge_grads.get((id(vertex), position))
+            if sent is not None:
+                lines.append("grad " + _array_text(sent))
+            if lines:  # a plain label (not a record): only line breaks are special
+                attrs["label"] = "\\n".join(line.replace("\\", "\\\\") for line in lines)
+            graph.edge(source, name, **attrs)
         if missing and collapsed:
             graph.edge(collapsed, name, style="dashed")
+
+
+def _input_label(parent: Any, slot: int, tensors: dict[Any, Any], style: _Style) -> str:
+    """The name of a graph input: a parameter's dotted name or a tensor's label, if any."""
+    if isinstance(parent, Tensor):
+        return style.names.get(id(parent)) or parent.label
+    held = tensors.get((id(parent), slot))
+    return "" if held is None else style.names.get(id(held)) or held.label
