@@ -172,7 +172,11 @@ class Node(Context):
             self.check_unchanged(self.name)
         if created_at is not None:
             anomaly.check_incoming(self, grads)
-        raw = self.fn.run_backward(self, grads, create_graph)
+        fn = self.fn
+        if fn.array_backward and len(grads) == 1 and grads[0] is not None:
+            raw = fn.backward(self, grads[0])  # [fast path: direct array rule]
+        else:
+            raw = fn.run_backward(self, grads, create_graph)
         if type(raw) is not tuple:
             raw = (raw,)
         parents = self._parents
