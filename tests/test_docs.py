@@ -9,6 +9,8 @@ Conventions, the same in every page:
   printed.
 - A block followed directly by a ```text block claims that it prints exactly that text; a
   ``...`` in the text stands for any characters within its line (a file path, a timing).
+- A block whose first line is ``# continues the previous block`` runs after the page's block
+  before it, in the same namespace (only its own output is checked).
 - A block containing ``# needs Graphviz's dot`` is skipped when the ``dot`` program is missing.
 """
 
@@ -25,16 +27,25 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"```python\n(.*?)```(?:\s*\n```text\n(.*?)```)?", re.S)
 
 
-def python_blocks(page: Path) -> list[tuple[str, str | None]]:
-    """(code, the ```text block right after it or None) for each python block of a page."""
+CONTINUES = "# continues the previous block\n"
+
+
+def python_blocks(page: Path) -> list[tuple[str, str, str | None]]:
+    """(code run first, the block's code, the ```text block right after it or None) for each
+    python block of a page."""
     text = page.read_text(encoding="utf-8")
-    return [(code, shown or None) for code, shown in BLOCK.findall(text)]
+    blocks, before = [], ""
+    for code, shown in BLOCK.findall(text):
+        before = before + previous if code.startswith(CONTINUES) else ""
+        blocks.append((before, code, shown or None))
+        previous = code
+    return blocks
 
 
 BLOCKS = [
-    pytest.param(code, shown, id=f"{page.relative_to(ROOT)}-{index}")
+    pytest.param(before, code, shown, id=f"{page.relative_to(ROOT)}-{index}")
     for page in PAGES
-    for index, (code, shown) in enumerate(python_blocks(page))
+    for index, (before, code, shown) in enumerate(python_blocks(page))
 ]
 
 
@@ -59,19 +70,24 @@ def test_the_pattern_finds_every_python_block_and_every_concept_page_has_some():
             assert count > 0, page
 
 
-@pytest.mark.parametrize("code, shown", BLOCKS)
-def test_python_block_runs_and_prints_what_the_page_shows(code, shown, tmp_path, monkeypatch, capsys):
-    if "# needs Graphviz's dot" in code and shutil.which("dot") is None:
+@pytest.mark.parametrize("before, code, shown", BLOCKS)
+def test_python_block_runs_and_prints_what_the_page_shows(
+    before, code, shown, tmp_path, monkeypatch, capsys
+):
+    if "# needs Graphviz's dot" in before + code and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed")
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    namespace = {"__name__": "__docs__"}
+    exec(compile(before, "<docs block before>", "exec"), namespace)
+    capsys.readouterr()  # only this block's output is checked
     compiled = compile(code, "<docs block>", "exec")
     expected_error = re.search(r"# raises (\w+)", code)
     if expected_error:  # a block that shows a failure says so in a comment
         with pytest.raises(Exception) as info:
-            exec(compiled, {"__name__": "__docs__"})
+            exec(compiled, namespace)
         assert type(info.value).__name__ == expected_error.group(1)
     else:
-        exec(compiled, {"__name__": "__docs__"})
+        exec(compiled, namespace)
     printed = capsys.readouterr().out
     printed_lines = [line.strip() for line in printed.splitlines()]
     for claimed in re.findall(r"# prints (.*)$", code, re.M):
