@@ -3,7 +3,8 @@
 Conventions, the same in every page:
 
 - Each block runs on its own (a fresh namespace) in a temporary directory, so a block that
-  writes a file writes it there.
+  writes a file writes it there. Its code is the file ``example.py`` there, which is the
+  path an error message that quotes the block's lines shows.
 - A block containing ``# raises NAME`` must raise an exception of type NAME.
 - ``# prints TEXT`` at the end of a line claims that TEXT is one whole line of what the block
   printed.
@@ -80,7 +81,9 @@ def test_python_block_runs_and_prints_what_the_page_shows(
     namespace = {"__name__": "__docs__"}
     exec(compile(before, "<docs block before>", "exec"), namespace)
     capsys.readouterr()  # only this block's output is checked
-    compiled = compile(code, "<docs block>", "exec")
+    script = tmp_path / "example.py"  # a real file, so tracebacks can quote its lines
+    script.write_text(code, encoding="utf-8")
+    compiled = compile(code, str(script), "exec")
     expected_error = re.search(r"# raises (\w+)", code)
     if expected_error:  # a block that shows a failure says so in a comment
         with pytest.raises(Exception) as info:
