@@ -35,7 +35,7 @@ def python_blocks(page: Path) -> list[tuple[str, str, str | None]]:
     """(code run first, the block's code, the ```text block right after it or None) for each
     python block of a page."""
     text = page.read_text(encoding="utf-8")
-    blocks, before = [], ""
+    blocks, before, previous = [], "", ""
     for code, shown in BLOCK.findall(text):
         before = before + previous if code.startswith(CONTINUES) else ""
         blocks.append((before, code, shown or None))
