@@ -365,3 +365,13 @@ def test_second_order_through_a_custom_function_refuses_instead_of_a_wrong_zero(
             transform(lambda a: _Cube.apply(a).sum(), x, *args)
     with pytest.raises(RuntimeError, match="forward-mode"):
         F.jacobian(_Cube.apply, x, strategy="forward-mode")
+
+
+def test_forward_mode_outer_jacobian_of_the_hessian_agrees():
+    x, y = Tensor(RNG.normal(size=3)), Tensor(RNG.normal(size=2))
+    f = lambda a, b: (a.tanh().sum() * b.exp().sum()) ** 2  # noqa: E731
+    reverse = F.hessian(f, (x, y))
+    forward = F.hessian(f, (x, y), outer_jacobian_strategy="forward-mode")
+    for row, forward_row in zip(reverse, forward):
+        for block, forward_block in zip(row, forward_row):
+            close(forward_block, block.numpy())
