@@ -1,11 +1,15 @@
-"""docs/functional.md: every Python block runs, and prints what its ``# =>`` comments claim."""
+"""docs/functional.md: every Python block runs, and prints what its ``# =>`` comments claim;
+the docstring examples of autograd_lite.functional run too."""
 
 from __future__ import annotations
 
+import doctest
 import re
 from pathlib import Path
 
 import pytest
+
+import autograd_lite.functional
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "functional.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", PAGE.read_text(), re.S)
@@ -25,3 +29,8 @@ def test_block_prints_what_it_claims(index, capsys):
     claimed = re.findall(r"# => (.*)$", code, re.M)
     assert claimed, "every block shows what it prints"
     assert [line.strip() for line in printed] == [c.strip() for c in claimed]
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(autograd_lite.functional)
+    assert result.attempted >= 6 and result.failed == 0
