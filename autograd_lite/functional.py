@@ -261,6 +261,9 @@ def hessian(
 
     Raises:
         RuntimeError: ``func`` does not return a single one-element Tensor.
+        TypeError: inputs or output of the wrong type; for Values, a ``func`` that cannot run
+            on 0-d Tensors.
+        ValueError: create_graph=True with Values.
 
     Example:
         >>> A = Tensor([[1.0, 2.0], [0.0, 3.0]])
