@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import grad
-from .errors import ShapeError
-from .graph import topological_order
-from .tensor import Tensor, as_tensor
+from ..engine.backward import grad
+from ..engine.walk import topological_order
+from ..errors import ShapeError
+from ..tensor import Tensor, as_tensor
 
 
 class VectorShapeError(ShapeError, RuntimeError):

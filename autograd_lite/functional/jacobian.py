@@ -12,7 +12,10 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from .functional_helpers import (
+from ..functions import stack
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+from .helpers import (
     as_tuple,
     check_requires_grad,
     fill_unused,
@@ -29,10 +32,7 @@ from .functional_helpers import (
     unpack_nested,
     zeros,
 )
-from .functional_values import is_value_input
-from .grad_mode import enable_grad
-from .ops.shape import stack
-from .tensor import Tensor
+from .values import is_value_input
 
 
 def tensor_inputs(inputs: Any, caller: str) -> tuple[bool, tuple[Tensor, ...]]:

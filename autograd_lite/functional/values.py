@@ -23,11 +23,11 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .functional_helpers import func_name, unpack_nested
-from .grad_mode import enable_grad
-from .graph import topological_order
-from .tensor import Tensor
-from .value import Value
+from ..grad_mode import enable_grad
+from ..scalar.value import Value
+from ..scalar.walk import values_below
+from ..tensor import Tensor
+from .helpers import func_name, unpack_nested
 
 
 def is_value_input(inputs: Any) -> bool:
@@ -79,7 +79,7 @@ def value_gradient(output: Value, inputs: tuple[Value, ...]) -> list[float | Non
     totals in a dict: no ``.grad`` is touched.
     """
     totals: dict[int, float] = {id(output): 1.0}
-    for value in reversed(topological_order([output])):  # each Value before its parents
+    for value in reversed(values_below(output)):  # each Value before its parents
         total = totals.get(id(value), 0.0)
         for parent, local in zip(value._parents, value._local_grads):
             totals[id(parent)] = totals.get(id(parent), 0.0) + local * total

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from .functional_helpers import (
+from ..grad_mode import enable_grad
+from ..tensor import Tensor
+from .helpers import (
     check_requires_grad,
     fill_unused,
     finish,
@@ -30,7 +32,7 @@ from .functional_helpers import (
     unpack,
     unpack_nested,
 )
-from .functional_jacobian import (
+from .jacobian import (
     call,
     check_outputs,
     double_vjp_start,
@@ -39,9 +41,7 @@ from .functional_jacobian import (
     tensor_inputs,
     tensor_jacobian,
 )
-from .functional_values import is_value_input, value_hessian, value_jacobian
-from .grad_mode import enable_grad
-from .tensor import Tensor
+from .values import is_value_input, value_hessian, value_jacobian
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
 
