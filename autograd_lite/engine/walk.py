@@ -141,21 +141,8 @@ def _walk(
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
         get_pending = pending.get
-        # [fast path: inline order] backward_order's ready list, inline: resuming a
-        # generator per vertex costs more than the rest of the loop body
-        unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
-        waiting = _count_children(unique_roots)
-        ready = [root for root in unique_roots if not waiting[root]]
-        pop_ready, push_ready = ready.pop, ready.append
-        while ready:
-            vertex = pop_ready()
+        for vertex in backward_order(roots):
             parents = vertex._parents
-            for parent in parents:  # this vertex is done: its parents wait for one less
-                if parent is not None:
-                    count = waiting[parent] - 1
-                    waiting[parent] = count
-                    if not count:
-                        push_ready(parent)
             if not parents:  # a leaf: nothing further back
                 if on_vertex is not None:
                     total = take(vertex, None)
