@@ -7,6 +7,7 @@ op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explainin
 ``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
 """
 
+from . import functional
 from ._version import __version__
 from .checking.diagnose import diagnose_grads
 from .checking.gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -47,6 +48,7 @@ __all__ = [
     "draw_graph",
     "enable_grad",
     "explain",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",

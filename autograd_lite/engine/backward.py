@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
+from .hooks import describe, retain
 from .tensor_base import TensorBase, bound, float_array
-from .walk import add_gradients, backpropagate
+from .walk import add_gradients, backpropagate, backward_order
 
 #: held while a leaf's .grad is read and replaced by the sum
 _LEAF_LOCK = threading.Lock()
@@ -52,13 +53,29 @@ def _seed(output: TensorBase, grad: Any, where: str) -> Any:
     return seed
 
 
-def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
-    """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
+def run_backward(
+    output: TensorBase,
+    grad: Any,
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: TensorBase | Sequence[TensorBase] | None = None,
+) -> None:
+    """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``
+    (only into ``inputs``, when given)."""
     seed = _seed(output, grad, "backward")
     wrap = bound.wrap
+    root = output._vertex()
+    # with inputs=: the leaves to accumulate into, and every input's vertex (for the hooks)
+    only_leaves: set[int] | None = None
+    targets: set[int] | None = None
+    if inputs is not None:
+        only_leaves, targets = _backward_inputs(inputs, root)
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
         if not isinstance(vertex, TensorBase):  # a leaf Node (no inputs) has no .grad
+            return
+        if only_leaves is not None and id(vertex) not in only_leaves:
             return
         with _LEAF_LOCK:  # two threads' passes may reach one leaf: no update is lost
             previous = vertex.grad
@@ -69,14 +86,56 @@ def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_gr
                 vertex.grad = wrap(total, False)
 
     backpropagate(
-        [output._vertex()],
+        [root],
         [_walk_value(seed, create_graph)],
         root_slots=[output._slot],
         retain_graph=retain_graph or create_graph,
         create_graph=create_graph,
         on_vertex=deliver,
-        leaves_only=True,  # only leaves get a .grad
+        leaves_only=True,  # only leaves get a .grad (non-leaves through retain_grad's hook)
+        hooks=True,
+        hook_targets=targets,
     )
+
+
+def _backward_inputs(inputs: Any, root: Any) -> tuple[set[int], set[int]]:
+    """Check ``backward``'s ``inputs=`` against the graph below ``root``; return the ids of
+    the leaves among them and of every input's vertex.
+
+    As in PyTorch, an input may be a leaf or not; a non-leaf input is marked
+    ``retain_grad()`` (its .grad is filled from then on). Unlike PyTorch, which ignores an
+    input the output does not depend on, such an input is an error: it would get no
+    gradient, which is almost always a mistake (a tensor from another graph, or detached).
+    """
+    tensors = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
+    if not tensors:
+        raise RuntimeError(
+            "backward: inputs= is empty; give the tensors to accumulate gradients into, or "
+            "leave inputs out to accumulate into every leaf"
+        )
+    for position, tensor in enumerate(tensors):
+        if not isinstance(tensor, TensorBase):
+            raise TypeError(
+                f"backward: inputs[{position}] is {type(tensor).__name__}, not a Tensor"
+            )
+        if not tensor.requires_grad:
+            raise RuntimeError(
+                f"backward: inputs[{position}] ({describe(tensor)}) does not require grad, so "
+                "no gradient can be accumulated into it"
+            )
+    reached = {id(vertex) for vertex in backward_order([root])}
+    for position, tensor in enumerate(tensors):
+        if id(tensor._vertex()) not in reached:
+            raise RuntimeError(
+                f"backward: inputs[{position}] ({describe(tensor)}) is not part of the graph "
+                "of the tensor backward was called on: that tensor was not computed from it "
+                "(is it from another computation, or detached?)"
+            )
+    for tensor in tensors:
+        if tensor._node is not None:
+            retain(tensor)
+    leaves = {id(tensor) for tensor in tensors if tensor._node is None}
+    return leaves, {id(tensor._vertex()) for tensor in tensors}
 
 
 def _walk_value(grad: Any, create_graph: bool) -> Any:
@@ -104,8 +163,11 @@ def grad(
 ) -> tuple[Any, ...]:
     """Return d outputs / d inputs as a tuple of Tensors, one per input (like torch.autograd.grad).
 
-    No ``.grad`` attribute is touched. An input the outputs do not depend on gets a zero
-    gradient (a documented difference from PyTorch, which raises unless ``allow_unused``).
+    No leaf's ``.grad`` is touched. Tensor hooks run on the way, as in PyTorch: those of the
+    inputs (what they return is what grad returns) and of the tensors between the outputs
+    and the inputs, so a tensor there that ``retain_grad()`` was called on gets its
+    ``.grad`` too. An input the outputs do not depend on gets a zero gradient (a
+    documented difference from PyTorch, which raises unless ``allow_unused``).
 
     Args:
         outputs: tensor(s) to differentiate; single-element unless ``grad_outputs`` is given.
@@ -161,6 +223,8 @@ def grad(
         retain_graph=retain_graph,
         create_graph=create_graph,
         on_vertex=capture,
+        hooks=True,
+        hook_targets=set(wanted),
     )
     return tuple(
         result if result is not None else bound.wrap(np.zeros_like(tensor.data), False)

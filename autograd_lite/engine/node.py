@@ -59,6 +59,9 @@ class Node(Context):
     #: (input position, origin) for inputs cut from the graph (see `engine.provenance`);
     #: set only then
     _cuts: tuple[tuple[int, Any], ...]
+    #: the hooks of its output tensors (`engine.hooks.VertexHooks`), set in the instance on
+    #: the first ``register_hook``/``retain_grad``; None here, so recording costs nothing
+    _hooks: Any = None
 
     def _link(
         self,
@@ -176,7 +179,11 @@ class Node(Context):
             self.check_unchanged(self.name)
         if created_at is not None:
             anomaly.check_incoming(self, grads)
-        raw = self.fn.run_backward(self, grads, create_graph)
+        fn = self.fn
+        if fn.array_backward and len(grads) == 1 and grads[0] is not None:
+            raw = fn.backward(self, grads[0])  # [fast path: direct array rule]
+        else:
+            raw = fn.run_backward(self, grads, create_graph)
         if type(raw) is not tuple:
             raw = (raw,)
         parents = self._parents

@@ -67,6 +67,7 @@ class TensorBase:
         "_node",
         "_slot",
         "_origin",
+        "_hooks",
         "__weakref__",
     )
     # graph-vertex interface (see walk.py): a leaf tensor is its own vertex
@@ -87,6 +88,9 @@ class TensorBase:
     #: for a tensor cut from the graph (detach, comparison, no_grad): where it came from,
     #: an origin tuple (see `engine.provenance`); None otherwise
     _origin: Any
+    #: a leaf's hooks (`engine.hooks.VertexHooks`); unset until its first hook, so making a
+    #: tensor costs nothing more: read it with ``getattr(t, "_hooks", None)``
+    _hooks: Any
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Any:

@@ -260,7 +260,7 @@ def _record(
     out.grad = 0.0
     out.label = ""
     out._total = None
-    if _grad_state.enabled:  # the flag itself: saves a call per Value
+    if _grad_state.enabled:  # the flag itself, not is_grad_enabled(): one call less
         out._op, out._first, out._second = op_name, first, second
         out._d_first, out._d_second = d_first, d_second
     else:

@@ -29,7 +29,7 @@ def reverse_topological_order(root: Any) -> list[Any]:
     """
     order: list[Any] = []
     stack: list[Any] = [root]
-    pop, push, emit = stack.pop, stack.append, order.append  # saves a lookup per Value
+    pop, push, emit = stack.pop, stack.append, order.append  # bound once, not per Value
     try:
         while stack:
             value = pop()
