@@ -183,15 +183,14 @@ def check_op(
     upstream = [rng.standard_normal(o.shape) for o in outputs]
     live = [k for k, o in enumerate(outputs) if o.requires_grad]
     try:
+        grads: list[np.ndarray] = [np.zeros(xs[i].shape) for i in checked]
         if live:
-            grads = grad(
+            computed = grad(
                 [outputs[k] for k in live],
                 [xs[i] for i in checked],
                 grad_outputs=[Tensor(upstream[k]) for k in live],
             )
-            grads = [g.data for g in grads]
-        else:
-            grads = [np.zeros(xs[i].shape) for i in checked]
+            grads = [g.data for g in computed]
     except Exception as exc:  # noqa: BLE001 - a backward that raises is the finding
         return (None, float("nan"), float("nan"), f"raised {type(exc).__name__}: {exc}")
     for i, gradient in zip(checked, grads):
