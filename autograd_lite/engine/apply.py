@@ -120,10 +120,16 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 provenance.note_recorded(ctx, tensors)
                 break
     elif enabled or _watch.count:  # not in the backward pass: pass on where inputs came from
+        origin = None
         for t in tensors:
-            if t._origin is not None or t.requires_grad:
-                provenance.note_unrecorded(tensors, results)
+            if t.requires_grad or origin is not None and t._origin is not None:
+                provenance.note_unrecorded(tensors, results)  # no_grad, or several origins
                 break
+            origin = origin or t._origin
+        else:
+            if origin is not None:  # one input's origin, passed on as it is
+                for result in results:
+                    result._origin = origin
     return results[0] if single else results
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from .anomaly import open_blocks as _anomaly_blocks
 from .anomaly import state as _anomaly_state
 from .anomaly import user_call_site
 
@@ -31,7 +32,7 @@ Origin = tuple  # (str, tuple[Any, ...], str | None)
 
 
 def _site() -> str | None:
-    return user_call_site() if _anomaly_state.enabled else None
+    return user_call_site() if _anomaly_blocks.count and _anomaly_state.enabled else None
 
 
 def cut(how: str, tensors: Any) -> Origin | None:
@@ -51,18 +52,22 @@ def note_unrecorded(tensors: tuple[Any, ...], results: tuple[Any, ...]) -> None:
     """An op that recorded nothing: pass its inputs' origins on to its results (one origin
     as it is, several merged), and inside no_grad note the inputs that require grad."""
     sources: list[Any] = []
+    fresh = False
     for tensor in tensors:
         if tensor.requires_grad:  # recorded nothing although it requires grad: no_grad
             sources.append(tensor._node or tensor)
-        elif tensor._origin is not None:
-            sources.append(tensor._origin)
+            fresh = True
+        else:
+            origin = tensor._origin
+            if origin is not None:
+                sources.append(origin)
     if not sources:
         return
-    if len(sources) == 1 and type(sources[0]) is tuple:
+    if not fresh and len(sources) == 1:
         origin = sources[0]
     else:
-        fresh = any(type(source) is not tuple for source in sources)
-        origin = ("no_grad" if fresh else "merged", tuple(sources), _site())
+        site = user_call_site() if _anomaly_blocks.count and _anomaly_state.enabled else None
+        origin = ("no_grad" if fresh else "merged", tuple(sources), site)
     for result in results:
         result._origin = origin
 
