@@ -102,13 +102,16 @@ def _sites(fn: Callable[..., Any], args: Sequence[Any], kind: str) -> list[_Kink
     return sites
 
 
-def _bounds(kwargs: dict[str, Any]) -> list[float]:
-    """The numeric bounds a clip op was given, whatever its keyword names."""
-    return [
-        float(value)
-        for value in kwargs.values()
-        if isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-    ]
+def _bounds(kwargs: dict[str, Any]) -> list[np.ndarray]:
+    """The bounds a clip op was given (numbers or arrays), whatever its keyword names."""
+    bounds = []
+    for value in kwargs.values():
+        if value is None or isinstance(value, (bool, np.bool_)):
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind in "iuf":
+            bounds.append(array.astype(np.float64))
+    return bounds
 
 
 def _extreme_gaps(x: np.ndarray, axis: Any, largest: bool) -> np.ndarray:
@@ -139,8 +142,10 @@ def distance(op: str, arrays: Sequence[np.ndarray], kwargs: dict[str, Any]) -> f
     elif op in ("Max", "Min"):
         d = _extreme_gaps(x, kwargs.get("axis"), op == "Max")
     elif op in ("Clip", "Clamp"):
-        bounds = _bounds(kwargs) + [float(np.asarray(a).reshape(-1)[0]) for a in arrays[1:2]]
-        d = np.min([np.abs(x - b) for b in bounds], axis=0) if bounds else np.array([np.inf])
+        bounds = _bounds(kwargs) + [np.asarray(a, dtype=np.float64) for a in arrays[1:]]
+        if not bounds:
+            return float("inf")
+        return min(float(np.min(np.abs(x - bound))) for bound in bounds)
     elif op in ("Floor", "Ceil"):
         d = np.abs(x - np.round(x))
     elif op == "Round":
@@ -166,8 +171,11 @@ def side(op: str, arrays: Sequence[np.ndarray], kwargs: dict[str, Any]) -> np.nd
         )
         return x == best
     if op in ("Clip", "Clamp"):
-        bounds = _bounds(kwargs)
-        return np.stack([np.sign(x - b) for b in bounds]) if bounds else np.zeros(0)
+        bounds = _bounds(kwargs) + [np.asarray(a, dtype=np.float64) for a in arrays[1:]]
+        sides = [
+            np.broadcast_to(np.sign(x - bound), np.broadcast(x, bound).shape) for bound in bounds
+        ]
+        return np.stack([side.reshape(-1) for side in sides]) if sides else np.zeros(0)
     if op == "Round":
         return np.round(x)
     if op == "Floor":
