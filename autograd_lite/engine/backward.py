@@ -1,20 +1,22 @@
 """Tensor entry points to the graph walk: `Tensor.backward` and the functional `grad`.
 
-Both are thin layers over `graph.backpropagate`; they differ only in what they do with the
+Both are thin layers over `walk.backpropagate`; they differ only in what they do with the
 gradient that reaches a vertex (accumulate into a leaf's ``.grad``, or hand it back).
+`backward_walk_steps` is `Tensor.backward`'s pass paused after each vertex, for the stepping
+tools.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import ShapeError
 from .tensor_base import TensorBase, bound, float_array
-from .walk import add_gradients, backpropagate
+from .walk import add_gradients, backpropagate, walk_steps
 
 #: held while a leaf's .grad is read and replaced by the sum
 _LEAF_LOCK = threading.Lock()
@@ -55,6 +57,39 @@ def _seed(output: TensorBase, grad: Any, where: str) -> Any:
 def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
     """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
     seed = _seed(output, grad, "backward")
+    backpropagate(
+        [output._vertex()],
+        [_walk_value(seed, create_graph)],
+        root_slots=[output._slot],
+        retain_graph=retain_graph or create_graph,
+        create_graph=create_graph,
+        on_vertex=_leaf_delivery(create_graph),
+        leaves_only=True,  # only leaves get a .grad
+    )
+
+
+def backward_walk_steps(
+    output: TensorBase, grad: Any, *, retain_graph: bool, where: str = "backward_steps"
+) -> tuple[Any, Iterator[tuple[Any, list[Any], Sequence[Any], dict[Any, Any]]]]:
+    """`run_backward` (without create_graph), paused after each vertex whose rule ran.
+
+    The same seed, the same walk (`walk.walk_steps`) and the same accumulation into the
+    leaves' ``.grad``; a leaf's ``.grad`` is written when the walk reaches it, after the
+    step of its last user. Returns (the seed's array, the walk); run the walk to its end.
+    """
+    seed = _seed(output, grad, where)
+    walk = walk_steps(
+        [output._vertex()],
+        [seed._data],
+        root_slots=[output._slot],
+        retain_graph=retain_graph,
+        on_vertex=_leaf_delivery(False),
+    )
+    return seed._data, walk
+
+
+def _leaf_delivery(create_graph: bool) -> Callable[[Any, list[Any]], None]:
+    """What backward does with a leaf's total: add it into the leaf's ``.grad``."""
     wrap = bound.wrap
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
@@ -68,15 +103,7 @@ def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_gr
                 total = grads[0] if previous is None else add_gradients(previous._data, grads[0])
                 vertex.grad = wrap(total, False)
 
-    backpropagate(
-        [output._vertex()],
-        [_walk_value(seed, create_graph)],
-        root_slots=[output._slot],
-        retain_graph=retain_graph or create_graph,
-        create_graph=create_graph,
-        on_vertex=deliver,
-        leaves_only=True,  # only leaves get a .grad
-    )
+    return deliver
 
 
 def _walk_value(grad: Any, create_graph: bool) -> Any:
