@@ -26,6 +26,7 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar.value import Value
 from .stepping.steps import BackwardStep, backward_steps
 from .tensor import Tensor, as_tensor
+from .viz.backward import draw_backward
 from .viz.draw import draw_graph
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "backward_steps",
     "concatenate",
     "detect_anomaly",
+    "draw_backward",
     "draw_graph",
     "enable_grad",
     "explain",
