@@ -28,7 +28,7 @@ class BackwardStep:
     """One node of the backward pass: the gradient arriving at it and what it sends back.
 
     Attributes:
-        index: position in the pass (0 for the output's own node).
+        index: position in the pass, from 0 (the output's own node); printed from 1.
         node: the Value, or for a Tensor graph the recorded op node (``node.name`` is its op).
         op: the op's name (``"mul"``, ``"tanh"``... for Values; ``"Mul"``, ``"Sum"``... for
             Tensor ops).
@@ -73,7 +73,8 @@ class BackwardStep:
 
     def __str__(self) -> str:
         head = f"{self.name} ({self.op})" if self.label else self.name
-        lines = [f"step {self.index}: {head}, upstream {_text(self.upstream)}"]
+        # counted from 1 in text, as the page counts its steps (``index`` counts from 0)
+        lines = [f"step {self.index + 1}: {head}, upstream {_text(self.upstream)}"]
         is_value = isinstance(self.node, Value)
         for name, local, sent, total in zip(
             self.input_names, self.local, self.contribution, self.accumulated
@@ -120,7 +121,7 @@ def backward_steps(
         >>> x = Value(3.0, label="x"); y = x * x; y.label = "y"
         >>> for step in backward_steps(y):
         ...     print(step)
-        step 0: y (mul), upstream 1
+        step 1: y (mul), upstream 1
           -> x: 1 x 3 = 3  (so far 6)
           -> x: 1 x 3 = 3  (so far 6)
     """
