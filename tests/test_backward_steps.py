@@ -148,6 +148,27 @@ def test_a_paused_value_pass_lets_other_walks_run_and_resumes_correctly() -> Non
     assert all(value._total is None for value in values_below(network.error))
 
 
+def test_two_value_passes_stepped_in_turns_are_each_right() -> None:
+    network = _network()
+    expected = [
+        (step.label, step.upstream, step.accumulated) for step in backward_steps(_network().error)
+    ]
+    first, second = backward_steps(network.error), backward_steps(network.error)
+    seen_first, seen_second = [], []
+    for _ in range(len(expected)):  # one step of each in turn, over the same Values
+        for steps, seen in ((first, seen_first), (second, seen_second)):
+            step = next(steps)
+            seen.append((step.label, step.upstream, step.accumulated))
+    assert next(first, None) is None and next(second, None) is None
+    assert seen_first == expected and seen_second == expected
+    twin = _network()
+    twin.error.backward()
+    twin.error.backward()
+    assert [v.grad for v in values_below(network.error)] == [
+        v.grad for v in values_below(twin.error)
+    ]
+
+
 def test_an_abandoned_value_pass_leaves_no_marks() -> None:
     network = _network()
     steps = backward_steps(network.error)

@@ -33,10 +33,11 @@ def backward_pass(
     has parents, yielding (that Value, its total, its first parent's total so far, its second
     parent's total so far or None).
 
-    While paused it holds no lock, and if another walk over Values starts meanwhile (a
-    backward, zero_grad, a picture), the paused pass first lifts its marks off the Values
-    and puts them back when it resumes; so an unfinished or abandoned pass never blocks or
-    corrupts another.
+    While paused it holds no lock, and if another walk over Values starts or resumes
+    meanwhile (a backward, zero_grad, a picture, another paused pass), the paused pass's
+    marks are first lifted off its Values, to be put back when it resumes: only the running
+    walk has its marks on, so an unfinished or abandoned pass never blocks or corrupts
+    another.
     """
     with WALK_LOCK:
         order = reverse_topological_order(root)  # sets every _total in it to 0.0
@@ -74,6 +75,7 @@ def _pause(
     finally:
         WALK_LOCK.acquire()
         _PAUSED.remove(paused)
+        _lift_paused()  # another paused pass's marks may be on (it paused after this one)
         if paused[1] is not None:  # another walk ran meanwhile: put the totals back
             for each, total in zip(order, paused[1]):
                 each._total = total
