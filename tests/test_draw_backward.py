@@ -8,6 +8,7 @@ test is in test_draw_backward_browser.py.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -115,6 +116,24 @@ def test_every_number_of_the_tensor_page_is_the_engines(tmp_path) -> None:
     assert {node["initial"] for key, node in data["grad_nodes"].items() if key != root_name} == {
         "grad ?"
     }
+
+
+@needs_dot
+def test_without_its_script_the_page_shows_the_finished_pass() -> None:
+    network = network_222(dict(NETWORK_222_START))
+    page = draw_backward(network.error)
+    shown = {}
+    for part in page.fragment().split("<title>")[1:]:
+        name, _, rest = part.partition("</title>")
+        shown[html.unescape(name)] = [
+            html.unescape(text) for text in re.findall(r"<text[^>]*>(.*?)</text>", rest)
+        ]
+    final = final_texts(page.data)
+    assert final == {name: node["final"] for name, node in page.data["grad_nodes"].items()}
+    for name, text in final.items():
+        assert text in shown[name]
+        assert [t for t in shown[name] if t.startswith("grad ")] == [text]
+    assert "-" in "".join(final.values())  # (Graphviz writes "-" as &#45; in the SVG)
 
 
 @needs_dot

@@ -122,8 +122,15 @@ class BackwardPage:
     def fragment(self) -> str:
         """The page as one HTML fragment (a ``<div>`` with its style and script)."""
         if self._fragment is None:
-            svg = self.story.layout_graph().pipe(format="svg").decode("utf-8")
-            self._fragment = _fragment(_strip_prolog(svg), self.story.data)
+            story = self.story
+            svg = story.layout_graph().pipe(format="svg").decode("utf-8")
+            # laid out with each value's widest text, it shows the finished pass (what a
+            # viewer that runs no script shows); the script steps from there
+            final = {
+                name: (story.layout_texts[name], story.states[-1][name])
+                for name in story.layout_texts
+            }
+            self._fragment = _fragment(_replace_texts(_strip_prolog(svg), final), story.data)
         return self._fragment
 
     def html(self) -> str:
@@ -406,8 +413,7 @@ class _Story:
             "digits": digits,
             "seed": _exact(seed),
             "grad_nodes": {
-                name: {"layout": layout_texts[name], "initial": initial[name]}
-                for name in grad_names
+                name: {"initial": initial[name], "final": state[name]} for name in grad_names
             },
             "start": {
                 "title": f"Before the first step: d {output_name} / d {output_name} = "
@@ -562,6 +568,28 @@ def _node_sizes(graph: Any) -> dict[str, tuple[str, str]]:
     return sizes
 
 
+def _replace_texts(svg: str, texts: dict[str, tuple[str, str]]) -> str:
+    """``svg`` with, in the node titled ``name``, the text ``old`` replaced by ``new``
+    (``texts``: name -> (old, new); Graphviz escapes some characters, e.g. "-" as &#45;)."""
+    parts = svg.split("<title>")
+    for index in range(1, len(parts)):
+        name, _, rest = parts[index].partition("</title>")
+        change = texts.get(html.unescape(name))
+        if change is None:
+            continue
+        old, new = change
+        for match in _SVG_TEXT.finditer(rest):  # the first text that reads ``old``
+            if html.unescape(match.group(2)) == old:
+                start, end = match.span(2)
+                rest = rest[:start] + html.escape(new, quote=False) + rest[end:]
+                break
+        parts[index] = name + "</title>" + rest
+    return "<title>".join(parts)
+
+
+_SVG_TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
+
+
 def _strip_prolog(svg: str) -> str:
     """The ``<svg>`` element alone (no XML declaration, doctype or comments before it)."""
     start = svg.find("<svg")
@@ -613,7 +641,7 @@ _SCRIPT = r"""
   Object.keys(data.grad_nodes).forEach(function (name) {
     (groups[name] || []).forEach(function (g) {
       g.querySelectorAll("text").forEach(function (t) {
-        if (t.textContent === data.grad_nodes[name].layout) { gradText[name] = t; }
+        if (t.textContent === data.grad_nodes[name].final) { gradText[name] = t; }
       });
     });
   });
@@ -726,7 +754,9 @@ def _fragment(svg: str, data: dict[str, Any]) -> str:
         '<button type="button" class="agb-next">Next &#9654;</button>'
         '<span class="agb-counter"></span></div>\n'
         f'<div class="agb-stage">{svg}<div class="agb-callout"></div></div>\n'
-        '<div class="agb-title"></div><div class="agb-lines"></div>\n'
+        '<div class="agb-title">The finished backward pass (step through it in a browser '
+        "that runs the page's script, or a trusted notebook)</div>"
+        '<div class="agb-lines"></div>\n'
         f'<script type="application/json" class="agb-data">{payload}</script>\n'
         f"<script>{script}</script>\n"
         "</div>"
