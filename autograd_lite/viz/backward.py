@@ -412,6 +412,7 @@ class _Story:
             "output": output_name,
             "digits": digits,
             "seed": _exact(seed),
+            "root": root_name,  # the drawn node of the output (None when not drawn)
             "grad_nodes": {
                 name: {"initial": initial[name], "final": state[name]} for name in grad_names
             },
@@ -692,6 +693,10 @@ _SCRIPT = r"""
     var title, lines;
     if (position === 0) {
       title = data.start.title; lines = data.start.lines; callout.style.display = "none";
+      var start = data.root && groups[data.root];  // backward starts at the output
+      if (start && start[0].scrollIntoView) {
+        start[0].scrollIntoView({block: "nearest", inline: "nearest"});
+      }
     } else {
       var step = steps[position - 1];
       mark(step.current, "agb-current");
