@@ -91,3 +91,8 @@ __all__ = [
     "optim",
     "save",
 ]
+
+
+def __dir__() -> list[str]:
+    """The public names only, not the modules the imports above load."""
+    return sorted(__all__)
