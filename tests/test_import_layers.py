@@ -20,7 +20,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("autograd_lite._version", "autograd_lite.errors", "autograd_lite.grad_mode")),
     ("engine", ("autograd_lite.engine",)),
     ("ops", ("autograd_lite.ops",)),
-    ("tensor", ("autograd_lite.tensor", "autograd_lite.functions", "autograd_lite.creation")),
+    (
+        "tensor",
+        (
+            "autograd_lite.tensor",
+            "autograd_lite.tensor_args",
+            "autograd_lite.tensor_shape",
+            "autograd_lite.tensor_index",
+            "autograd_lite.functions",
+            "autograd_lite.creation",
+        ),
+    ),
     ("scalar", ("autograd_lite.scalar",)),
     (
         "tools",

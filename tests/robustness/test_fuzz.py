@@ -45,6 +45,9 @@ MESSAGE_NAME = {
     "ge": ">=",
     "eq": "==",
     "ne": "!=",
+    "view": "reshape",
+    "unsqueeze": "expand_dims",
+    "expand": "broadcast_to",
 }
 
 SPECIAL = [np.nan, np.inf, -np.inf]
