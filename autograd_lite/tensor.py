@@ -20,12 +20,14 @@ from .errors import ShapeError
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce
 from .tensor_index import IndexMethods
+from .tensor_inplace import InPlaceMethods
+from .tensor_protocols import ProtocolMethods
 from .tensor_shape import ShapeMethods
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
 
-class Tensor(ShapeMethods, IndexMethods, TensorBase):
+class Tensor(ShapeMethods, IndexMethods, InPlaceMethods, ProtocolMethods, TensorBase):
     """A float32/float64 NumPy array that records how it was computed.
 
     Args:
@@ -45,7 +47,6 @@ class Tensor(ShapeMethods, IndexMethods, TensorBase):
     """
 
     __slots__ = ()
-    __array_priority__ = 1000.0  # make ndarray <op> Tensor call Tensor's reflected operator
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None

@@ -163,6 +163,14 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         shape = draw(shapes())
         input_shapes = [shape] * entry.n_inputs
         kwargs["axis"] = draw(st.integers(-len(shape) - 1, len(shape)))
+    elif entry.shapes == "inplace":  # t <op>= x: x broadcasts to t's shape
+        shape = draw(shapes())
+        input_shapes = [shape, draw(shapes_broadcasting_to(shape))]
+    elif entry.shapes == "setitem":  # t[index] = value
+        shape = draw(shapes())
+        kwargs["index"] = index = draw(hnp.basic_indices(shape, allow_newaxis=True))
+        target = np.empty(shape)[index].shape
+        input_shapes = [shape, draw(shapes_broadcasting_to(target))]
     else:
         min_dims = 1 if entry.kwargs in NEEDS_AN_AXIS else 0
         input_shapes = [draw(shapes(min_dims=min_dims))] * entry.n_inputs

@@ -27,6 +27,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "autograd_lite.tensor_args",
             "autograd_lite.tensor_shape",
             "autograd_lite.tensor_index",
+            "autograd_lite.tensor_inplace",
+            "autograd_lite.tensor_protocols",
             "autograd_lite.functions",
             "autograd_lite.creation",
         ),

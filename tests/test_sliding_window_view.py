@@ -146,3 +146,9 @@ def test_bad_windows_name_the_function_and_the_shapes(call, message) -> None:
         call(Tensor(np.zeros((3, 4))))
     with pytest.raises(TypeError, match=r"sliding_window_view: window_shape must be integers"):
         sliding_window_view(Tensor(np.zeros(3)), 1.5)
+
+
+def test_a_window_view_is_read_only_for_in_place_updates() -> None:
+    windows = sliding_window_view(Tensor(np.zeros(4)), 2)
+    with pytest.raises(ValueError, match=r"\+=: this tensor's array is read-only"):
+        windows += 1.0

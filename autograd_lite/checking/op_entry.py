@@ -30,6 +30,8 @@ SHAPE_KINDS = (
     "stack",
     "linear",
     "logits",
+    "inplace",  # a tensor and an operand that broadcasts to its shape (t += x)
+    "setitem",  # a tensor, a value fitting t[index], and the basic index (kwargs "index")
 )
 KWARGS_KINDS = (
     None,

@@ -297,6 +297,7 @@ NOT_OPS: dict[str, str] = {
     "Tensor.__float__": "returns a Python number (float(t))",
     "Tensor.__int__": "returns a Python number (int(t))",
     "Tensor.requires_grad_": "sets a flag",
+    "Tensor.__array__": "conversion for np.asarray(t); tested in test_tensor_habits",
     "autograd_lite.as_tensor": "constructor",
     "autograd_lite.grad": "graph walk",
     "autograd_lite.no_grad": "grad mode",

@@ -1,7 +1,8 @@
-"""Registry entries for the shape and indexing Tensor operations (see `registry`).
+"""Registry entries for the shape, indexing and in-place Tensor operations (see `registry`).
 
 Operations returning a list (split, chunk) are entered through a weighted concatenation
-of the pieces, so each piece's gradient is checked.
+of the pieces, so each piece's gradient is checked; in-place operators and item assignment
+act on a non-leaf copy of the first input (``x * 1.0``), where they are recorded as ops.
 """
 
 from __future__ import annotations
@@ -38,6 +39,31 @@ def _flatten_reference(x: np.ndarray, start: int, end: int) -> np.ndarray:
     return x.reshape(shape[:first] + (-1,) + shape[last + 1 :])
 
 
+def _in_place(dunder: str) -> Callable[[Any, Any], Any]:
+    def op(a: Any, b: Any) -> Any:
+        out = a * 1.0  # not a leaf: the update is recorded (on a leaf it would be refused)
+        return getattr(out, dunder)(b)
+
+    return op
+
+
+def _in_place_reference(ufunc: np.ufunc) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    # the update keeps the updated tensor's dtype: float32 /= a float64 stays float32
+    return lambda a, b: np.asarray(ufunc(a, b)).astype(_float_dtype(a))
+
+
+def _set_item(x: Any, value: Any, index: Any) -> Any:
+    out = x * 1.0
+    out[index] = value
+    return out
+
+
+def _set_item_reference(x: np.ndarray, value: np.ndarray, index: Any) -> np.ndarray:
+    out = np.array(x)  # (a copy, also of a NumPy scalar)
+    out[index] = value
+    return out
+
+
 def _method(name: str, kwargs: str, covers: str | None = None) -> OpEntry:
     """``x.name(**kwargs)`` against ``np.name(x, **kwargs)`` (same argument names)."""
     numpy_function = getattr(np, name if covers is None else covers)
@@ -48,6 +74,19 @@ def _method(name: str, kwargs: str, covers: str | None = None) -> OpEntry:
         ("real",),
         covers=(f"Tensor.{name}",),
         kwargs=kwargs,
+    )
+
+
+def _logical(name: str, dunder: str, ufunc: np.ufunc) -> OpEntry:
+    return OpEntry(
+        name,
+        lambda a, b: getattr(a > 0, dunder)(b > 0),
+        lambda a, b: ufunc(a > 0, b > 0),
+        ("real", "real"),
+        covers=(f"Tensor.{dunder}",),
+        shapes="broadcast",
+        differentiable=False,
+        twice_differentiable=False,
     )
 
 
@@ -171,4 +210,69 @@ SHAPE_ENTRIES: tuple[OpEntry, ...] = (
         covers=("autograd_lite.sliding_window_view",),
         kwargs="windows",
     ),
+    OpEntry("abs_operator", abs, np.abs, ("distinct",), covers=("Tensor.__abs__",)),
+    OpEntry(
+        # `ndarray - tensor`: NumPy calls np.subtract, which Tensor.__array_ufunc__ answers
+        # with the tensor's reflected operator
+        "ndarray_sub",
+        lambda x: np.full(x.shape, 2.0, dtype=_float_dtype(x)) - x,
+        lambda x: np.full(x.shape, 2.0, dtype=_float_dtype(x)) - x,
+        ("real",),
+        covers=("Tensor.__array_ufunc__",),
+    ),
+    OpEntry(
+        "iadd",
+        _in_place("__iadd__"),
+        _in_place_reference(np.add),
+        ("real", "real"),
+        ("Tensor.__iadd__",),
+        "inplace",
+    ),
+    OpEntry(
+        "isub",
+        _in_place("__isub__"),
+        _in_place_reference(np.subtract),
+        ("real", "real"),
+        ("Tensor.__isub__",),
+        "inplace",
+    ),
+    OpEntry(
+        "imul",
+        _in_place("__imul__"),
+        _in_place_reference(np.multiply),
+        ("real", "real"),
+        ("Tensor.__imul__",),
+        "inplace",
+    ),
+    OpEntry(
+        "itruediv",
+        _in_place("__itruediv__"),
+        _in_place_reference(np.divide),
+        ("real", "nonzero"),
+        covers=("Tensor.__itruediv__",),
+        shapes="inplace",
+    ),
+    OpEntry(
+        "setitem",
+        _set_item,
+        _set_item_reference,
+        ("real", "real"),
+        covers=("Tensor.__setitem__",),
+        shapes="setitem",
+    ),
+    OpEntry(
+        "invert",
+        lambda x: ~(x > 0),
+        lambda x: ~(x > 0),
+        ("real",),
+        covers=("Tensor.__invert__",),
+        differentiable=False,
+        twice_differentiable=False,
+    ),
+    _logical("logical_and", "__and__", np.logical_and),
+    _logical("logical_or", "__or__", np.logical_or),
+    _logical("logical_xor", "__xor__", np.logical_xor),
+    _logical("logical_rand", "__rand__", np.logical_and),
+    _logical("logical_ror", "__ror__", np.logical_or),
+    _logical("logical_rxor", "__rxor__", np.logical_xor),
 )
