@@ -282,3 +282,18 @@ def test_boolean_operators_on_masks() -> None:
     with pytest.raises(ShapeError, match=r"\^: shapes \(3,\) and \(2,\) do not broadcast"):
         low ^ np.array([True, False])
 
+
+def test_scaling_one_leaf_gradient_in_place_leaves_the_others_alone() -> None:
+    # a + b hands the same gradient array to both leaves, and a reshape hands on the
+    # caller's seed: each .grad must own its array once in-place updates of .grad exist
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor([3.0, 4.0], requires_grad=True)
+    (a + b).sum().backward()
+    with no_grad():
+        a.grad *= 0.5
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    x = Tensor(np.zeros(4), requires_grad=True)
+    seed = np.ones((2, 2))
+    x.reshape(2, 2).backward(seed)
+    x.grad -= 1.0  # x.grad needs no gradient: an update in place
+    np.testing.assert_array_equal(seed, np.ones((2, 2)))

@@ -56,6 +56,7 @@ def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_gr
     """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
     seed = _seed(output, grad, "backward")
     wrap = bound.wrap
+    handed = {id(seed._data)}  # arrays someone else holds: the seed, earlier leaves' .grad
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
         if not isinstance(vertex, TensorBase):  # a leaf Node (no inputs) has no .grad
@@ -64,9 +65,17 @@ def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_gr
             previous = vertex.grad
             if create_graph:  # Tensors, recorded: the sum is differentiable too
                 vertex.grad = grads[0] if previous is None else add_gradients(previous, grads[0])
-            else:  # arrays (see _walk_value)
-                total = grads[0] if previous is None else add_gradients(previous._data, grads[0])
+            elif previous is None:  # arrays (see _walk_value)
+                total = grads[0]
+                # A .grad owns its array, as PyTorch clones a gradient it cannot steal:
+                # `w.grad *= 0.5` under no_grad writes into it in place, and the walk may
+                # hand one array to two leaves (a + b), or the caller's seed, or a view.
+                if total.base is not None or id(total) in handed:
+                    total = total.copy()
+                handed.add(id(total))
                 vertex.grad = wrap(total, False)
+            else:
+                vertex.grad = wrap(add_gradients(previous._data, grads[0]), False)
 
     backpropagate(
         [output._vertex()],
