@@ -73,7 +73,10 @@ class InPlaceMethods:
 def _update(self: Tensor, other: Any, ufunc: np.ufunc, operator: str, symbol: str) -> Tensor:
     """``self <symbol> other`` in place, by the rules in the module docstring."""
     if not isinstance(other, TensorBase):
-        other = self._operand(other)
+        try:
+            other = self._operand(other)
+        except (TypeError, ValueError) as exc:  # "update: cannot combine ..." -> "+=: ..."
+            raise type(exc)(f"{symbol}: {str(exc).partition(': ')[2]}") from None
     if self._data.dtype == np.bool_:
         raise TypeError(
             f"{symbol}: a boolean Tensor (a comparison's result) has no in-place arithmetic; "

@@ -148,6 +148,8 @@ def test_in_place_errors() -> None:
     mask = x > 0
     with pytest.raises(TypeError, match=r"\*=: a boolean Tensor .* has no in-place arithmetic"):
         mask *= 2
+    with pytest.raises(TypeError, match=r"^\+=: cannot combine a Tensor of shape \(3,\) with str"):
+        x += "a"
     frozen = Tensor(np.broadcast_to(np.ones(1), (3,)))
     with pytest.raises(ValueError, match=r"/=: this tensor's array is read-only"):
         frozen /= 2
