@@ -4,9 +4,10 @@ The public names are those of the API contract (``__all__``); ``dir(autograd_lit
 lists just them. The layers, from the bottom: ``errors`` and ``grad_mode``; ``engine``
 (apply, node, walk, backward, in-place versions, anomaly mode); ``ops`` (one class per
 op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explaining``,
-``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
+``stepping``, ``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
 """
 
+from . import functional
 from ._version import __version__
 from .checking.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
@@ -32,11 +33,14 @@ from .functions import (
 )
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar.value import Value
+from .stepping.steps import BackwardStep, backward_steps
 from .tensor import Tensor, as_tensor
+from .viz.backward import draw_backward
 from .viz.draw import draw_graph
 
 __all__ = [
     "AnomalyError",
+    "BackwardStep",
     "Context",
     "DomainError",
     "Function",
@@ -48,11 +52,14 @@ __all__ = [
     "Value",
     "__version__",
     "as_tensor",
+    "backward_steps",
     "concatenate",
     "detect_anomaly",
+    "draw_backward",
     "draw_graph",
     "enable_grad",
     "explain",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -261,8 +261,8 @@ def _class_indices(target: Any, samples: int, classes: int) -> np.ndarray:
 def _indices_below(indices: np.ndarray, limit: int) -> bool:
     """True when every entry of a non-empty integer array is in [0, limit).
 
-    A few indices (a small batch) are compared as a Python list: NumPy's min and max cost
-    ~1 us each however small the array, tolist() plus Python's min/max ~0.25 us for one.
+    A few indices (a small batch) are compared as a Python list: NumPy's min and max have
+    a fixed cost per call that dominates for a handful of indices.
     """
     if indices.size <= 64:
         values = indices.ravel().tolist()

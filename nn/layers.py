@@ -70,7 +70,7 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         """y = x @ W.T + b for x of shape (..., in_features)."""
         x = x if isinstance(x, Tensor) else Tensor(x)
-        shape = x.shape  # read once for both checks: saves a property call per layer
+        shape = x.shape  # read once for both checks
         if not shape or shape[-1] != self.in_features:
             raise ShapeError(
                 f"Linear: input shape {x.shape} does not end in in_features={self.in_features} "

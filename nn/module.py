@@ -86,8 +86,8 @@ class Module:
         self.__dict__.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
-            # mirrored in the instance dict, so reading ``self.weight`` is a normal attribute
-            # lookup, not a failed one plus a __getattr__ call (saves ~0.7 us per access)
+            # [fast path: attribute mirrors] mirrored in the instance dict, so reading
+            # ``self.weight`` is a normal attribute lookup, not a failed one plus __getattr__
             self.__dict__[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value

@@ -272,16 +272,13 @@ def _hyper_value(where: str, key: str, value: Any, current: Hyperparameter) -> H
     return float(array)
 
 
-#: bytes scaled at a time by `_subtract_scaled`: a parameter is split evenly into blocks of
-#: at most this size (at most _MAX_BLOCKS of them), and each block of the gradient is scaled
-#: into a scratch array the optimizer keeps across steps (no temporary per block or per
-#: step). Measured against the 256 KiB temporaries of round 3: 10-15% faster on a 256x784
-#: weight (fewer NumPy calls and longer memory streams; blocks of 64-256 KiB were slower, a
-#: parameter-sized scratch too).
+#: [fast path: SGD blocks] bytes scaled at a time by `_subtract_scaled`: a parameter is
+#: split evenly into blocks of at most this size (at most _MAX_BLOCKS of them), and each
+#: block of the gradient is scaled into a scratch array the optimizer keeps across steps
+#: (no temporary per block or per step; blocks this size keep the data in cache while
+#: making few NumPy calls).
 _BLOCK_BYTES = 768 * 1024
-#: a large parameter gets blocks of 1/_MAX_BLOCKS of it instead, as in round 3 (1 MiB for a
-#: 1024x1024 float64 weight: 784-1024-1024-10 batch-1 float64 step 1.02-1.08x of the
-#: hand-written one, against 1.09-1.12x with 11 blocks of 745 KiB, in 3 noisy A/B runs)
+#: a large parameter gets blocks of 1/_MAX_BLOCKS of it instead (fewer, longer calls)
 _MAX_BLOCKS = 8
 #: parameters up to this size are updated in one expression with a temporary: allocating a
 #: small array costs less than fetching and slicing a scratch block for it

@@ -40,6 +40,7 @@ class Function:
     returns_view = False
     bool_inputs: tuple[int, ...] = ()
     is_builtin = False  # forward is checked (`run_forward`), saved arrays watched (`guard`)
+    array_backward = False  # its backward runs on arrays anyway, through `run_backward`
 
     @classmethod
     def apply(cls, *inputs: Any) -> Any:

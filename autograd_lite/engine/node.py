@@ -55,6 +55,9 @@ class Node(Context):
     #: A built-in op with one output whose inputs all have its shape and dtype keeps only
     #: the output's pair: its gradients need no fitting (see `_link` and `_backward`).
     _meta: tuple[Any, ...]
+    #: the hooks of its output tensors (`engine.hooks.VertexHooks`), set in the instance on
+    #: the first ``register_hook``/``retain_grad``; None here, so recording costs nothing
+    _hooks: Any = None
 
     def _link(
         self,
@@ -172,7 +175,11 @@ class Node(Context):
             self.check_unchanged(self.name)
         if created_at is not None:
             anomaly.check_incoming(self, grads)
-        raw = self.fn.run_backward(self, grads, create_graph)
+        fn = self.fn
+        if fn.array_backward and len(grads) == 1 and grads[0] is not None:
+            raw = fn.backward(self, grads[0])  # [fast path: direct array rule]
+        else:
+            raw = fn.run_backward(self, grads, create_graph)
         if type(raw) is not tuple:
             raw = (raw,)
         parents = self._parents

@@ -24,7 +24,7 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        try:  # the ufunc called here, not through a helper: saves a call per op
+        try:  # the ufunc called here, not through a helper: one call less per op
             return np.add(a, b)
         except ValueError:
             raise _broadcast_error("add", a, b) from None

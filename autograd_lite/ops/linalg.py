@@ -91,9 +91,9 @@ class Linear(Op):
             )
         out = np.matmul(x, weight.T)  # a transposed view: BLAS reads it without a copy
         if bias:
-            # same dtype (the usual case) decided by identity: np.result_type costs ~0.5 us
+            # same dtype (the usual case) decided by identity before asking np.result_type
             if bias[0].dtype is out.dtype or out.dtype == np.result_type(out, bias[0]):
-                out += bias[0]  # into the fresh matmul result: saves a temporary
+                out += bias[0]  # into the fresh matmul result: no temporary
             else:
                 out = out + bias[0]
         return out
@@ -103,7 +103,7 @@ class Linear(Op):
         x, weight = ctx.saved_as(grad_output)[:2]
         needs = ctx.needs_input_grad
         grad_x = grad_output @ weight if needs[0] else None
-        if x.ndim == 2:  # (N, in) already: no reshapes (saves ~0.4 us)
+        if x.ndim == 2:  # (N, in) already: no reshapes
             samples, rows, inputs = x.shape[0], grad_output, x
         else:  # batch axes flattened: (N, out) and (N, in)
             samples = math.prod(x.shape[:-1])
@@ -111,14 +111,14 @@ class Linear(Op):
             inputs = x.reshape(samples, weight.shape[1])
         grad_weight = None
         if needs[1]:
-            # one sample: G^T X is an outer product; a broadcast multiply gives the same
-            # numbers (each a single product) 2-4x faster than NumPy's matmul with k = 1
+            # [fast path: outer product] one sample: G^T X is an outer product; a broadcast
+            # multiply gives the same numbers (each a single product) without matmul's setup
             grad_weight = rows.T * inputs if samples == 1 else rows.T @ inputs
         if len(needs) < 3:
             return grad_x, grad_weight
         grad_bias = None
         if needs[2]:
-            # on arrays the C reduction, not ndarray.sum's Python wrapper (saves ~1 us)
+            # on arrays the C reduction, not ndarray.sum's Python wrapper
             is_array = isinstance(rows, np.ndarray)
             grad_bias = np.add.reduce(rows, axis=0) if is_array else rows.sum(axis=0)
         return grad_x, grad_weight, grad_bias

@@ -224,13 +224,13 @@ class SoftmaxCrossEntropy(Op):
         ctx: Context, logits: np.ndarray, target: np.ndarray, reduction: str = "mean"
     ) -> np.ndarray:
         samples = logits.shape[0]
-        # ufunc reductions: the C calls behind np.max/np.sum/np.mean without their Python
-        # wrappers (saves ~1.5 us each); the same numbers
+        # [fast path: ufunc reductions] the C calls behind np.max/np.sum/np.mean without
+        # their Python wrappers; the same numbers
         shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)  # largest is 0
         exps = np.exp(shifted)
         totals = np.add.reduce(exps, axis=1, keepdims=True)
         losses = np.log(totals[:, 0]) - _at_targets(shifted, target)
-        exps /= totals  # the softmax, in the exponentials' buffer (saves a temporary)
+        exps /= totals  # the softmax, in the exponentials' buffer (no temporary)
         ctx.softmax, ctx.target, ctx.reduction = exps, target, reduction
         if reduction == "mean":  # np.mean's own formula: sum, then divide by the count
             return np.asarray(np.add.reduce(losses) / samples, dtype=logits.dtype)
@@ -252,15 +252,15 @@ class SoftmaxCrossEntropy(Op):
         return (probabilities - onehot) * _scale(grad_output, ctx.reduction, logits.shape[0])
 
 
-#: batches up to this size index their target entries one row at a time: NumPy's indexing
-#: with (rows, targets) index arrays costs ~2-4 us however small the batch, a scalar index
-#: ~0.3-0.5 us per row
+#: [fast path: few targets] batches up to this size index their target entries one row at
+#: a time: fancy indexing with (rows, targets) arrays has a fixed cost that a few scalar
+#: indexes undercut
 _FEW_ROWS = 8
 
 
 def _at_targets(values: np.ndarray, target: np.ndarray) -> np.ndarray:
     """``values[i, target[i]]`` for every row i, as a 1-D array of ``values``' dtype."""
-    if len(target) <= _FEW_ROWS:  # one scalar index per row: saves ~1.5 us at batch 1
+    if len(target) <= _FEW_ROWS:  # one scalar index per row
         picked = [values[row, column] for row, column in enumerate(target.tolist())]
         return np.array(picked, dtype=values.dtype)
     return values[np.arange(len(target)), target]
@@ -268,7 +268,7 @@ def _at_targets(values: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def _subtract_one_at_targets(grad: np.ndarray, target: np.ndarray) -> None:
     """``grad[i, target[i]] -= 1`` in place for every row i (the onehot of the gradient)."""
-    if len(target) <= _FEW_ROWS:  # one scalar index per row: saves ~2-4 us at batch 1
+    if len(target) <= _FEW_ROWS:  # one scalar index per row
         for row, column in enumerate(target.tolist()):
             grad[row, column] -= 1.0
     else:

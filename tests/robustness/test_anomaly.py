@@ -139,19 +139,21 @@ def test_the_call_site_is_outside_nn() -> None:
     assert "/nn/" not in message.split(" created at ")[-1]
 
 
-def test_readme_section_example_prints_what_the_section_shows(tmp_path) -> None:
+def test_docs_sqrt_example_run_as_a_script_prints_what_the_page_shows(tmp_path) -> None:
     import re
     import subprocess
     import sys
     from pathlib import Path
 
-    readme = Path(__file__).parents[2] / "README.md"
-    text = readme.read_text(encoding="utf-8").split("## Error messages and anomaly detection")[1]
-    code = re.search(r"```python\n(.*?)```", text, re.S).group(1)
-    shown = re.search(r"```text\n(.*?)```", text, re.S).group(1)
-    script = tmp_path / "demo.py"
+    page = Path(__file__).parents[2] / "docs" / "errors_and_anomaly.md"
+    code, shown = re.search(
+        r"```python\n([^`]*?root = x\.sqrt\(\).*?)```\s*```text\n(.*?)```",
+        page.read_text(encoding="utf-8"),
+        re.S,
+    ).groups()
+    script = tmp_path / "example.py"
     script.write_text(code, encoding="utf-8")
     result = subprocess.run(
         [sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60
     )
-    assert result.stdout == shown.replace("/tmp/demo/demo.py", str(script))
+    assert result.stdout == shown.replace(".../example.py", str(script))

@@ -1,4 +1,4 @@
-"""Backward rules that compute on plain arrays when no graph is recorded (issue 8).
+"""Backward rules that compute on plain arrays when no graph is recorded.
 
 Each rule marked `Op.array_backward` has two paths: on Tensors (``create_graph=True``,
 differentiable again) and on NumPy arrays (the usual backward). Both must give the same

@@ -1,4 +1,4 @@
-"""Without create_graph the backward walk carries NumPy arrays, not Tensors (issue 8).
+"""Without create_graph the backward walk carries NumPy arrays, not Tensors.
 
 Gradients become Tensors only where the user gets them (``.grad``, `grad`); rules that are
 not `Op.array_backward` and custom Functions still see what they always saw. The op's

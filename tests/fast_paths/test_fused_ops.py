@@ -1,4 +1,4 @@
-"""The fused ops of issue 8: `linear` and `softmax_cross_entropy` against their compositions."""
+"""The fused ops: `linear` and `softmax_cross_entropy` against their compositions."""
 
 from __future__ import annotations
 

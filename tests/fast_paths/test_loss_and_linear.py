@@ -1,4 +1,4 @@
-"""Fast paths of the fused `linear` and `softmax_cross_entropy` ops (issue 8, Python overhead).
+"""Fast paths of the fused `linear` and `softmax_cross_entropy` ops.
 
 Each fast path (a dtype decided by identity, ufunc reductions instead of NumPy's Python
 wrappers) must give exactly the numbers of the plain formula, and the checks it skips work

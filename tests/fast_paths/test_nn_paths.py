@@ -1,4 +1,4 @@
-"""nn fast paths (issue 8, Python overhead): attribute mirrors of registered parameters and
+"""nn fast paths: attribute mirrors of registered parameters and
 modules, cross_entropy's target checks, SGD's blocked in-place update."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SGD's in-place update (issue 8): same numbers, users' arrays untouched, versions still move."""
+"""SGD's in-place update: same numbers, users' arrays untouched, versions still move."""
 
 from __future__ import annotations
 

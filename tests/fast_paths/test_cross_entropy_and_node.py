@@ -1,4 +1,4 @@
-"""Fast paths of performance round 4 (issue 8): each must give the numbers of the plain
+"""Fast paths of cross-entropy and the node: each must give the numbers of the plain
 formula bit for bit, on both sides of its threshold, and keep the errors it skips work for."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ SAMPLES = [1, 2, nonlinear._FEW_ROWS, nonlinear._FEW_ROWS + 1, 40]
 
 
 def _fancy_forward(logits: np.ndarray, target: np.ndarray, reduction: str) -> np.ndarray:
-    """The op's forward with the (rows, targets) index arrays of round 3."""
+    """The op's forward with the (rows, targets) index arrays."""
     shifted = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
     totals = np.add.reduce(np.exp(shifted), axis=1, keepdims=True)
     losses = np.log(totals[:, 0]) - shifted[np.arange(len(target)), target]
