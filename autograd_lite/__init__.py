@@ -22,7 +22,15 @@ from .errors import (
     ShapeError,
 )
 from .explaining.explain import explain
-from .functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
+from .functions import (
+    concatenate,
+    linear,
+    maximum,
+    sliding_window_view,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar.value import Value
 from .stepping.steps import BackwardStep, backward_steps
@@ -61,6 +69,7 @@ __all__ = [
     "maximum",
     "no_grad",
     "set_grad_enabled",
+    "sliding_window_view",
     "softmax_cross_entropy",
     "stack",
     "where",

@@ -78,7 +78,7 @@ def run_backward(
         root_slots=[output._slot],
         retain_graph=retain_graph or create_graph,
         create_graph=create_graph,
-        on_vertex=_leaf_delivery(create_graph, only_leaves),
+        on_vertex=_leaf_delivery(create_graph, only_leaves, seed._data),
         leaves_only=True,  # only leaves get a .grad (non-leaves through retain_grad's hook)
         hooks=True,
         hook_targets=targets,
@@ -101,17 +101,18 @@ def backward_walk_steps(
         [seed._data],
         root_slots=[output._slot],
         retain_graph=retain_graph,
-        on_vertex=_leaf_delivery(False, None),
+        on_vertex=_leaf_delivery(False, None, seed._data),
     )
     return seed._data, walk
 
 
 def _leaf_delivery(
-    create_graph: bool, only_leaves: set[int] | None
+    create_graph: bool, only_leaves: set[int] | None, seed: Any
 ) -> Callable[[Any, list[Any]], None]:
     """What backward does with a leaf's total: add it into the leaf's ``.grad`` (only into
-    the leaves whose ids are in ``only_leaves``, when given)."""
+    the leaves whose ids are in ``only_leaves``, when given). ``seed``: the seed's array."""
     wrap = bound.wrap
+    handed = {id(seed)}  # arrays someone else holds: the seed, earlier leaves' .grad
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
         if not isinstance(vertex, TensorBase):  # a leaf Node (no inputs) has no .grad
@@ -122,9 +123,17 @@ def _leaf_delivery(
             previous = vertex.grad
             if create_graph:  # Tensors, recorded: the sum is differentiable too
                 vertex.grad = grads[0] if previous is None else add_gradients(previous, grads[0])
-            else:  # arrays (see _walk_value)
-                total = grads[0] if previous is None else add_gradients(previous._data, grads[0])
+            elif previous is None:  # arrays (see _walk_value)
+                total = grads[0]
+                # A .grad owns its array, as PyTorch clones a gradient it cannot steal:
+                # `w.grad *= 0.5` under no_grad writes into it in place, and the walk may
+                # hand one array to two leaves (a + b), or the caller's seed, or a view.
+                if total.base is not None or id(total) in handed:
+                    total = total.copy()
+                handed.add(id(total))
                 vertex.grad = wrap(total, False)
+            else:
+                vertex.grad = wrap(add_gradients(previous._data, grads[0]), False)
 
     return deliver
 
