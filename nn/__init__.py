@@ -8,7 +8,7 @@ Example:
     >>> history = nn.fit(model, nn.MSELoss(), opt, np.ones((4, 2)), np.zeros((4, 1)), epochs=5)
 """
 
-from . import functional, init, optim
+from . import data, functional, init, optim, utils
 from .init import manual_seed
 from .layers import (
     MLP,
@@ -47,10 +47,12 @@ __all__ = [
     "Softmax",
     "Tanh",
     "fit",
+    "data",
     "functional",
     "init",
     "load",
     "manual_seed",
     "optim",
     "save",
+    "utils",
 ]
