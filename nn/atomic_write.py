@@ -92,7 +92,7 @@ def clean_stale(directory: str) -> list[str]:
     Returns:
         The names removed.
     """
-    removed = []
+    removed: list[str] = []
     now = time.time()
     try:
         entries = list(os.scandir(directory))

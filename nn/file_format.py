@@ -17,6 +17,7 @@ huge tensors is refused at no cost in memory.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
@@ -27,7 +28,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 #: safetensors dtype codes that NumPy can hold, and their little-endian NumPy dtypes
-NUMPY_DTYPES = {
+NUMPY_DTYPES: dict[str, np.dtype[Any]] = {
     "F64": np.dtype("<f8"),
     "F32": np.dtype("<f4"),
     "F16": np.dtype("<f2"),
@@ -45,7 +46,9 @@ NUMPY_DTYPES = {
 #: naming them is readable, the tensor is not
 OTHER_SIZES = {"BF16": 2, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "F4": 1, "F6_E2M3": 1,
                "F6_E3M2": 1, "C64": 8}  # fmt: skip
-CODES = {dtype.newbyteorder("="): code for code, dtype in NUMPY_DTYPES.items()}
+CODES: dict[np.dtype[Any], str] = {
+    dtype.newbyteorder("="): code for code, dtype in NUMPY_DTYPES.items()
+}
 #: the package's own limit on a header (the caller's is usually far lower)
 MAX_HEADER_BYTES = 100_000_000
 _MAX_NAME = 1024
@@ -127,7 +130,7 @@ def _entry(path: str, name: Any, fields: Any, base: int) -> Entry:
 
 
 def read_header(
-    stream: BinaryIO,
+    stream: io.BufferedIOBase,
     path: str,
     limit: int,
     expect: Callable[[dict[str, Entry]], None] | None = None,
@@ -195,7 +198,7 @@ def read_header(
     return entries, metadata
 
 
-def read_entry(stream: BinaryIO, path: str, entry: Entry) -> np.ndarray:
+def read_entry(stream: io.BufferedIOBase, path: str, entry: Entry) -> np.ndarray:
     """The tensor of ``entry`` (whose header `read_header` checked), read into a new array,
     in the file's (little-endian) byte order."""
     if entry.dtype is None:
@@ -204,7 +207,7 @@ def read_entry(stream: BinaryIO, path: str, entry: Entry) -> np.ndarray:
         array = np.empty(entry.shape, NUMPY_DTYPES[entry.code])
     except MemoryError:
         raise FormatError(f"{path}: no memory for entry {entry.name!r} {entry.shape}") from None
-    buffer = memoryview(array.reshape(-1).view(np.uint8))
+    buffer = array.reshape(-1).view(np.uint8).data
     stream.seek(entry.start)
     done = 0
     while done < len(buffer):
@@ -218,7 +221,7 @@ def read_entry(stream: BinaryIO, path: str, entry: Entry) -> np.ndarray:
 
 
 def read_entries(
-    stream: BinaryIO, path: str, entries: dict[str, Entry], checksum: str | None
+    stream: io.BufferedIOBase, path: str, entries: dict[str, Entry], checksum: str | None
 ) -> dict[str, np.ndarray]:
     """Every tensor of a checked header, in native byte order; with ``checksum`` (the
     SHA-256 that `write` puts in the metadata), the data must match it.
@@ -230,7 +233,7 @@ def read_entries(
     arrays = {}
     for entry in sorted(entries.values(), key=lambda e: e.start):  # file order
         array = read_entry(stream, path, entry)
-        digest.update(memoryview(array.reshape(-1).view(np.uint8)))
+        digest.update(array.reshape(-1).view(np.uint8).data)
         arrays[entry.name] = array.astype(entry.dtype, copy=False)
     if checksum is not None and digest.hexdigest() != checksum:
         raise FormatError(
@@ -260,7 +263,7 @@ def write(
     if checksum:
         digest = hashlib.sha256()
         for _, array in ordered:
-            digest.update(memoryview(_little(array).reshape(-1).view(np.uint8)))
+            digest.update(_little(array).reshape(-1).view(np.uint8).data)
         metadata = {**metadata, "sha256": digest.hexdigest()}
     header: dict[str, Any] = {"__metadata__": metadata} if metadata else {}
     offset = 0
@@ -277,4 +280,4 @@ def write(
     stream.write(len(raw).to_bytes(8, "little"))
     stream.write(raw)
     for _, array in ordered:
-        stream.write(memoryview(_little(array).reshape(-1).view(np.uint8)))
+        stream.write(_little(array).reshape(-1).view(np.uint8).data)

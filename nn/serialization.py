@@ -17,11 +17,12 @@ tensor data, then check the optimizer's state, and only then change anything.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
 import stat
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +38,7 @@ OPTIMIZER_SUFFIX = ".optimizer.safetensors"
 #: header bytes allowed: a base for metadata, plus this much per expected tensor
 _HEADER_BASE, _HEADER_PER_ENTRY = 65536, 1024
 
-PathLike = str | os.PathLike
+PathLike = str | os.PathLike[str]
 
 
 def optimizer_path(path: PathLike) -> str:
@@ -130,7 +131,7 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
 # ---------------------------------------------------------------------------- loading
 
 
-def _open(path: str) -> BinaryIO:
+def _open(path: str) -> io.BufferedReader:
     """Open a regular file for reading (ValueError for a directory, device or FIFO)."""
     try:
         status = os.stat(path)
@@ -147,7 +148,7 @@ def _open(path: str) -> BinaryIO:
 
 
 def _read_checked(
-    stream: BinaryIO, path: str, expected: dict[str, tuple[tuple[int, ...], np.dtype]]
+    stream: io.BufferedIOBase, path: str, expected: dict[str, tuple[tuple[int, ...], np.dtype]]
 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Check the header against ``expected`` (names, shapes, dtypes), then read the data."""
 
@@ -178,7 +179,7 @@ def _read_checked(
 
 
 def _optimizer_expected(optimizer: Optimizer) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
-    expected = {}
+    expected: dict[str, tuple[tuple[int, ...], np.dtype]] = {}
     for index, param in enumerate(optimizer.params):
         for key in optimizer._state_names:
             if key == "step":
@@ -280,7 +281,8 @@ def load(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
             if magic in legacy_npz.ZIP_MAGIC:
                 params = optimizer.params if optimizer is not None else []
                 old = legacy_npz.read(stream, path, expected, params)
-                arrays, metadata, state_dict = old["model"], {}, None
+                metadata: dict[str, str] = {}
+                arrays, state_dict = old["model"], None
                 if optimizer is not None:
                     state_dict = legacy_npz.optimizer_state(path, old["optimizer"], optimizer)
             else:

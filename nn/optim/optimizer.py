@@ -53,7 +53,7 @@ class Optimizer:
         self.state: dict[int, dict[str, Any]] = {}
         #: index -> weak reference to the array this optimizer last gave that parameter
         #: (safe to write into while the parameter still holds it; weak: never kept alive)
-        self._made: dict[int, weakref.ref] = {}
+        self._made: dict[int, weakref.ref[np.ndarray]] = {}
         #: dtype -> flat scratch array for SGD's in-place update (see sgd._subtract_scaled)
         self._scratch: dict[np.dtype, np.ndarray] = {}
         entries = _parameter_list(name, params)
@@ -188,7 +188,7 @@ class Optimizer:
                     if state is None:
                         state = states[index] = {}
                     made = made_arrays.get(index)
-                    writable = made is not None and made() is data and data.flags.writeable
+                    writable = bool(data.flags.writeable) and made is not None and made() is data
                     new_data = self._update(data, grad, state, group, writable)
                     if new_data is not data:  # updated in place: already the right array
                         new_data = np.asarray(new_data, data.dtype)

@@ -81,7 +81,7 @@ class RMSprop(Optimizer):
         }
 
     def _required_state(self, group: Mapping[str, Any]) -> tuple[str, ...]:
-        names = ("step", "square_avg")
+        names: tuple[str, ...] = ("step", "square_avg")
         names += ("momentum_buffer",) if group["momentum"] > 0 else ()
         return names + (("grad_avg",) if group["centered"] else ())
 
