@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+from collections.abc import Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -19,11 +20,12 @@ from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
 from .errors import ShapeError
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce, shape
+from .tensor_hooks import HookMethods
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
 
-class Tensor(TensorBase):
+class Tensor(HookMethods, TensorBase):
     """A float32/float64 NumPy array that records how it was computed.
 
     Args:
@@ -338,7 +340,11 @@ class Tensor(TensorBase):
 
     # ---------------------------------------------------------------- backward
     def backward(
-        self, grad: Operand | None = None, retain_graph: bool = False, create_graph: bool = False
+        self,
+        grad: Operand | None = None,
+        retain_graph: bool = False,
+        create_graph: bool = False,
+        inputs: Tensor | Sequence[Tensor] | None = None,
     ) -> None:
         """Accumulate d self / d leaf into ``leaf.grad`` for every leaf that requires grad.
 
@@ -347,17 +353,23 @@ class Tensor(TensorBase):
                 may be omitted only for a single-element tensor (then it is 1).
             retain_graph: keep the saved buffers so backward can run through the graph again.
             create_graph: record the backward pass so the gradients can be differentiated.
+            inputs: accumulate only into these tensors' ``.grad`` (a Tensor or a sequence);
+                other leaves are left alone. A non-leaf input is marked ``retain_grad()``,
+                as PyTorch does, and gets its gradient in ``.grad``.
 
         Raises:
             RuntimeError: if this tensor does not require grad, ``grad`` is missing for a
-                tensor of several elements, or the graph was already freed.
+                tensor of several elements, the graph was already freed, or an input does
+                not require grad or is not part of this tensor's graph.
 
         Example:
             >>> x = Tensor(3.0, requires_grad=True); y = x ** 2
             >>> y.backward(); x.grad.item()
             6.0
         """
-        run_backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+        run_backward(
+            self, grad, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
+        )
 
 
 #: the keyword arguments of an op without any (shared: `_apply` only reads it)

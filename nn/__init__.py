@@ -1,33 +1,58 @@
 """nn: layers, losses and optimizers built only on autograd_lite's public API.
 
+PyTorch's names, argument names, layouts and numbers. The modules, by concept: ``module``
+(Module), ``parameter``, ``state`` (state_dict), ``hooks``, ``containers``, ``linear``,
+``activations``, ``layers`` (Dropout, Flatten, Identity), ``losses``, ``functional``,
+``init``, ``optim`` (optimizers, ``lr_scheduler``), ``utils`` (gradient clipping), ``data``
+(DataLoader), ``serialization`` (safetensors files), ``training`` (fit).
+
 Example:
     >>> import numpy as np, nn
-    >>> nn.manual_seed(0)
+    >>> _ = nn.manual_seed(0)       # (returns the new generator)
     >>> model = nn.MLP([2, 8, 1], activation=nn.Tanh)
     >>> opt = nn.optim.SGD(model.parameters(), lr=0.1)
     >>> history = nn.fit(model, nn.MSELoss(), opt, np.ones((4, 2)), np.zeros((4, 1)), epochs=5)
 """
 
 from . import data, functional, init, optim, utils
-from .init import manual_seed
-from .layers import (
-    MLP,
-    Dropout,
-    Flatten,
+from .activations import (
+    ELU,
+    GELU,
     LeakyReLU,
-    Linear,
+    LogSoftmax,
     ReLU,
-    Sequential,
     Sigmoid,
+    SiLU,
     Softmax,
+    Softplus,
     Tanh,
 )
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSquaredError, MSELoss
-from .module import Module, ModuleList, Parameter
+from .containers import ModuleDict, ModuleList, ParameterList, Sequential
+from .hooks import RemovableHandle
+from .init import manual_seed
+from .layers import Dropout, Flatten, Identity
+from .linear import MLP, Linear
+from .losses import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HalfSquaredError,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
+from .module import Module
+from .parameter import Parameter
 from .serialization import load, save
+from .state import IncompatibleKeys
 from .training import fit
 
 __all__ = [
+    "ELU",
+    "GELU",
     "MLP",
     "BCELoss",
     "BCEWithLogitsLoss",
@@ -35,16 +60,29 @@ __all__ = [
     "Dropout",
     "Flatten",
     "HalfSquaredError",
+    "HuberLoss",
+    "Identity",
+    "IncompatibleKeys",
+    "KLDivLoss",
+    "L1Loss",
     "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "Module",
+    "ModuleDict",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
+    "ParameterList",
     "ReLU",
+    "RemovableHandle",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
+    "Softplus",
     "Tanh",
     "fit",
     "data",

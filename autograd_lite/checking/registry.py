@@ -359,6 +359,8 @@ NOT_OPS: dict[str, str] = {
     "autograd_lite.gradcheck": "the checker itself",
     "autograd_lite.gradgradcheck": "the checker itself",
     "autograd_lite.draw_graph": "pictures",
+    "autograd_lite.draw_backward": "pictures (an interactive page of the backward pass)",
+    "autograd_lite.backward_steps": "the graph walk, one node at a time",
     "autograd_lite.explain": "chain-rule breakdown",
     "autograd_lite.detect_anomaly": "debugging mode (context manager)",
     "autograd_lite.is_anomaly_enabled": "debugging mode flag",

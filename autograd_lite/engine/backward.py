@@ -1,20 +1,23 @@
 """Tensor entry points to the graph walk: `Tensor.backward` and the functional `grad`.
 
-Both are thin layers over `graph.backpropagate`; they differ only in what they do with the
+Both are thin layers over `walk.backpropagate`; they differ only in what they do with the
 gradient that reaches a vertex (accumulate into a leaf's ``.grad``, or hand it back).
+`backward_walk_steps` is `Tensor.backward`'s pass paused after each vertex, for the stepping
+tools.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import ShapeError
+from .hooks import describe, retain
 from .tensor_base import TensorBase, bound, float_array
-from .walk import add_gradients, backpropagate
+from .walk import add_gradients, backpropagate, backward_order, walk_steps
 
 #: held while a leaf's .grad is read and replaced by the sum
 _LEAF_LOCK = threading.Lock()
@@ -52,13 +55,68 @@ def _seed(output: TensorBase, grad: Any, where: str) -> Any:
     return seed
 
 
-def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_graph: bool) -> None:
-    """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``."""
+def run_backward(
+    output: TensorBase,
+    grad: Any,
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: TensorBase | Sequence[TensorBase] | None = None,
+) -> None:
+    """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``
+    (only into ``inputs``, when given)."""
     seed = _seed(output, grad, "backward")
+    root = output._vertex()
+    # with inputs=: the leaves to accumulate into, and every input's vertex (for the hooks)
+    only_leaves: set[int] | None = None
+    targets: set[int] | None = None
+    if inputs is not None:
+        only_leaves, targets = _backward_inputs(inputs, root)
+    backpropagate(
+        [root],
+        [_walk_value(seed, create_graph)],
+        root_slots=[output._slot],
+        retain_graph=retain_graph or create_graph,
+        create_graph=create_graph,
+        on_vertex=_leaf_delivery(create_graph, only_leaves),
+        leaves_only=True,  # only leaves get a .grad (non-leaves through retain_grad's hook)
+        hooks=True,
+        hook_targets=targets,
+    )
+
+
+def backward_walk_steps(
+    output: TensorBase, grad: Any, *, retain_graph: bool, where: str = "backward_steps"
+) -> tuple[Any, Iterator[tuple[Any, list[Any], Sequence[Any], dict[Any, Any]]]]:
+    """`run_backward` (without create_graph), paused after each vertex whose rule ran.
+
+    The same seed, the same walk (`walk.walk_steps`) and the same accumulation into the
+    leaves' ``.grad``; a leaf's ``.grad`` is written when the walk reaches it, after the
+    step of its last user. Returns (the seed's array, the walk); run the walk to its end.
+    (Tensor hooks do not run in a stepped pass.)
+    """
+    seed = _seed(output, grad, where)
+    walk = walk_steps(
+        [output._vertex()],
+        [seed._data],
+        root_slots=[output._slot],
+        retain_graph=retain_graph,
+        on_vertex=_leaf_delivery(False, None),
+    )
+    return seed._data, walk
+
+
+def _leaf_delivery(
+    create_graph: bool, only_leaves: set[int] | None
+) -> Callable[[Any, list[Any]], None]:
+    """What backward does with a leaf's total: add it into the leaf's ``.grad`` (only into
+    the leaves whose ids are in ``only_leaves``, when given)."""
     wrap = bound.wrap
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
         if not isinstance(vertex, TensorBase):  # a leaf Node (no inputs) has no .grad
+            return
+        if only_leaves is not None and id(vertex) not in only_leaves:
             return
         with _LEAF_LOCK:  # two threads' passes may reach one leaf: no update is lost
             previous = vertex.grad
@@ -68,15 +126,47 @@ def run_backward(output: TensorBase, grad: Any, *, retain_graph: bool, create_gr
                 total = grads[0] if previous is None else add_gradients(previous._data, grads[0])
                 vertex.grad = wrap(total, False)
 
-    backpropagate(
-        [output._vertex()],
-        [_walk_value(seed, create_graph)],
-        root_slots=[output._slot],
-        retain_graph=retain_graph or create_graph,
-        create_graph=create_graph,
-        on_vertex=deliver,
-        leaves_only=True,  # only leaves get a .grad
-    )
+    return deliver
+
+
+def _backward_inputs(inputs: Any, root: Any) -> tuple[set[int], set[int]]:
+    """Check ``backward``'s ``inputs=`` against the graph below ``root``; return the ids of
+    the leaves among them and of every input's vertex.
+
+    As in PyTorch, an input may be a leaf or not; a non-leaf input is marked
+    ``retain_grad()`` (its .grad is filled from then on). Unlike PyTorch, which ignores an
+    input the output does not depend on, such an input is an error: it would get no
+    gradient, which is almost always a mistake (a tensor from another graph, or detached).
+    """
+    tensors = [inputs] if isinstance(inputs, TensorBase) else list(inputs)
+    if not tensors:
+        raise RuntimeError(
+            "backward: inputs= is empty; give the tensors to accumulate gradients into, or "
+            "leave inputs out to accumulate into every leaf"
+        )
+    for position, tensor in enumerate(tensors):
+        if not isinstance(tensor, TensorBase):
+            raise TypeError(
+                f"backward: inputs[{position}] is {type(tensor).__name__}, not a Tensor"
+            )
+        if not tensor.requires_grad:
+            raise RuntimeError(
+                f"backward: inputs[{position}] ({describe(tensor)}) does not require grad, so "
+                "no gradient can be accumulated into it"
+            )
+    reached = {id(vertex) for vertex in backward_order([root])}
+    for position, tensor in enumerate(tensors):
+        if id(tensor._vertex()) not in reached:
+            raise RuntimeError(
+                f"backward: inputs[{position}] ({describe(tensor)}) is not part of the graph "
+                "of the tensor backward was called on: that tensor was not computed from it "
+                "(is it from another computation, or detached?)"
+            )
+    for tensor in tensors:
+        if tensor._node is not None:
+            retain(tensor)
+    leaves = {id(tensor) for tensor in tensors if tensor._node is None}
+    return leaves, {id(tensor._vertex()) for tensor in tensors}
 
 
 def _walk_value(grad: Any, create_graph: bool) -> Any:
@@ -104,8 +194,11 @@ def grad(
 ) -> tuple[Any, ...]:
     """Return d outputs / d inputs as a tuple of Tensors, one per input (like torch.autograd.grad).
 
-    No ``.grad`` attribute is touched. An input the outputs do not depend on gets a zero
-    gradient (a documented difference from PyTorch, which raises unless ``allow_unused``).
+    No leaf's ``.grad`` is touched. Tensor hooks run on the way, as in PyTorch: those of the
+    inputs (what they return is what grad returns) and of the tensors between the outputs
+    and the inputs, so a tensor there that ``retain_grad()`` was called on gets its
+    ``.grad`` too. An input the outputs do not depend on gets a zero gradient (a
+    documented difference from PyTorch, which raises unless ``allow_unused``).
 
     Args:
         outputs: tensor(s) to differentiate; single-element unless ``grad_outputs`` is given.
@@ -161,6 +254,8 @@ def grad(
         retain_graph=retain_graph,
         create_graph=create_graph,
         on_vertex=capture,
+        hooks=True,
+        hook_targets=set(wanted),
     )
     return tuple(
         result if result is not None else bound.wrap(np.zeros_like(tensor.data), False)

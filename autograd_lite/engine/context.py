@@ -73,10 +73,14 @@ class Context:
         return saved
 
     def release(self) -> None:
-        """Drop saved values and attributes so their memory can be reused."""
+        """Drop saved values and attributes so their memory can be reused (a node's tensor
+        hooks stay: they belong to its output tensors, see `engine.hooks`)."""
         attributes = self.__dict__  # the op's own attributes (ctx.out, ...), if any
         if attributes:
+            hooks = attributes.get("_hooks")
             attributes.clear()
+            if hooks is not None:
+                attributes["_hooks"] = hooks
         self._saved = None
         self._watched = ()
 

@@ -55,6 +55,9 @@ class Node(Context):
     #: A built-in op with one output whose inputs all have its shape and dtype keeps only
     #: the output's pair: its gradients need no fitting (see `_link` and `_backward`).
     _meta: tuple[Any, ...]
+    #: the hooks of its output tensors (`engine.hooks.VertexHooks`), set in the instance on
+    #: the first ``register_hook``/``retain_grad``; None here, so recording costs nothing
+    _hooks: Any = None
 
     def _link(
         self,

@@ -66,6 +66,7 @@ class TensorBase:
         "label",
         "_node",
         "_slot",
+        "_hooks",
         "__weakref__",
     )
     # graph-vertex interface (see walk.py): a leaf tensor is its own vertex
@@ -83,6 +84,9 @@ class TensorBase:
     #: the Node that produced this tensor (None for a leaf) and which of its outputs it is
     _node: Any
     _slot: int
+    #: a leaf's hooks (`engine.hooks.VertexHooks`); unset until its first hook, so making a
+    #: tensor costs nothing more: read it with ``getattr(t, "_hooks", None)``
+    _hooks: Any
 
     @classmethod
     def _wrap(cls, array: np.ndarray, requires_grad: bool) -> Any:

@@ -11,7 +11,9 @@ of the graph is anything with this small interface:
 - ``_n_outputs``: how many outputs the vertex has (custom Functions may have several);
 - ``_backward(grads, create_graph)``: given the gradient of each output (a list), return
   one gradient per parent (``None`` where there is none);
-- ``_release()``: free what was saved for backward (called unless ``retain_graph``).
+- ``_release()``: free what was saved for backward (called unless ``retain_graph``);
+- ``_hooks``: the tensor hooks run on its total (`engine.hooks`), or None (read only by
+  backward and grad, once some hook exists).
 
 Leaves have no parents. Gradients reaching a vertex along several edges are added up
 (``+``, never assignment), so a value used twice gets both contributions.
@@ -26,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import _state as _grad_state
+from .hooks import HookRun
+from .hooks import state as hook_state
 
 
 def backward_order(roots: Sequence[Any]) -> Iterator[Any]:
@@ -69,6 +73,8 @@ def backpropagate(
     on_vertex: Callable[[Any, list[Any]], None] | None = None,
     root_slots: Sequence[int] | None = None,
     leaves_only: bool = False,
+    hooks: bool = False,
+    hook_targets: set[int] | None = None,
 ) -> dict[Any, Any]:
     """Send ``root_grads`` back from ``roots`` to every vertex they depend on.
 
@@ -78,13 +84,28 @@ def backpropagate(
     ``create_graph`` is True, in which case the gradients are themselves recorded and can be
     differentiated again.
 
+    With ``hooks`` (backward and grad), the tensor hooks of a vertex (`engine.hooks`) run on
+    its final total before anything else uses it; with ``hook_targets`` (ids of vertices),
+    only at vertices from which one of them can be reached, as in PyTorch's grad().
+
     Returns:
         Without ``on_vertex``: every reached vertex -> the list of its total output
         gradients (kept to the end of the walk). With ``on_vertex``: an empty dict (each
         total is handed over and dropped as soon as it is final, to free memory early).
     """
+    hook_run = (
+        HookRun(list(roots), create_graph, hook_targets) if hooks and hook_state.used else None
+    )
     walk = _walk(
-        roots, root_grads, root_slots, retain_graph, create_graph, on_vertex, leaves_only, False
+        roots,
+        root_grads,
+        root_slots,
+        retain_graph,
+        create_graph,
+        on_vertex,
+        leaves_only,
+        False,
+        hook_run,
     )
     try:
         next(walk)  # without steps the walk runs to its end in one go
@@ -108,7 +129,7 @@ def walk_steps(
     The same walk as backward (not a copy), for step-by-step tools. Between steps, grad
     mode and the garbage collector are as the caller had them.
     """
-    return _walk(roots, root_grads, root_slots, retain_graph, False, on_vertex, True, True)
+    return _walk(roots, root_grads, root_slots, retain_graph, False, on_vertex, True, True, None)
 
 
 def _walk(
@@ -120,6 +141,7 @@ def _walk(
     on_vertex: Callable[[Any, list[Any]], None] | None,
     leaves_only: bool,
     steps: bool,
+    hook_run: HookRun | None,
 ) -> Generator[tuple[Any, list[Any], Sequence[Any], dict[Any, Any]], None, dict[Any, Any]]:
     """The walk itself, in `backward_order`: a vertex's rule runs once its total is final.
 
@@ -141,30 +163,23 @@ def _walk(
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
         get_pending = pending.get
-        # [fast path: inline order] backward_order's ready list, inline: resuming a
-        # generator per vertex costs more than the rest of the loop body
-        unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
-        waiting = _count_children(unique_roots)
-        ready = [root for root in unique_roots if not waiting[root]]
-        pop_ready, push_ready = ready.pop, ready.append
-        while ready:
-            vertex = pop_ready()
+        for vertex in backward_order(roots):
             parents = vertex._parents
-            for parent in parents:  # this vertex is done: its parents wait for one less
-                if parent is not None:
-                    count = waiting[parent] - 1
-                    waiting[parent] = count
-                    if not count:
-                        push_ready(parent)
             if not parents:  # a leaf: nothing further back
                 if on_vertex is not None:
                     total = take(vertex, None)
                     if total is not None:
+                        # (a leaf's _hooks slot is unset until its first hook)
+                        if hook_run is not None and getattr(vertex, "_hooks", None) is not None:
+                            hook_run.run(vertex, total)
                         on_vertex(vertex, total)
                 continue
             total = take(vertex, None)
             if total is None:  # not reached by any gradient (only its parents' counts matter)
                 continue
+            # [fast path: no hooks] hook_run is None until a hook is registered in the process
+            if hook_run is not None and vertex._hooks is not None:
+                hook_run.run(vertex, total)
             if on_vertex is not None and not leaves_only:
                 on_vertex(vertex, total)
             parent_grads = vertex._backward(total, create_graph)

@@ -10,6 +10,7 @@ import tracemalloc
 import weakref
 
 import numpy as np
+import pytest
 
 from autograd_lite import Tensor
 
@@ -48,6 +49,30 @@ def test_retain_graph_keeps_the_buffers_until_the_graph_is_dropped() -> None:
         assert any(ref() is not None for ref in refs)
         del loss
         assert all(ref() is None for ref in refs)
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("retain_graph", [False, True])
+def test_a_graph_with_hooks_and_retained_grads_is_freed_at_del(retain_graph: bool) -> None:
+    gc.disable()  # a node holds the tensor it retains weakly: still no cycle
+    try:
+        x = Tensor(np.ones((50, 50)), requires_grad=True)
+        hidden = (x @ x).tanh()
+        hidden.retain_grad()
+        handle = hidden.register_hook(lambda g: g * 2.0)  # a hook not naming its tensor
+        x.register_hook(lambda g: None)
+        loss = (hidden * hidden).sum()
+        loss.register_hook(lambda g: g)
+        objects = [hidden, hidden.grad_fn, loss.grad_fn, hidden.grad_fn._hooks]
+        refs = [weakref.ref(obj) for obj in objects]
+        del objects
+        loss.backward(retain_graph=retain_graph)
+        refs.append(weakref.ref(hidden.grad))
+        del hidden, loss
+        assert all(ref() is None for ref in refs)  # the handle kept does not hold them
+        handle.remove()  # harmless once the graph is gone
+        assert x.grad is not None
     finally:
         gc.enable()
 
