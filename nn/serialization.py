@@ -132,19 +132,23 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
 
 
 def _open(path: str) -> io.BufferedReader:
-    """Open a regular file for reading (ValueError for a directory, device or FIFO)."""
+    """Open a regular file for reading (ValueError for a directory, device or FIFO).
+
+    Opened without blocking (a FIFO would wait for a writer) and checked on the open file
+    itself, so it cannot be swapped for something else between the check and the read.
+    """
     try:
-        status = os.stat(path)
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise FileNotFoundError(f"load: {path} does not exist") from None
-    if not stat.S_ISREG(status.st_mode):
-        raise ValueError(f"load: {path} is not a regular file")
-    try:
-        return open(path, "rb")  # noqa: SIM115 - closed by the caller
-    except FileNotFoundError:
-        raise FileNotFoundError(f"load: {path} does not exist") from None
+    except IsADirectoryError:
+        raise ValueError(f"load: {path} is not a regular file (a directory)") from None
     except OSError as exc:
         raise ValueError(f"load: cannot read {path} ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise ValueError(f"load: {path} is not a regular file")
+    return os.fdopen(descriptor, "rb")
 
 
 def _read_checked(

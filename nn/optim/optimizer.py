@@ -144,11 +144,15 @@ class Optimizer:
         raise NotImplementedError
 
     # ---------------------------------------------------------------- stepping
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (``.grad = None``)."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient: ``.grad = None`` (PyTorch's default), or, with
+        ``set_to_none=False``, a gradient of zeros (a new array, never written in place)."""
         for group in self.param_groups:
             for param in group["params"]:
-                param.grad = None
+                if set_to_none or param.grad is None:
+                    param.grad = None
+                else:
+                    param.grad = Tensor(np.zeros_like(param.grad.data))
 
     def step(self, closure: Callable[[], Tensor] | None = None) -> Tensor | None:
         """Update every parameter that has a gradient; parameters without one are skipped.

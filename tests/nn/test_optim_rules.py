@@ -280,3 +280,15 @@ def test_a_closure_is_called_with_recording_on():
 def test_repr_lists_the_groups():
     text = repr(nn.optim.AdamW([nn.Parameter([1.0])], lr=0.5))
     assert text.startswith("AdamW (\nParameter Group 0\n    params: 1 tensors\n    lr: 0.5")
+
+
+def test_zero_grad_sets_none_or_zeros():
+    weight = nn.Parameter([1.0, 2.0])
+    optimizer = nn.optim.SGD([weight], lr=0.1)
+    old = Tensor([3.0, 4.0])
+    weight.grad = old
+    optimizer.zero_grad(set_to_none=False)
+    np.testing.assert_array_equal(weight.grad.numpy(), [0.0, 0.0])
+    np.testing.assert_array_equal(old.numpy(), [3.0, 4.0])  # a new array, not written into
+    optimizer.zero_grad()
+    assert weight.grad is None
