@@ -81,6 +81,45 @@ def test_a_model_trained_with_loader_scheduler_and_clipping_moves_to_pytorch(tmp
     round_trip(tmp_path, model, torch_mlp([2, 8, 2], torch.float32), points, 1e-5)
 
 
+class Scaled(nn.Module):
+    """Layers of the nn issue with buffers (a float one and an int64 count), as a user
+    writes a module of their own; TorchScaled is the same module in torch.nn."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 6), nn.GELU(approximate="tanh"),
+                                  nn.Linear(6, 6), nn.SiLU())  # fmt: skip
+        self.head = nn.ModuleDict({"out": nn.Linear(6, 2)})
+        self.register_buffer("scale", np.full(6, 0.5))
+        self.register_buffer("seen", np.array(3, dtype=np.int64))
+
+    def forward(self, x):
+        return self.head["out"](self.body(x) * self.scale)
+
+
+def test_a_module_with_buffers_and_containers_moves_to_pytorch_and_back(tmp_path):
+    class TorchScaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = torch.nn.Sequential(
+                torch.nn.Linear(3, 6), torch.nn.GELU(approximate="tanh"),
+                torch.nn.Linear(6, 6), torch.nn.SiLU(),
+            )  # fmt: skip
+            self.head = torch.nn.ModuleDict({"out": torch.nn.Linear(6, 2)})
+            self.register_buffer("scale", torch.zeros(6))
+            self.register_buffer("seen", torch.tensor(0))
+
+        def forward(self, x):
+            return self.head["out"](self.body(x) * self.scale)
+
+    nn.manual_seed(0)
+    model = Scaled()
+    torch_model = TorchScaled().double()
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    round_trip(tmp_path, model, torch_model, x, 1e-12)
+    assert torch_model.seen.item() == 3 and torch_model.seen.dtype == torch.int64
+
+
 def test_a_file_from_pytorch_with_metadata_loads(tmp_path):
     torch.manual_seed(0)
     torch_model = torch_mlp([4, 3], torch.float64)
