@@ -3,7 +3,8 @@
 PyTorch's names, argument names, layouts and numbers. The modules, by concept: ``module``
 (Module), ``parameter``, ``state`` (state_dict), ``hooks``, ``containers``, ``linear``,
 ``activations``, ``layers`` (Dropout, Flatten, Identity), ``losses``, ``functional``,
-``init``, ``optim``, ``serialization``, ``training``.
+``init``, ``optim`` (optimizers, ``lr_scheduler``), ``utils`` (gradient clipping), ``data``
+(DataLoader), ``serialization`` (safetensors files), ``training`` (fit).
 
 Example:
     >>> import numpy as np, nn
@@ -13,7 +14,7 @@ Example:
     >>> history = nn.fit(model, nn.MSELoss(), opt, np.ones((4, 2)), np.zeros((4, 1)), epochs=5)
 """
 
-from . import functional, init, optim
+from . import data, functional, init, optim, utils
 from .activations import (
     ELU,
     GELU,
@@ -84,12 +85,14 @@ __all__ = [
     "Softplus",
     "Tanh",
     "fit",
+    "data",
     "functional",
     "init",
     "load",
     "manual_seed",
     "optim",
     "save",
+    "utils",
 ]
 
 
