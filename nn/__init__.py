@@ -26,6 +26,8 @@ from .activations import (
     Softplus,
     Tanh,
 )
+from .attention import MultiheadAttention
+from .cells import GRUCell, LSTMCell, RNNCell
 from .containers import ModuleDict, ModuleList, ParameterList, Sequential
 from .hooks import RemovableHandle
 from .init import manual_seed
@@ -45,6 +47,7 @@ from .losses import (
 )
 from .module import Module
 from .parameter import Parameter
+from .recurrent import GRU, LSTM, RNN
 from .serialization import load, save
 from .state import IncompatibleKeys
 from .training import fit
@@ -58,12 +61,16 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "HalfSquaredError",
     "HuberLoss",
     "Identity",
     "IncompatibleKeys",
     "KLDivLoss",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -71,9 +78,12 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
     "ParameterList",
+    "RNN",
+    "RNNCell",
     "ReLU",
     "RemovableHandle",
     "Sequential",
