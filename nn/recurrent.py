@@ -257,9 +257,16 @@ class RNN(RNNBase):
     ) -> None:
         checked = check_nonlinearity("RNN", nonlinearity)
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            dtype=dtype, generator=generator,
-        )  # fmt: skip
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            generator=generator,
+        )
         self.nonlinearity = checked
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
@@ -309,9 +316,17 @@ class LSTM(RNNBase):
         generator: np.random.Generator | None = None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            proj_size, dtype, generator,
-        )  # fmt: skip
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            proj_size,
+            dtype,
+            generator,
+        )
 
     def _initial_states(self, hx: Any, batch: int | None) -> list[Tensor]:
         if hx is None:
@@ -372,9 +387,16 @@ class GRU(RNNBase):
         generator: np.random.Generator | None = None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            dtype=dtype, generator=generator,
-        )  # fmt: skip
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            generator=generator,
+        )
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
         params = self._layer_params(layer)

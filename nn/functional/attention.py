@@ -165,7 +165,11 @@ def attend(
 ) -> tuple[Tensor, Tensor]:
     """(weights @ value, weights) for masked scores: weights = softmax(scores) over the last
     axis (rows of only -inf: zeros when ``safe``, NaN otherwise), then dropout when > 0."""
-    weights = safe_softmax(scores) if safe else scores.softmax(-1)
+    if safe:
+        weights = safe_softmax(scores)
+    else:
+        with np.errstate(invalid="ignore"):  # -inf - (-inf): the NaN rows PyTorch gives too
+            weights = scores.softmax(-1)
     if dropout_p > 0.0:
         weights = _dropout(weights, dropout_p, True, generator)
     return weights @ value, weights
