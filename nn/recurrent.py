@@ -135,9 +135,7 @@ class RNNBase(Module):
             text += f", batch_first={self.batch_first}"
         if self.dropout:
             text += f", dropout={self.dropout}"
-        if getattr(self, "nonlinearity", "tanh") != "tanh":
-            text += f", nonlinearity={self.nonlinearity}"
-        return text
+        return text  # PyTorch's RNN does not show its nonlinearity
 
     # ---------------------------------------------------------------- running
     def _input(self, input: Any) -> tuple[Tensor, int, int | None]:  # noqa: A002

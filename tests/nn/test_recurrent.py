@@ -251,10 +251,7 @@ def test_printout_is_pytorchs() -> None:
     assert (
         repr(nn.LSTM(16, 64, 2, batch_first=True)) == "LSTM(16, 64, num_layers=2, batch_first=True)"
     )
-    assert (
-        repr(nn.RNN(3, 4, nonlinearity="relu", bias=False))
-        == "RNN(3, 4, bias=False, nonlinearity=relu)"
-    )
+    assert repr(nn.RNN(3, 4, nonlinearity="relu", bias=False)) == "RNN(3, 4, bias=False)"
     assert (
         repr(nn.LSTM(3, 4, proj_size=2, dropout=0.5, num_layers=2))
         == "LSTM(3, 4, proj_size=2, num_layers=2, dropout=0.5)"
