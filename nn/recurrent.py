@@ -162,7 +162,9 @@ class RNNBase(Module):
             raise ShapeError(f"{name}: input has no time steps (shape {x.shape})")
         return x, steps, batch
 
-    def _state(self, value: Any, batch: int | None, size: int, argument: str) -> Tensor:
+    def _state(
+        self, value: Any, batch: int | None, size: int, argument: str, label: str = "H_out"
+    ) -> Tensor:
         """An initial state (num_layers, N, size) or (num_layers, size): zeros when None."""
         name = type(self).__name__
         dtype = self._parameters["weight_hh_l0"].dtype
@@ -171,12 +173,12 @@ class RNNBase(Module):
             return Tensor(np.zeros(expected, dtype=dtype))
         value = as_input(name, value, dtype, argument)
         if value.shape != expected:
-            layout = "(num_layers, H_out)" if batch is None else "(num_layers, N, H_out)"
+            layout = f"(num_layers, {label})" if batch is None else f"(num_layers, N, {label})"
             raise ShapeError(
                 f"{name}: {argument} has shape {value.shape}, expected {expected} = {layout} "
                 f"for num_layers={self.num_layers}, "
                 f"{'unbatched input' if batch is None else f'batch N={batch}'}, "
-                f"H_out={size} (states are never batch-first)"
+                f"{label}={size} (states are never batch-first)"
             )
         return value
 
@@ -335,7 +337,7 @@ class LSTM(RNNBase):
             )
         return [
             self._state(hx[0], batch, self.proj_size or self.hidden_size, "h_0 (hx[0])"),
-            self._state(hx[1], batch, self.hidden_size, "c_0 (hx[1])"),
+            self._state(hx[1], batch, self.hidden_size, "c_0 (hx[1])", "H_cell"),
         ]
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
