@@ -2,7 +2,8 @@
 
 PyTorch's names, argument names, layouts and numbers. The modules, by concept: ``module``
 (Module), ``parameter``, ``state`` (state_dict), ``hooks``, ``containers``, ``linear``,
-``activations``, ``layers`` (Dropout, Flatten, Identity), ``losses``, ``functional``,
+``activations``, ``layers`` (Dropout, Flatten, Identity), ``cells`` and ``recurrent`` (RNN,
+LSTM, GRU), ``attention`` (MultiheadAttention), ``losses``, ``functional``,
 ``init``, ``optim``, ``serialization``, ``training``.
 
 Example:

@@ -32,6 +32,7 @@ from .module import Module
 from .parameter import Parameter, layer_dtype
 
 _GATES = {"RNN": 1, "LSTM": 4, "GRU": 3}
+_PREFIXES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
 
 
 class RNNBase(Module):
@@ -108,20 +109,11 @@ class RNNBase(Module):
     @property
     def all_weights(self) -> list[list[Parameter]]:
         """The parameters layer by layer, in PyTorch's order (w_ih, w_hh, b_ih, b_hh, w_hr)."""
-        return [
-            [
-                getattr(self, f"{prefix}_l{layer}")
-                for prefix in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
-                if f"{prefix}_l{layer}" in self._parameters
-            ]
-            for layer in range(self.num_layers)
-        ]
+        own, layers = self._parameters, range(self.num_layers)
+        return [[own[f"{p}_l{k}"] for p in _PREFIXES if f"{p}_l{k}" in own] for k in layers]
 
     def _layer_params(self, layer: int) -> tuple[Any, ...]:
-        get = self._parameters.get
-        return tuple(
-            get(f"{prefix}_l{layer}") for prefix in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        )
+        return tuple(self._parameters.get(f"{p}_l{layer}") for p in _PREFIXES[:4])
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

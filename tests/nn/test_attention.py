@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd_lite import ShapeError, Tensor, gradcheck
+from autograd_lite import ShapeError, Tensor, gradcheck, gradgradcheck
 from tests.nn.sequence_helpers import arrays, np_softmax, parameter_inputs, randomize, swapped
 
 F = nn.functional
@@ -83,6 +83,13 @@ def test_sdpa_passes_gradcheck_for_query_key_value_and_a_float_mask() -> None:
     assert gradcheck(lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m), (q, k, v, mask))
     keep = RNG.random((2, 3, 4)) > 0.3
     assert gradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, keep), (q, k, v))
+
+
+def test_sdpa_is_twice_differentiable() -> None:
+    q, k, v = (Tensor(a, requires_grad=True) for a in qkv(2, length=3, source=3, e=2, ev=2))
+    assert gradgradcheck(
+        lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), (q, k, v)
+    )
 
 
 def test_sdpa_float32_stays_float32_and_dropout_scales_weights() -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd_lite import ShapeError, Tensor, gradcheck
+from autograd_lite import ShapeError, Tensor, gradcheck, gradgradcheck
 from tests.nn.sequence_helpers import (
     arrays,
     np_gru_step,
@@ -191,6 +191,19 @@ def test_lstm_passes_gradcheck() -> None:
             return out.sum(axis=2) + h.sum() + (c * c).sum()
 
     assert gradcheck(fn, (x, h0, c0, *params))
+
+
+def test_an_lstm_step_is_twice_differentiable() -> None:
+    cell = nn.LSTMCell(2, 2)
+    names, params = parameter_inputs(cell)
+    x, h, c = grad_tensor((2, 2)), grad_tensor((2, 2)), grad_tensor((2, 2))
+
+    def fn(x, h, c, *tensors):
+        with swapped(cell, names, tensors):
+            h_new, c_new = cell(x, (h, c))
+            return h_new * 2.0 + c_new
+
+    assert gradgradcheck(fn, (x, h, c, *params))
 
 
 # ---------------------------------------------------------------- names, init, dtype
