@@ -2,8 +2,9 @@
 
 PyTorch's names, argument names, layouts and numbers. The modules, by concept: ``module``
 (Module), ``parameter``, ``state`` (state_dict), ``hooks``, ``containers``, ``linear``,
-``activations``, ``layers`` (Dropout, Flatten, Identity), ``losses``, ``functional``,
-``init``, ``optim`` (optimizers, ``lr_scheduler``), ``utils`` (gradient clipping), ``data``
+``activations``, ``layers`` (Dropout, Flatten, Identity), ``cells`` and ``recurrent`` (RNN,
+LSTM, GRU), ``attention`` (MultiheadAttention), ``losses``, ``functional``, ``init``,
+``optim`` (optimizers, ``lr_scheduler``), ``utils`` (gradient clipping), ``data``
 (DataLoader), ``serialization`` (safetensors files), ``training`` (fit).
 
 Example:
@@ -27,6 +28,8 @@ from .activations import (
     Softplus,
     Tanh,
 )
+from .attention import MultiheadAttention
+from .cells import GRUCell, LSTMCell, RNNCell
 from .containers import ModuleDict, ModuleList, ParameterList, Sequential
 from .hooks import RemovableHandle
 from .init import manual_seed
@@ -46,6 +49,7 @@ from .losses import (
 )
 from .module import Module
 from .parameter import Parameter
+from .recurrent import GRU, LSTM, RNN
 from .serialization import load, save
 from .state import IncompatibleKeys
 from .training import fit
@@ -59,12 +63,16 @@ __all__ = [
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "HalfSquaredError",
     "HuberLoss",
     "Identity",
     "IncompatibleKeys",
     "KLDivLoss",
     "L1Loss",
+    "LSTM",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
@@ -72,9 +80,12 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "NLLLoss",
     "Parameter",
     "ParameterList",
+    "RNN",
+    "RNNCell",
     "ReLU",
     "RemovableHandle",
     "Sequential",

@@ -19,6 +19,7 @@ from .activations import (
     softplus,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .classification import cross_entropy, nll_loss, one_hot
 from .losses import (
     binary_cross_entropy,
@@ -48,6 +49,7 @@ __all__ = [
     "nll_loss",
     "one_hot",
     "relu",
+    "scaled_dot_product_attention",
     "sigmoid",
     "silu",
     "smooth_l1_loss",
