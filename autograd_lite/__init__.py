@@ -4,7 +4,7 @@ The public names are those of the API contract (``__all__``); ``dir(autograd_lit
 lists just them. The layers, from the bottom: ``errors`` and ``grad_mode``; ``engine``
 (apply, node, walk, backward, in-place versions, anomaly mode); ``ops`` (one class per
 op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explaining``,
-``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
+``stepping``, ``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
 """
 
 from . import functional
@@ -23,14 +23,25 @@ from .errors import (
     ShapeError,
 )
 from .explaining.explain import explain
-from .functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
+from .functions import (
+    concatenate,
+    linear,
+    maximum,
+    sliding_window_view,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar.value import Value
+from .stepping.steps import BackwardStep, backward_steps
 from .tensor import Tensor, as_tensor
+from .viz.backward import draw_backward
 from .viz.draw import draw_graph
 
 __all__ = [
     "AnomalyError",
+    "BackwardStep",
     "Context",
     "DomainError",
     "Function",
@@ -42,9 +53,11 @@ __all__ = [
     "Value",
     "__version__",
     "as_tensor",
+    "backward_steps",
     "concatenate",
     "detect_anomaly",
     "diagnose_grads",
+    "draw_backward",
     "draw_graph",
     "enable_grad",
     "explain",
@@ -58,6 +71,7 @@ __all__ = [
     "maximum",
     "no_grad",
     "set_grad_enabled",
+    "sliding_window_view",
     "softmax_cross_entropy",
     "stack",
     "where",

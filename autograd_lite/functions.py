@@ -1,5 +1,6 @@
-"""Module functions on Tensors: where, maximum, concatenate, stack, linear, and the fused
-softmax cross-entropy. Each checks its arguments, then applies one op from ``ops/``."""
+"""Module functions on Tensors: where, maximum, concatenate, stack, linear, the fused
+softmax cross-entropy and sliding_window_view (the convolution primitive). Each checks its
+arguments, then applies one op from ``ops/``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from .ops.elementwise import Maximum, Where
 from .ops.linalg import Linear
 from .ops.nonlinear import SoftmaxCrossEntropy
 from .ops.shape import Concatenate, Stack
+from .ops.windows import SlidingWindows
 from .tensor import Tensor, as_tensor
+from .tensor_args import axis_or_dim, check_integers, normalize_axes, shape_arguments
 
 
 def maximum(a: Any, b: Any) -> Any:
@@ -157,3 +160,66 @@ def softmax_cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> 
             f"(got min {indices.min()}, max {indices.max()})"
         )
     return SoftmaxCrossEntropy.apply(logits, target=indices, reduction=reduction)
+
+
+def sliding_window_view(
+    x: Any,
+    window_shape: int | Sequence[int],
+    axis: int | Sequence[int] | None = None,
+    *,
+    dim: int | Sequence[int] | None = None,
+) -> Any:
+    """Every window of ``x`` as a view (NumPy's ``sliding_window_view``), with its gradient.
+
+    For each axis in ``axis`` (every axis when None) the axis shrinks to the number of
+    window positions, ``n - w + 1``, and a trailing axis of length ``w`` holds the offset
+    inside the window: ``y[..., p, ..., k] = x[..., p + k, ...]``. Nothing is copied. The
+    gradient adds each window's gradient back at its place, one vectorised add per window
+    offset. Convolution is built on it (docs/tensor_ops_shape.md): stride by slicing the
+    position axes, dilation by slicing the window axes, then einsum or matmul.
+
+    Args:
+        x: a Tensor (or array).
+        window_shape: the window length on each axis in ``axis`` (an int for one axis).
+        axis: the windowed axes (``dim=`` is accepted too); an axis may appear twice.
+
+    Returns:
+        A Tensor of shape ``x`` with the windowed axes shrunk, followed by ``window_shape``.
+
+    Raises:
+        ShapeError: for a window longer than its axis, or window and axes that do not match.
+
+    Example:
+        >>> sliding_window_view(Tensor([1.0, 2.0, 3.0]), 2).numpy()
+        array([[1., 2.],
+               [2., 3.]])
+    """
+    x = as_tensor(x)
+    axis = axis_or_dim("sliding_window_view", axis, dim)
+    window = shape_arguments((window_shape,))
+    check_integers("sliding_window_view", "window_shape", window)
+    if axis is None:
+        if len(window) != x.ndim:
+            raise ShapeError(
+                f"sliding_window_view: window_shape {window} needs one length per axis of a "
+                f"tensor of shape {x.shape} when axis is None"
+            )
+        axes = tuple(range(x.ndim))
+    else:
+        given = shape_arguments((axis,))
+        # one axis at a time: an axis may be windowed twice, as in NumPy
+        axes = tuple(normalize_axes("sliding_window_view", x.shape, (a,))[0] for a in given)
+        if len(axes) != len(window):
+            raise ShapeError(
+                f"sliding_window_view: {len(window)} window length(s) {window} for "
+                f"{len(axes)} axes {given}"
+            )
+    remaining = list(x.shape)
+    for ax, length in zip(axes, window):
+        if length < 0 or length > remaining[ax]:
+            raise ShapeError(
+                f"sliding_window_view: a window of {length} does not fit axis {ax} of length "
+                f"{remaining[ax]} (tensor shape {x.shape})"
+            )
+        remaining[ax] -= length - 1
+    return SlidingWindows.apply(x, window_shape=window, axis=axes)

@@ -20,13 +20,17 @@ from .engine.backward import run_backward
 from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
 from .errors import ShapeError
 from .ops import elementwise as ew
-from .ops import linalg, nonlinear, reduce, shape
+from .ops import linalg, nonlinear, reduce
 from .tensor_hooks import HookMethods
+from .tensor_index import IndexMethods
+from .tensor_inplace import InPlaceMethods
+from .tensor_protocols import ProtocolMethods
+from .tensor_shape import ShapeMethods
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
 
-class Tensor(HookMethods, TensorBase):
+class Tensor(ShapeMethods, IndexMethods, InPlaceMethods, ProtocolMethods, HookMethods, TensorBase):
     """A float32/float64 NumPy array that records how it was computed.
 
     Args:
@@ -46,7 +50,6 @@ class Tensor(HookMethods, TensorBase):
     """
 
     __slots__ = ()
-    __array_priority__ = 1000.0  # make ndarray <op> Tensor call Tensor's reflected operator
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
@@ -288,24 +291,6 @@ class Tensor(HookMethods, TensorBase):
         """log(sum(exp(x))) over ``axis``, shifted by the max so large inputs stay finite."""
         return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
 
-    # ---------------------------------------------------------------- shape
-    def reshape(self, *new_shape: int | tuple[int, ...]) -> Tensor:
-        """Same data in a new shape (one dimension may be -1), like ndarray.reshape."""
-        if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)):
-            new_shape = tuple(new_shape[0])
-        _check_integers("reshape", "the new shape", new_shape)
-        return shape.Reshape.apply(self, shape=new_shape)
-
-    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
-        """Permute the axes (NumPy's meaning); reversed when no axes are given."""
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = tuple(axes[0])
-        _check_integers("transpose", "axes", axes)
-        return shape.Transpose.apply(self, axes=axes or None)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return shape.GetItem.apply(self, index=index)
-
     # ---------------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
         """e ** x elementwise."""
@@ -383,13 +368,6 @@ class Tensor(HookMethods, TensorBase):
 
 #: the keyword arguments of an op without any (shared: `_apply` only reads it)
 _NO_KWARGS: dict[str, Any] = {}
-
-
-def _check_integers(name: str, what: str, values: tuple) -> None:
-    """Raise TypeError unless every entry of ``values`` is an int (NumPy integers too)."""
-    for value in values:
-        if not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name}: {what} must be integers, got {values!r}")
 
 
 def _in_or_from_graph(tensor: Tensor) -> bool:

@@ -44,8 +44,11 @@ LAYERS: list[tuple[str, str, tuple[str, ...]]] = [
         (
             "autograd_lite.tensor",
             "autograd_lite.tensor_math",
+            "autograd_lite.tensor_args",
             "autograd_lite.tensor_shape",
+            "autograd_lite.tensor_index",
             "autograd_lite.tensor_inplace",
+            "autograd_lite.tensor_protocols",
             "autograd_lite.tensor_hooks",
             "autograd_lite.functions",
             "autograd_lite.creation",

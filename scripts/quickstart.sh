@@ -2,12 +2,15 @@
 # Install everything autograd_lite needs, then run the demo or the test suite.
 #
 #   bash scripts/quickstart.sh demo    # install, then run the main demo
-#   bash scripts/quickstart.sh test    # install with the dev and examples extras, run every test
+#   bash scripts/quickstart.sh test    # install with the dev, examples, browser and gif
+#                                      # extras, run every test
 #
-# System package: Debian's `graphviz` (the `dot` program that renders graph pictures),
+# System packages: Debian's `graphviz` (the `dot` program that renders graph pictures) and,
+# in test mode, `chromium` and `chromium-driver` (the browser test of draw_backward's page),
 # installed with apt-get when running as root (or with password-less sudo); otherwise a
-# note is printed and picture tests skip. Python packages go into the active virtualenv,
-# or, when none is active, into ./.venv (created here), so the system Python is untouched.
+# note is printed and the tests that need them skip. Python packages go into the active
+# virtualenv, or, when none is active, into ./.venv (created here), so the system Python is
+# untouched.
 set -euo pipefail
 
 mode="${1:-demo}"
@@ -21,19 +24,22 @@ as_root() {
 }
 
 apt_install() {
-    # Installs Debian packages when we can; never fails the run when we cannot.
+    # apt_install WHY PACKAGE...: installs Debian packages when we can; never fails the run
+    # when we cannot (WHY says what goes without them).
+    local why="$1"
+    shift
     command -v apt-get >/dev/null 2>&1 || { echo "note: no apt-get; install $* by hand" >&2; return 0; }
     if as_root true 2>/dev/null; then
         as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
             && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
             || echo "note: apt-get install $* failed; continuing" >&2
     else
-        echo "note: not root, skipping 'apt-get install $*' (pictures need Graphviz's dot)" >&2
+        echo "note: not root, skipping 'apt-get install $*' ($why)" >&2
     fi
 }
 
 if ! command -v dot >/dev/null 2>&1; then
-    apt_install graphviz
+    apt_install "pictures need Graphviz's dot" graphviz
 fi
 
 if [ -n "${VIRTUAL_ENV:-}" ]; then
@@ -42,7 +48,7 @@ else
     if [ ! -x .venv/bin/python ]; then
         if ! python3 -m venv .venv 2>/dev/null; then
             rm -rf .venv
-            apt_install python3-venv python3-pip
+            apt_install "a virtualenv needs them" python3-venv python3-pip
             python3 -m venv .venv
         fi
     fi
@@ -56,7 +62,11 @@ case "$mode" in
         exec "$python" -m autograd_lite demo "$@"
         ;;
     test)
-        "$python" -m pip install --quiet -e ".[dev,examples]"
+        # the browser test drives Debian's Chromium through its own driver (never downloaded)
+        if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+            apt_install "the browser test skips without them" chromium chromium-driver
+        fi
+        "$python" -m pip install --quiet -e ".[dev,examples,browser,gif]"
         # pytest exits 5 when it collects no test: that is a failure here too.
         exec "$python" -m pytest "$@"
         ;;

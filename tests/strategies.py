@@ -133,6 +133,8 @@ def array_indices(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
 
 
 EXPONENTS = (-2.0, -0.5, 0.0, 0.5, 1.0, 2, 3, 2.5)
+#: keyword-argument kinds that need an axis to work on (their inputs have >= 1 dimension)
+NEEDS_AN_AXIS = ("axis", "array_index", "swapaxes", "split", "chunk", "take_along_axis")
 
 
 @st.composite
@@ -161,8 +163,16 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         shape = draw(shapes())
         input_shapes = [shape] * entry.n_inputs
         kwargs["axis"] = draw(st.integers(-len(shape) - 1, len(shape)))
+    elif entry.shapes == "inplace":  # t <op>= x: x broadcasts to t's shape
+        shape = draw(shapes())
+        input_shapes = [shape, draw(shapes_broadcasting_to(shape))]
+    elif entry.shapes == "setitem":  # t[index] = value
+        shape = draw(shapes())
+        kwargs["index"] = index = draw(hnp.basic_indices(shape, allow_newaxis=True))
+        target = np.empty(shape)[index].shape
+        input_shapes = [shape, draw(shapes_broadcasting_to(target))]
     else:
-        min_dims = 1 if entry.kwargs in ("axis", "array_index") else 0
+        min_dims = 1 if entry.kwargs in NEEDS_AN_AXIS else 0
         input_shapes = [draw(shapes(min_dims=min_dims))] * entry.n_inputs
     first = tuple(input_shapes[0])
 
@@ -180,5 +190,183 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         kwargs["index"] = draw(array_indices(first))
     elif entry.kwargs == "exponent":
         kwargs["exponent"] = draw(st.sampled_from(EXPONENTS))
+    elif entry.kwargs is not None:
+        kwargs.update(draw(SHAPE_KWARGS[entry.kwargs](first)))
     arrays = draw(arrays_in_domains(tuple(map(tuple, input_shapes)), entry.domains, dtype))
     return arrays, kwargs
+
+
+# ---------------------------------------------------------------- shape and indexing ops
+@st.composite
+def shapes_broadcasting_to(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A shape that broadcasts to ``shape`` without growing it: a suffix, some sides 1
+    (never 0: an empty input has no Jacobian column to check)."""
+    kept = draw(st.integers(0, len(shape)))
+    suffix = shape[len(shape) - kept :]
+    return tuple(1 if side == 0 or draw(st.booleans()) else side for side in suffix)
+
+
+def _axis(shape: tuple[int, ...]) -> st.SearchStrategy[int]:
+    return st.integers(-len(shape), len(shape) - 1)
+
+
+def _axes_tuple(ndim: int, allowed: list[int] | None = None) -> st.SearchStrategy[tuple]:
+    """Distinct axes, each possibly written negative."""
+    choices = list(range(ndim)) if allowed is None else allowed
+    if not choices:
+        return st.just(())
+    return st.lists(st.sampled_from(choices), unique=True, max_size=len(choices)).flatmap(
+        lambda axes: st.tuples(*[st.sampled_from([a, a - ndim]) for a in axes])
+    )
+
+
+@st.composite
+def squeeze_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    ones = [i for i, side in enumerate(shape) if side == 1]
+    choices = [st.none()]
+    if ones:
+        choices += [st.sampled_from(ones), _axes_tuple(len(shape), ones)]
+    return {"axis": draw(st.one_of(choices))}
+
+
+@st.composite
+def expand_dims_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    added = draw(st.integers(1, 2))
+    result_ndim = len(shape) + added
+    if added == 1 and draw(st.booleans()):
+        return {"axis": draw(st.integers(-result_ndim, result_ndim - 1))}
+    axes = draw(
+        st.lists(st.integers(0, result_ndim - 1), min_size=added, max_size=added, unique=True)
+    )
+    return {"axis": tuple(axes)}
+
+
+@st.composite
+def flatten_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    ndim = max(len(shape), 1)  # a 0-d tensor flattens as if it were (1,)
+    start = draw(st.integers(0, ndim - 1))
+    end = draw(st.integers(start, ndim - 1))
+    return {
+        "start": draw(st.sampled_from([start, start - ndim])),
+        "end": draw(st.sampled_from([end, end - ndim])),
+    }
+
+
+@st.composite
+def swapaxes_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    return {"axes": (draw(_axis(shape)), draw(_axis(shape)))}
+
+
+@st.composite
+def broadcast_to_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """A target the shape broadcasts to: new leading axes, size-1 sides grown."""
+    lead = draw(hnp.array_shapes(min_dims=0, max_dims=max(0, MAX_DIMS - len(shape)), max_side=3))
+    grown = tuple(draw(st.integers(1, MAX_SIDE)) if side == 1 else side for side in shape)
+    return {"shape": lead + grown}
+
+
+@st.composite
+def tile_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    reps = st.lists(st.integers(0, 2), max_size=len(shape) + 1).map(tuple)
+    return {"reps": draw(st.integers(0, 2) | reps)}
+
+
+@st.composite
+def repeat_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    axis = draw(st.none() | _axis(shape)) if shape else None
+    length = int(np.prod(shape)) if axis is None else shape[axis]
+    counts = st.lists(st.integers(0, 2), min_size=length, max_size=length)
+    return {"repeats": draw(st.integers(0, 3) | counts), "axis": axis}
+
+
+@st.composite
+def split_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    axis = draw(_axis(shape))
+    length = shape[axis]
+    divisors = [n for n in range(1, length + 1) if length % n == 0]
+    cuts = st.lists(st.integers(0, length), max_size=3).map(sorted).map(tuple)
+    return {"sections": draw(st.sampled_from(divisors) | cuts), "axis": axis}
+
+
+@st.composite
+def chunk_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    return {"n": draw(st.integers(1, 4)), "axis": draw(_axis(shape))}
+
+
+@st.composite
+def pad_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    width = st.integers(0, 2)
+    pair = st.tuples(width, width)
+    forms = [width, pair]
+    if shape:  # one (before, after) pair per axis
+        forms.append(st.tuples(*[pair] * len(shape)))
+    return {
+        "pad_width": draw(st.one_of(forms)),
+        "constant_values": draw(st.sampled_from([0.0, 1.5, -2.0])),
+    }
+
+
+@st.composite
+def flip_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    choices = [st.none(), _axes_tuple(len(shape))]
+    if shape:
+        choices.append(_axis(shape))
+    return {"axis": draw(st.one_of(choices))}
+
+
+@st.composite
+def take_along_axis_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Indices of the tensor's ndim (other axes 1 or the tensor's side), negative ones too."""
+    if draw(st.integers(0, 4)) == 0:  # axis=None: the flattened tensor, 1-D indices
+        size = int(np.prod(shape))
+        picks = hnp.arrays(
+            np.intp, (draw(st.integers(1, 4)),), elements=st.integers(-size, size - 1)
+        )
+        return {"indices": draw(picks), "axis": None}
+    axis = draw(_axis(shape))
+    index_shape = tuple(
+        draw(st.integers(1, 4)) if d == axis % len(shape) else draw(st.sampled_from([1, side]))
+        for d, side in enumerate(shape)
+    )
+    length = shape[axis]
+    elements = st.integers(-length, length - 1)
+    return {"indices": draw(hnp.arrays(np.intp, index_shape, elements=elements)), "axis": axis}
+
+
+@st.composite
+def masked_fill_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    mask = draw(hnp.arrays(np.bool_, draw(shapes_broadcasting_to(shape))))
+    return {"mask": mask, "value": draw(st.sampled_from([0.0, -1.5, 2.0]))}
+
+
+@st.composite
+def windows_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Window lengths for every axis (axis=None) or for some axes, an axis maybe twice."""
+    if not shape or draw(st.booleans()):
+        return {"window_shape": tuple(draw(st.integers(1, side)) for side in shape), "axis": None}
+    axes = draw(st.lists(st.integers(0, len(shape) - 1), min_size=1, max_size=3))
+    remaining = list(shape)
+    window = []
+    for axis in axes:
+        length = draw(st.integers(1, remaining[axis]))
+        remaining[axis] -= length - 1
+        window.append(length)
+    return {"window_shape": tuple(window), "axis": tuple(axes)}
+
+
+SHAPE_KWARGS = {
+    "squeeze": squeeze_kwargs,
+    "expand_dims": expand_dims_kwargs,
+    "flatten": flatten_kwargs,
+    "swapaxes": swapaxes_kwargs,
+    "broadcast_to": broadcast_to_kwargs,
+    "tile": tile_kwargs,
+    "repeat": repeat_kwargs,
+    "split": split_kwargs,
+    "chunk": chunk_kwargs,
+    "pad": pad_kwargs,
+    "flip": flip_kwargs,
+    "take_along_axis": take_along_axis_kwargs,
+    "masked_fill": masked_fill_kwargs,
+    "windows": windows_kwargs,
+}

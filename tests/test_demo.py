@@ -56,3 +56,32 @@ def test_version_flag_prints_the_package_version(capsys):
     assert printed == f"autograd-lite {autograd_lite.__version__}"
     # one definition: the installed metadata reads the same _version.py
     assert autograd_lite.__version__ == importlib.metadata.version("autograd_lite")
+
+
+def test_every_gradient_in_the_demo_picture_is_the_engines_gradient_of_e(tmp_path, monkeypatch):
+    """The demo runs backward from several roots first; its picture must still show the
+    gradients of E alone (issue 21: unnamed nodes showed the sums of earlier passes)."""
+    import re
+
+    import autograd_lite.cli.demo as demo
+    from autograd_lite.documents import NETWORK_222_START, network_222
+    from autograd_lite.scalar.walk import values_below
+    from autograd_lite.viz.draw import dot_names
+
+    drawn = []
+    monkeypatch.setattr(demo, "render_graph", lambda graph, path: drawn.append(graph) or path)
+    assert main(["demo", "--epochs", "2", "--picture", str(tmp_path / "graph.png")]) == 0
+    (graph,) = drawn
+    printed = dict(re.findall(r"^\t(v\d+) \[label=\".*\| grad ([^ \"|]+)\"", graph.source, re.M))
+
+    fresh = network_222(dict(NETWORK_222_START))
+    fresh.error.backward()
+    names = dot_names(fresh.error)
+    values = {names[id(value)]: value for value in values_below(fresh.error)}
+    assert len(printed) == len(values) > 30  # every Value of the graph shows a gradient
+    wrong = {
+        name: (text, f"{values[name].grad:.4g}")
+        for name, text in printed.items()
+        if text != f"{values[name].grad:.4g}"
+    }
+    assert not wrong, f"picture gradient != engine's dE/dvalue: {wrong}"

@@ -95,3 +95,21 @@ def test_every_step_of_the_backward_path_names_a_real_function(module: str, func
     assert f"def {name}(" in source
     for owner in owners:
         assert f"class {owner}" in source or f"def {owner}(" in source
+
+
+def test_dir_lists_exactly_the_public_names() -> None:
+    import autograd_lite
+    import nn
+
+    assert dir(autograd_lite) == sorted(autograd_lite.__all__)
+    assert dir(nn) == sorted(nn.__all__)
+    for package in (autograd_lite, nn):  # every public name is there
+        assert all(hasattr(package, name) for name in package.__all__)
+
+
+def test_no_public_function_shadows_a_submodule() -> None:
+    import autograd_lite
+
+    modules = {name.split(".")[1] for name in MODULES if name.count(".") >= 1}
+    functions = {n for n in autograd_lite.__all__ if callable(getattr(autograd_lite, n))}
+    assert modules & functions == set()

@@ -21,6 +21,7 @@ import autograd_lite
 from autograd_lite import Tensor, grad, gradcheck, gradgradcheck
 from autograd_lite.checking.gradcheck import numerical_jacobian
 from autograd_lite.checking.registry import NOT_OPS, REGISTRY, covered_names
+from autograd_lite.engine.tensor_base import TensorBase
 from tests.strategies import op_case
 
 DIFFERENTIABLE = sorted(name for name, entry in REGISTRY.items() if entry.differentiable)
@@ -85,7 +86,11 @@ def test_comparisons_never_require_grad(name: str, data: st.DataObject) -> None:
 def _public_surface() -> set[str]:
     """Every public Tensor method and operator, and every public module-level function."""
     names = set()
-    for attribute, value in vars(Tensor).items():
+    # the class and the method mixins it is made of (not TensorBase, the engine's record)
+    members: dict[str, object] = {}
+    for cls in reversed(Tensor.__mro__[: Tensor.__mro__.index(TensorBase)]):
+        members.update(vars(cls))
+    for attribute, value in members.items():
         is_method = callable(value) or isinstance(value, property)
         if attribute.startswith("__") and attribute.endswith("__"):
             if callable(value):

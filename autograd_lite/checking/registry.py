@@ -7,76 +7,22 @@ public Tensor method, operator or module function is neither covered here nor li
 `NOT_OPS`. Nothing here imports Hypothesis: the ``shapes`` and ``kwargs`` fields name
 strategies that ``tests/strategies.py`` knows how to draw.
 
-Input domains (per input):
-
-- ``"real"``: any moderate float;
-- ``"positive"``: bounded away from 0 from above (log, sqrt, the base of a power);
-- ``"nonzero"``: bounded away from 0 on either side (a divisor, a ``where`` condition);
-- ``"distinct"``: nonzero and at least 0.05 apart from every other value of every input,
-  so no kink (abs, relu at 0) or tie (max, maximum) is within the finite-difference step.
+The entry type, the input domains and the shape and keyword-argument kinds are in
+`op_entry`; the shape, indexing and in-place entries in `registry_shape`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
-from ..tensor import Tensor
+from .op_entry import DOMAINS, KWARGS_KINDS, SHAPE_KINDS, OpEntry
+from .registry_shape import SHAPE_ENTRIES
 
-DOMAINS = ("real", "positive", "nonzero", "distinct")
-SHAPE_KINDS = ("same", "broadcast", "matmul", "concatenate", "stack", "linear", "logits")
-KWARGS_KINDS = (
-    None,
-    "reduce",
-    "axis",
-    "reshape",
-    "transpose",
-    "basic_index",
-    "array_index",
-    "exponent",
-)
-
-
-@dataclass(frozen=True)
-class OpEntry:
-    """One public op: how to call it on Tensors, what it should compute, where to test it.
-
-    Attributes:
-        name: the registry key.
-        op: ``op(*tensors, **kwargs) -> Tensor``, going through the public API.
-        reference: ``reference(*arrays, **kwargs) -> ndarray``, plain NumPy.
-        domains: one input domain (see the module docstring) per input.
-        covers: the public names this entry exercises, e.g. ``("Tensor.__add__",)``.
-        shapes: how the input shapes relate (one of `SHAPE_KINDS`); ``"broadcast"``
-            means the op broadcasts its inputs the NumPy way.
-        kwargs: which keyword arguments to draw (one of `KWARGS_KINDS`).
-        differentiable: False for comparisons (their result never requires grad).
-        twice_differentiable: whether its backward is itself differentiable (gradgradcheck).
-    """
-
-    name: str
-    op: Callable[..., Tensor]
-    reference: Callable[..., Any]  # returns an array-like
-    domains: tuple[str, ...]
-    covers: tuple[str, ...]
-    shapes: str = "same"
-    kwargs: str | None = None
-    differentiable: bool = True
-    twice_differentiable: bool = True
-
-    @property
-    def n_inputs(self) -> int:
-        """How many tensors the op takes."""
-        return len(self.domains)
-
-    @property
-    def broadcasts(self) -> bool:
-        """True when the inputs may have different, NumPy-broadcastable shapes."""
-        return self.shapes == "broadcast"
+__all__ = ["DOMAINS", "KWARGS_KINDS", "NOT_OPS", "REGISTRY", "SHAPE_KINDS", "OpEntry"]
 
 
 def _logsumexp(x: np.ndarray, axis: Any, keepdims: bool) -> np.ndarray:
@@ -222,7 +168,8 @@ _ENTRIES: tuple[OpEntry, ...] = (
     ),
     OpEntry(
         "transpose",
-        lambda x, axes: x.transpose(*(axes or ())),
+        # one tuple: transpose(0, 1) on a matrix raises (the PyTorch-habit error)
+        lambda x, axes: x.transpose(axes) if axes else x.transpose(),
         lambda x, axes: np.transpose(x, axes),
         ("real",),
         covers=("Tensor.transpose",),
@@ -334,7 +281,7 @@ _ENTRIES: tuple[OpEntry, ...] = (
 )
 
 #: name -> entry, in declaration order.
-REGISTRY: dict[str, OpEntry] = {entry.name: entry for entry in _ENTRIES}
+REGISTRY: dict[str, OpEntry] = {entry.name: entry for entry in _ENTRIES + SHAPE_ENTRIES}
 
 #: Public names that are not tensor operations, each with the reason.
 NOT_OPS: dict[str, str] = {
@@ -350,6 +297,9 @@ NOT_OPS: dict[str, str] = {
     "Tensor.__float__": "returns a Python number (float(t))",
     "Tensor.__int__": "returns a Python number (int(t))",
     "Tensor.requires_grad_": "sets a flag",
+    "Tensor.__array__": "conversion for np.asarray(t); tested in test_tensor_habits",
+    "Tensor.register_hook": "registers a gradient hook; tested in test_hooks",
+    "Tensor.retain_grad": "sets a flag; tested in test_hooks",
     "autograd_lite.as_tensor": "constructor",
     "autograd_lite.grad": "graph walk",
     "autograd_lite.no_grad": "grad mode",
@@ -359,6 +309,8 @@ NOT_OPS: dict[str, str] = {
     "autograd_lite.gradcheck": "the checker itself",
     "autograd_lite.gradgradcheck": "the checker itself",
     "autograd_lite.draw_graph": "pictures",
+    "autograd_lite.draw_backward": "pictures (an interactive page of the backward pass)",
+    "autograd_lite.backward_steps": "the graph walk, one node at a time",
     "autograd_lite.explain": "chain-rule breakdown",
     "autograd_lite.detect_anomaly": "debugging mode (context manager)",
     "autograd_lite.is_anomaly_enabled": "debugging mode flag",

@@ -87,8 +87,7 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
         echo(_row(name, printed, engine))
 
     echo("\nexplain(E, w5): the same derivation, read off the graph")
-    for value in values.values():
-        value.grad = 0.0
+    values["E"].zero_grad()  # every Value below E, unnamed ones too: the picture shows them
     values["E"].backward()
     echo("  " + str(explain(values["E"], values["w5"])).replace("\n", "\n  "))
     if args.picture:

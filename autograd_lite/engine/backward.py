@@ -1,13 +1,15 @@
 """Tensor entry points to the graph walk: `Tensor.backward` and the functional `grad`.
 
-Both are thin layers over `graph.backpropagate`; they differ only in what they do with the
+Both are thin layers over `walk.backpropagate`; they differ only in what they do with the
 gradient that reaches a vertex (accumulate into a leaf's ``.grad``, or hand it back).
+`backward_walk_steps` is `Tensor.backward`'s pass paused after each vertex, for the stepping
+tools.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +17,7 @@ import numpy as np
 from ..errors import ShapeError
 from .hooks import describe, retain
 from .tensor_base import TensorBase, bound, float_array
-from .walk import add_gradients, backpropagate, backward_order
+from .walk import add_gradients, backpropagate, backward_order, walk_steps
 
 #: held while a leaf's .grad is read and replaced by the sum
 _LEAF_LOCK = threading.Lock()
@@ -64,13 +66,53 @@ def run_backward(
     """Implementation of `Tensor.backward`: accumulate into every reached leaf's ``.grad``
     (only into ``inputs``, when given)."""
     seed = _seed(output, grad, "backward")
-    wrap = bound.wrap
     root = output._vertex()
     # with inputs=: the leaves to accumulate into, and every input's vertex (for the hooks)
     only_leaves: set[int] | None = None
     targets: set[int] | None = None
     if inputs is not None:
         only_leaves, targets = _backward_inputs(inputs, root)
+    backpropagate(
+        [root],
+        [_walk_value(seed, create_graph)],
+        root_slots=[output._slot],
+        retain_graph=retain_graph or create_graph,
+        create_graph=create_graph,
+        on_vertex=_leaf_delivery(create_graph, only_leaves, seed._data),
+        leaves_only=True,  # only leaves get a .grad (non-leaves through retain_grad's hook)
+        hooks=True,
+        hook_targets=targets,
+    )
+
+
+def backward_walk_steps(
+    output: TensorBase, grad: Any, *, retain_graph: bool, where: str = "backward_steps"
+) -> tuple[Any, Iterator[tuple[Any, list[Any], Sequence[Any], dict[Any, Any]]]]:
+    """`run_backward` (without create_graph), paused after each vertex whose rule ran.
+
+    The same seed, the same walk (`walk.walk_steps`) and the same accumulation into the
+    leaves' ``.grad``; a leaf's ``.grad`` is written when the walk reaches it, after the
+    step of its last user. Returns (the seed's array, the walk); run the walk to its end.
+    (Tensor hooks do not run in a stepped pass.)
+    """
+    seed = _seed(output, grad, where)
+    walk = walk_steps(
+        [output._vertex()],
+        [seed._data],
+        root_slots=[output._slot],
+        retain_graph=retain_graph,
+        on_vertex=_leaf_delivery(False, None, seed._data),
+    )
+    return seed._data, walk
+
+
+def _leaf_delivery(
+    create_graph: bool, only_leaves: set[int] | None, seed: Any
+) -> Callable[[Any, list[Any]], None]:
+    """What backward does with a leaf's total: add it into the leaf's ``.grad`` (only into
+    the leaves whose ids are in ``only_leaves``, when given). ``seed``: the seed's array."""
+    wrap = bound.wrap
+    handed = {id(seed)}  # arrays someone else holds: the seed, earlier leaves' .grad
 
     def deliver(vertex: Any, grads: list[Any]) -> None:
         if not isinstance(vertex, TensorBase):  # a leaf Node (no inputs) has no .grad
@@ -81,21 +123,19 @@ def run_backward(
             previous = vertex.grad
             if create_graph:  # Tensors, recorded: the sum is differentiable too
                 vertex.grad = grads[0] if previous is None else add_gradients(previous, grads[0])
-            else:  # arrays (see _walk_value)
-                total = grads[0] if previous is None else add_gradients(previous._data, grads[0])
+            elif previous is None:  # arrays (see _walk_value)
+                total = grads[0]
+                # A .grad owns its array, as PyTorch clones a gradient it cannot steal:
+                # `w.grad *= 0.5` under no_grad writes into it in place, and the walk may
+                # hand one array to two leaves (a + b), or the caller's seed, or a view.
+                if total.base is not None or id(total) in handed:
+                    total = total.copy()
+                handed.add(id(total))
                 vertex.grad = wrap(total, False)
+            else:
+                vertex.grad = wrap(add_gradients(previous._data, grads[0]), False)
 
-    backpropagate(
-        [root],
-        [_walk_value(seed, create_graph)],
-        root_slots=[output._slot],
-        retain_graph=retain_graph or create_graph,
-        create_graph=create_graph,
-        on_vertex=deliver,
-        leaves_only=True,  # only leaves get a .grad (non-leaves through retain_grad's hook)
-        hooks=True,
-        hook_targets=targets,
-    )
+    return deliver
 
 
 def _backward_inputs(inputs: Any, root: Any) -> tuple[set[int], set[int]]:

@@ -1,7 +1,8 @@
 """In-place safety: version stamps of Tensor data and fingerprints of arrays saved for backward.
 
-Every assignment to a Tensor's ``.data`` takes a fresh stamp (``tensor._version``) and
-notes it in `mutations`; every recorded op takes one too (``Context._stamp``). So "modified
+Every assignment to a Tensor's ``.data``, and every in-place operator (``t += x``,
+``t[i] = v``), takes a fresh stamp (``tensor._version``) and notes it in `mutations`;
+every recorded op takes one too (``Context._stamp``). So "modified
 after the op was recorded" is ``tensor._version > ctx._stamp``, an O(1) test that
 `context.Context.check_unchanged` makes before a backward rule runs. Under
 `detect_anomaly` the arrays the rule will read are also fingerprinted (CRC-32), which
@@ -52,9 +53,9 @@ def changed_since(tensor: TensorBase, stamp: float) -> bool:
 def raise_modified(name: str, what: str, tensor: TensorBase) -> None:
     raise InplaceModificationError(
         f"{name}: {what} (shape {tensor.shape}), saved for backward, was modified in place "
-        "after the forward pass: its .data was assigned to (t.data = ..., t.data -= ...) "
+        "after the forward pass (t.data = ..., t.data -= ..., t += ..., t[i] = ...) "
         "after this op was recorded, so the gradient would be wrong. Run backward before "
-        "changing the data, or compute the new value out of place (t = t - ...)."
+        "changing the values, or compute the new value out of place (t = t - ...)."
     )
 
 

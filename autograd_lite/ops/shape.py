@@ -1,4 +1,4 @@
-"""Shape ops: reshape, transpose, indexing, broadcasting, concatenate and stack."""
+"""Shape ops: reshape, transpose, indexing, broadcasting, join and split, pad, flip, clone."""
 
 from __future__ import annotations
 
@@ -200,3 +200,73 @@ class Stack(Op):
             grad_output[lead + (i,)] if needed else None
             for i, needed in enumerate(ctx.needs_input_grad)
         )
+
+
+class Split(Op):
+    """ys = x cut at indices along axis;  dy/dx = the pieces' gradients joined back"""
+
+    saves_inputs = False
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, indices: tuple[int, ...], axis: int) -> tuple:
+        ctx.axis = axis
+        return tuple(np.split(x, indices, axis=axis))
+
+    @staticmethod
+    def backward(ctx: Context, *grad_outputs: Any) -> Any:
+        # a piece nobody used arrives as zeros of its shape (Op.run_backward)
+        return Concatenate.apply(*grad_outputs, axis=ctx.axis)
+
+
+class Pad(Op):
+    """y = x inside a constant border (np.pad);  dy/dx = the gradient with the border cut off"""
+
+    array_backward = True
+    saves_inputs = False
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, pad_width: tuple[tuple[int, int], ...], value: float
+    ) -> np.ndarray:
+        ctx.inside = tuple(
+            slice(before, before + size) for (before, _), size in zip(pad_width, x.shape)
+        )
+        if not pad_width:  # a 0-d tensor: no axis to pad (np.pad would refuse the empty widths)
+            return x.copy()
+        return np.pad(x, pad_width, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return grad_output[ctx.inside]
+
+
+class Flip(Op):
+    """y = x reversed along axis;  dy/dx = the gradient reversed back"""
+
+    saves_inputs = False
+    returns_view = True
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray, axis: int | tuple[int, ...] | None) -> np.ndarray:
+        ctx.axis = axis
+        return np.flip(x, axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return Flip.apply(grad_output, axis=ctx.axis)
+
+
+class Clone(Op):
+    """y = a copy of x;  dy/dx = 1"""
+
+    array_backward = True
+    saves_inputs = False
+
+    @staticmethod
+    def forward(ctx: Context, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        return grad_output

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import DomainError, OverflowDomainError, ZeroDivisionDomainError
 from ..grad_mode import _state as _grad_state
-from .walk import WALK_LOCK, clear_totals, reverse_topological_order, values_below
+from .walk import backward_pass, values_below
 
 Number = int | float
 
@@ -205,24 +205,7 @@ class Value:
         """
         # The running totals live in the Values' own _total slot rather than in a dict, so
         # one pass at a time may run over a graph: passes from several threads take turns.
-        with WALK_LOCK:
-            order = reverse_topological_order(self)  # sets every _total in it to 0.0
-            self._total = 1.0
-            try:
-                for value in order:
-                    grad = value._total  # final: every Value using this one came before it
-                    value._total = None
-                    value.grad += grad
-                    parent = value._first
-                    if parent is None:  # a leaf (or a Value made under no_grad)
-                        continue
-                    parent._total += value._d_first * grad  # the chain rule along the edge
-                    parent = value._second
-                    if parent is not None:
-                        parent._total += value._d_second * grad
-            except BaseException:  # interrupted: no Value may look visited to the next pass
-                clear_totals(order)
-                raise
+        next(backward_pass(self), None)  # (a generator that never pauses without steps)
 
     def zero_grad(self) -> None:
         """Set ``.grad = 0.0`` on this Value and every Value it depends on.

@@ -1,1 +1,1 @@
-"""Pictures of the graph (Graphviz)."""
+"""Pictures of the graph (Graphviz): `draw_graph`, and `draw_backward`'s step-by-step page."""

@@ -290,6 +290,22 @@ def vertices_below(root: Any) -> list[Any]:
     return topological_order([root])
 
 
+def _dot_names(order: list[Any], prefix: str) -> dict[int, str]:
+    return {id(vertex): f"{prefix}{number}" for number, vertex in enumerate(order)}
+
+
+def dot_names(root: Value | Tensor) -> dict[int, str]:
+    """id(vertex) -> the name `draw_graph` gives that vertex's node in the DOT source (and
+    the SVG's ``<title>``): ``v<n>`` for a Value (its op node is ``v<n>_op``); for a Tensor
+    graph ``n<n>`` (an op's outputs are ``n<n>_out<slot>``), or ``t0`` for a lone leaf."""
+    if isinstance(root, Value):
+        return _dot_names(vertices_below(root), "v")
+    vertex = root._vertex()
+    if vertex is None or vertex is root:
+        return {id(root): "t0"}
+    return _dot_names(vertices_below(vertex), "n")
+
+
 def _layout(
     graph: Any, root: Any, start: Any, highlight: Any, max_nodes: int, prefix: str
 ) -> _Layout:
@@ -305,7 +321,7 @@ def _layout(
     return _Layout(
         order,
         {id(vertex) for vertex in kept},
-        {id(vertex): f"{prefix}{number}" for number, vertex in enumerate(order)},
+        _dot_names(order, prefix),
         _on_paths_from(order, start),
         collapsed,
     )

@@ -23,6 +23,8 @@ ARRAY_RULES = [
     ew.Neg,
     shape_ops.Reshape,
     shape_ops.Transpose,
+    shape_ops.Pad,
+    shape_ops.Clone,
     linalg.Linear,
     nonlinear.ReLU,
     nonlinear.SoftmaxCrossEntropy,
@@ -40,10 +42,17 @@ def _graph(kind: str, x: Tensor, y: Tensor) -> Tensor:
         return -(x * y)
     if kind == "reshape":
         return (x * y).reshape(-1) * 2.0
+    if kind == "pad":
+        widths = tuple((1, 2) for _ in x.shape)
+        return shape_ops.Pad.apply(x * y, pad_width=widths, value=0.5) * 2.0
+    if kind == "clone":
+        return shape_ops.Clone.apply(x * y) * x
     return (x * y).T * x.T
 
 
-@pytest.mark.parametrize("kind", ["add", "sub", "mul", "neg", "reshape", "transpose"])
+@pytest.mark.parametrize(
+    "kind", ["add", "sub", "mul", "neg", "reshape", "pad", "clone", "transpose"]
+)
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_array_path_equals_tensor_path(kind: str, shape: tuple, dtype: type) -> None:

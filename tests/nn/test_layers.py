@@ -97,8 +97,8 @@ def test_mlp_puts_the_activation_between_layers_only():
         (nn.Tanh(), np.tanh),
         (nn.ReLU(), lambda x: np.maximum(x, 0)),
         (nn.LeakyReLU(0.1), lambda x: np.where(x > 0, x, 0.1 * x)),
-        (nn.Softmax(), lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)),
-        (nn.Softmax(axis=0), lambda x: np.exp(x) / np.exp(x).sum(0, keepdims=True)),
+        (nn.Softmax(dim=-1), lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)),
+        (nn.Softmax(dim=0), lambda x: np.exp(x) / np.exp(x).sum(0, keepdims=True)),
     ],
 )
 def test_activations_match_their_formulas(module, formula):

@@ -176,7 +176,7 @@ def test_repr_lists_the_layers():
         "    (0): Linear(in_features=4, out_features=4, bias=True)",
         "    (1): Linear(in_features=4, out_features=2, bias=True)",
         "  )",
-        "  (drop): Dropout(p=0.5)",
+        "  (drop): Dropout(p=0.5, inplace=False)",
         ")",
     ]
 

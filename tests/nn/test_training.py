@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 import nn
 from autograd_lite import Tensor
+from nn import training
 
 INPUTS = np.linspace(-1.0, 1.0, 10).reshape(10, 1)
 TARGETS = 3.0 * INPUTS - 0.5
@@ -151,8 +153,9 @@ def test_progress_bar_only_on_a_terminal_and_not_when_quiet():
     model, optimizer = linear_problem()
     history = nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=3, stream=terminal)
     text = terminal.getvalue()
-    assert text.startswith("\repoch") and text.endswith("\n")
-    assert "3/3" in text and f"loss {history[-1]:.6g}" in text
+    assert text.startswith("\repoch") and text.endswith("\n")  # tqdm's line, redrawn
+    final = text.rstrip("\n").split("\r")[-1]
+    assert "3/3" in final and f"loss={history[-1]:.6g}" in final and "lr=0.1" in final
 
     quiet_terminal = TerminalStream()
     nn.fit(
@@ -163,6 +166,20 @@ def test_progress_bar_only_on_a_terminal_and_not_when_quiet():
     pipe = io.StringIO()  # not a TTY
     nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=3, stream=pipe)
     assert pipe.getvalue() == ""
+
+
+def test_the_bar_is_shown_in_a_notebook_even_without_a_terminal(monkeypatch):
+    class ZMQInteractiveShell:  # what get_ipython() returns in a Jupyter kernel
+        pass
+
+    fake_ipython = type(sys)("IPython")
+    fake_ipython.get_ipython = ZMQInteractiveShell
+    monkeypatch.setitem(sys.modules, "IPython", fake_ipython)
+    drawn = []
+    monkeypatch.setattr(training, "_progress_bar", lambda *args, enabled: drawn.append(enabled))
+    model, optimizer = linear_problem()
+    nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=1, stream=io.StringIO())
+    assert drawn == [True]
 
 
 def test_training_mode_is_restored():
@@ -219,4 +236,75 @@ def test_documentation_example_runs(tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed[-2] == "w5+ = 0.35891648"  # document 002
     assert float(printed[-1].split()[1]) < 1e-4
-    assert (tmp_path / "model.npz").exists()
+    assert (tmp_path / "model.safetensors").exists()
+    assert (tmp_path / "model.optimizer.safetensors").exists()
+
+
+# ---------------------------------------------------------------- DataLoader, scheduler, clipping
+
+
+def test_a_dataloader_gives_the_same_training_as_arrays_with_the_same_generator():
+    model, optimizer = linear_problem()
+    by_arrays = nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=4, batch_size=3,
+                       generator=np.random.default_rng(2), quiet=True)  # fmt: skip
+    loader_model, loader_optimizer = linear_problem()
+    loader = nn.data.DataLoader(nn.data.TensorDataset(INPUTS, TARGETS), batch_size=3,
+                                shuffle=True, generator=np.random.default_rng(2))  # fmt: skip
+    by_loader = nn.fit(loader_model, nn.MSELoss(), loader_optimizer, loader, epochs=4,
+                       quiet=True)  # fmt: skip
+    np.testing.assert_allclose(by_loader, by_arrays, rtol=1e-12)
+    np.testing.assert_allclose(loader_model.weight.numpy(), model.weight.numpy(), rtol=1e-12)
+
+
+def test_drop_last_weights_the_epoch_loss_by_the_samples_used():
+    model, optimizer = linear_problem(lr=0.0)
+    loader = nn.data.DataLoader(nn.data.TensorDataset(INPUTS, TARGETS), batch_size=4,
+                                drop_last=True)  # fmt: skip
+    (loss,) = nn.fit(model, nn.MSELoss(), optimizer, loader, epochs=1, quiet=True)
+    expected = nn.MSELoss()(model(Tensor(INPUTS[:8])), TARGETS[:8]).item()
+    assert loss == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize("interval, steps", [("epoch", 3), ("batch", 9)])
+def test_the_scheduler_steps_every_epoch_or_every_batch(interval, steps):
+    model, optimizer = linear_problem()
+    scheduler = nn.optim.lr_scheduler.ExponentialLR(optimizer, gamma=0.5)
+    loader = nn.data.DataLoader(nn.data.TensorDataset(INPUTS, TARGETS), batch_size=4)
+    nn.fit(model, nn.MSELoss(), optimizer, loader, epochs=3, scheduler=scheduler,
+           scheduler_interval=interval, quiet=True)  # fmt: skip
+    assert scheduler.last_epoch == steps
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(0.1 * 0.5**steps)
+
+
+def test_max_grad_norm_clips_before_each_step():
+    model, optimizer = linear_problem(lr=1.0)
+    nn.fit(model, nn.MSELoss(), optimizer, INPUTS, TARGETS, epochs=1, shuffle=False,
+           max_grad_norm=1e-3, quiet=True)  # fmt: skip
+    by_hand, by_hand_optimizer = linear_problem(lr=1.0)
+    by_hand_optimizer.zero_grad()
+    nn.MSELoss()(by_hand(Tensor(INPUTS)), TARGETS).backward()
+    nn.utils.clip_grad_norm_(by_hand.parameters(), 1e-3)
+    by_hand_optimizer.step()
+    np.testing.assert_array_equal(model.weight.numpy(), by_hand.weight.numpy())
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        (dict(targets=TARGETS), r"leave out \['targets'\]"),
+        (dict(batch_size=2, shuffle=False), r"leave out \['batch_size', 'shuffle'\]"),
+        (dict(scheduler_interval="step"), "'epoch' or 'batch'"),
+    ],
+)
+def test_bad_loader_arguments_are_explained(settings, message):
+    model, optimizer = linear_problem()
+    loader = nn.data.DataLoader(nn.data.TensorDataset(INPUTS, TARGETS))
+    with pytest.raises(ValueError, match=message):
+        nn.fit(model, nn.MSELoss(), optimizer, loader, quiet=True, **settings)
+
+
+def test_a_loader_that_does_not_yield_pairs_is_explained():
+    model, optimizer = linear_problem()
+    loader = nn.data.DataLoader(nn.data.TensorDataset(INPUTS, TARGETS, TARGETS))
+    with pytest.raises(ValueError, match="batch 0 of the DataLoader is not a pair"):
+        nn.fit(model, nn.MSELoss(), optimizer, loader, quiet=True)

@@ -45,6 +45,21 @@ MESSAGE_NAME = {
     "ge": ">=",
     "eq": "==",
     "ne": "!=",
+    "view": "reshape",
+    "unsqueeze": "expand_dims",
+    "expand": "broadcast_to",
+    "ndarray_sub": "sub",
+    "iadd": "+=",
+    "isub": "-=",
+    "imul": "*=",
+    "itruediv": "/=",
+    "invert": "~",
+    "logical_and": "&",
+    "logical_or": "|",
+    "logical_xor": "^",
+    "logical_rand": "&",
+    "logical_ror": "|",
+    "logical_rxor": "^",
 }
 
 SPECIAL = [np.nan, np.inf, -np.inf]

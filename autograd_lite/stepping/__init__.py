@@ -1,0 +1,1 @@
+"""The backward pass one node at a time (`backward_steps`, `BackwardStep`)."""
