@@ -1,14 +1,27 @@
 """autograd_lite: reverse-mode automatic differentiation you can read, check and explain.
 
 The public names are those of the API contract (``__all__``); ``dir(autograd_lite)``
-lists just them. The layers, from the bottom: ``errors`` and ``grad_mode``; ``engine``
-(apply, node, walk, backward, in-place versions, anomaly mode); ``ops`` (one class per
-op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explaining``,
-``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
+lists just them. The layers, from the bottom: ``errors``, ``grad_mode`` and ``rng`` (the
+global random generator); ``engine`` (apply, node, walk, backward, in-place versions,
+anomaly mode); ``ops`` (one class per op); ``tensor``, ``functions`` and ``creation``;
+``scalar`` (Value); ``checking``, ``explaining``, ``viz``, ``cli``. Graphviz is imported
+only when a picture is drawn.
 """
 
 from ._version import __version__
 from .checking.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .creation import (
+    arange,
+    eye,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
 from .engine.context import Context
@@ -21,8 +34,16 @@ from .errors import (
     ShapeError,
 )
 from .explaining.explain import explain
-from .functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
+from .functions import (
+    concatenate,
+    linear,
+    maximum,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .rng import default_generator, manual_seed
 from .scalar.value import Value
 from .tensor import Tensor, as_tensor
 from .viz.draw import draw_graph
@@ -39,24 +60,36 @@ __all__ = [
     "Tensor",
     "Value",
     "__version__",
+    "arange",
     "as_tensor",
     "concatenate",
+    "default_generator",
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "explain",
+    "eye",
+    "full",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "linear",
+    "linspace",
+    "manual_seed",
     "maximum",
     "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
     "set_grad_enabled",
     "softmax_cross_entropy",
     "stack",
     "where",
+    "zeros",
+    "zeros_like",
 ]
 
 

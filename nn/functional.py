@@ -84,7 +84,7 @@ def dropout(
         x: input tensor.
         p: drop probability in [0, 1].
         training: when False the input is returned unchanged.
-        generator: source of the mask (default: the global one of `nn.init`).
+        generator: source of the mask (default: the global one, see `nn.manual_seed`).
 
     Returns:
         A tensor of ``x``'s shape.

@@ -17,7 +17,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: (layer name, module-name prefixes in it), from the bottom up
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("autograd_lite._version", "autograd_lite.errors", "autograd_lite.grad_mode")),
+    (
+        "base",
+        (
+            "autograd_lite._version",
+            "autograd_lite.errors",
+            "autograd_lite.grad_mode",
+            "autograd_lite.rng",
+        ),
+    ),
     ("engine", ("autograd_lite.engine",)),
     ("ops", ("autograd_lite.ops",)),
     ("tensor", ("autograd_lite.tensor", "autograd_lite.functions", "autograd_lite.creation")),
