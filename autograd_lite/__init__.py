@@ -3,9 +3,9 @@
 The public names are those of the API contract (``__all__``); ``dir(autograd_lite)``
 lists just them. The layers, from the bottom: ``errors``, ``grad_mode`` and ``rng`` (the
 global random generator); ``engine`` (apply, node, walk, backward, in-place versions,
-anomaly mode); ``ops`` (one class per op); ``tensor``, ``functions`` and ``creation``;
-``scalar`` (Value); ``checking``, ``explaining``, ``viz``, ``cli``. Graphviz is imported
-only when a picture is drawn.
+anomaly mode); ``ops`` (one class per op); ``tensor`` (its methods in ``tensor_math``),
+``functions`` and ``creation``; ``scalar`` (Value); ``checking``, ``explaining``, ``viz``,
+``cli``. Graphviz is imported only when a picture is drawn.
 """
 
 from ._version import __version__
@@ -38,6 +38,7 @@ from .functions import (
     concatenate,
     linear,
     maximum,
+    minimum,
     softmax_cross_entropy,
     stack,
     where,
@@ -79,6 +80,7 @@ __all__ = [
     "linspace",
     "manual_seed",
     "maximum",
+    "minimum",
     "no_grad",
     "ones",
     "ones_like",

@@ -1,5 +1,6 @@
-"""Module functions on Tensors: where, maximum, concatenate, stack, linear, and the fused
-softmax cross-entropy. Each checks its arguments, then applies one op from ``ops/``."""
+"""Module functions on Tensors: where, maximum, minimum, concatenate, stack, linear, and the
+fused softmax cross-entropy. Each checks its arguments, then applies one op from
+``ops/``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
-from .ops.elementwise import Maximum, Where
+from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
 from .ops.nonlinear import SoftmaxCrossEntropy
 from .ops.shape import Concatenate, Stack
@@ -28,6 +29,19 @@ def maximum(a: Any, b: Any) -> Any:
         return Maximum.apply(b._operand(a), b)
     a = as_tensor(a)
     return Maximum.apply(a, a._operand(b))
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """Elementwise minimum of two tensors (broadcasting); tied elements share the gradient.
+
+    Example:
+        >>> minimum(Tensor([1.0, 5.0]), 3.0).numpy()
+        array([1., 3.])
+    """
+    if isinstance(b, Tensor) and not isinstance(a, Tensor):
+        return Minimum.apply(b._operand(a), b)
+    a = as_tensor(a)
+    return Minimum.apply(a, a._operand(b))
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:

@@ -19,11 +19,12 @@ from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
 from .errors import ShapeError
 from .ops import elementwise as ew
 from .ops import linalg, nonlinear, reduce, shape
+from .tensor_math import MathMethods
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
 
-class Tensor(TensorBase):
+class Tensor(MathMethods, TensorBase):
     """A float32/float64 NumPy array that records how it was computed.
 
     Args:
@@ -258,25 +259,6 @@ class Tensor(TensorBase):
             return NotImplemented
         return self._compare(other, np.not_equal, "!=")
 
-    # ---------------------------------------------------------------- reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes when None); the gradient is broadcast back."""
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``: the sum divided by the number of elements reduced."""
-        return reduce.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; tied maxima share the gradient equally."""
-        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    def logsumexp(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
-    ) -> Tensor:
-        """log(sum(exp(x))) over ``axis``, shifted by the max so large inputs stay finite."""
-        return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
-
     # ---------------------------------------------------------------- shape
     def reshape(self, *new_shape: int | tuple[int, ...]) -> Tensor:
         """Same data in a new shape (one dimension may be -1), like ndarray.reshape."""
@@ -327,14 +309,6 @@ class Tensor(TensorBase):
     def relu(self) -> Tensor:
         """max(x, 0) elementwise; relu'(0) = 0."""
         return nonlinear.ReLU.apply(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
-        return nonlinear.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - logsumexp(x) along ``axis``, stable for large logits."""
-        return nonlinear.LogSoftmax.apply(self, axis=axis)
 
     # ---------------------------------------------------------------- backward
     def backward(

@@ -46,6 +46,11 @@ def _elements(domain: str, dtype: Any) -> st.SearchStrategy[float]:
         return st.floats(0.25, 2.0, width=width)
     if domain == "nonzero":
         return st.floats(0.25, 2.0, width=width) | st.floats(-2.0, -0.25, width=width)
+    if domain == "small":
+        return st.floats(-1.0, 1.0, width=width)
+    if domain == "off_steps":  # k/2 + [1/16, 7/16]: at least 1/16 from every multiple of 0.5
+        offsets = st.floats(0.0625, 0.4375, width=width)  # exact in float32 too
+        return st.tuples(st.integers(-4, 3), offsets).map(lambda pair: pair[0] * 0.5 + pair[1])
     raise ValueError(f"no element strategy for domain {domain!r}")
 
 
@@ -133,6 +138,15 @@ def array_indices(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
 
 
 EXPONENTS = (-2.0, -0.5, 0.0, 0.5, 1.0, 2, 3, 2.5)
+#: clip bounds: odd multiples of DISTINCT_SPACING / 2, so no "distinct" value sits on one
+_BOUNDS = [(k + 0.5) * DISTINCT_SPACING for k in range(-42, 42)]
+
+
+@st.composite
+def clip_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    """Bounds ``low`` and ``high``, each None or between grid points (low may exceed high)."""
+    bound = st.none() | st.sampled_from(_BOUNDS)
+    return {"low": draw(bound), "high": draw(bound)}
 
 
 @st.composite
@@ -180,5 +194,7 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         kwargs["index"] = draw(array_indices(first))
     elif entry.kwargs == "exponent":
         kwargs["exponent"] = draw(st.sampled_from(EXPONENTS))
+    elif entry.kwargs == "clip":
+        kwargs.update(draw(clip_kwargs()))
     arrays = draw(arrays_in_domains(tuple(map(tuple, input_shapes)), entry.domains, dtype))
     return arrays, kwargs

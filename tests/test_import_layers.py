@@ -28,7 +28,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     ("engine", ("autograd_lite.engine",)),
     ("ops", ("autograd_lite.ops",)),
-    ("tensor", ("autograd_lite.tensor", "autograd_lite.functions", "autograd_lite.creation")),
+    (
+        "tensor",
+        (
+            "autograd_lite.tensor",
+            "autograd_lite.tensor_math",
+            "autograd_lite.functions",
+            "autograd_lite.creation",
+        ),
+    ),
     ("scalar", ("autograd_lite.scalar",)),
     (
         "tools",

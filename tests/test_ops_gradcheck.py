@@ -85,7 +85,12 @@ def test_comparisons_never_require_grad(name: str, data: st.DataObject) -> None:
 def _public_surface() -> set[str]:
     """Every public Tensor method and operator, and every public module-level function."""
     names = set()
-    for attribute, value in vars(Tensor).items():
+    # Tensor's own attributes and its mixins' (MathMethods, ...): the class nearest Tensor
+    # in the MRO wins, as attribute lookup does
+    attributes: dict[str, object] = {}
+    for cls in reversed(Tensor.__mro__[:-1]):  # without object
+        attributes.update(vars(cls))
+    for attribute, value in attributes.items():
         is_method = callable(value) or isinstance(value, property)
         if attribute.startswith("__") and attribute.endswith("__"):
             if callable(value):

@@ -13,22 +13,45 @@ Input domains (per input):
 - ``"positive"``: bounded away from 0 from above (log, sqrt, the base of a power);
 - ``"nonzero"``: bounded away from 0 on either side (a divisor, a ``where`` condition);
 - ``"distinct"``: nonzero and at least 0.05 apart from every other value of every input,
-  so no kink (abs, relu at 0) or tie (max, maximum) is within the finite-difference step.
+  so no kink (abs, relu at 0) or tie (max, maximum) is within the finite-difference step;
+- ``"small"``: within [-1, 1] (tan, away from its poles at ±pi/2);
+- ``"off_steps"``: at least 1/16 away from every multiple of 0.5, where the step functions
+  (sign, floor, ceil, round) jump.
+
+Keyword kinds beyond the shapes' own include ``"reduce"`` (axis, keepdims) and ``"clip"``
+(bounds that no "distinct" value sits on).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
+from ..functions import (
+    concatenate,
+    linear,
+    maximum,
+    minimum,
+    softmax_cross_entropy,
+    stack,
+    where,
+)
 from ..tensor import Tensor
 
-DOMAINS = ("real", "positive", "nonzero", "distinct")
-SHAPE_KINDS = ("same", "broadcast", "matmul", "concatenate", "stack", "linear", "logits")
+DOMAINS = ("real", "positive", "nonzero", "distinct", "small", "off_steps")
+SHAPE_KINDS = (
+    "same",
+    "broadcast",
+    "matmul",
+    "concatenate",
+    "stack",
+    "linear",
+    "logits",
+)
 KWARGS_KINDS = (
     None,
     "reduce",
@@ -38,6 +61,7 @@ KWARGS_KINDS = (
     "basic_index",
     "array_index",
     "exponent",
+    "clip",
 )
 
 
@@ -104,6 +128,23 @@ def _class_of_row(logits: np.ndarray) -> np.ndarray:
 
 def _cross_entropy_reference(x: np.ndarray) -> np.ndarray:
     return np.mean(-_log_softmax(x, axis=1)[np.arange(x.shape[0]), _class_of_row(x)])
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """math.erf elementwise: a reference independent of the engine's own erf."""
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _step(name: str, reference: Callable) -> OpEntry:
+    """A step function: gradient 0, checked away from its jumps; no second derivative."""
+    return OpEntry(
+        name,
+        lambda x: getattr(x, name)(),
+        reference,
+        ("off_steps",),
+        covers=(f"Tensor.{name}",),
+        twice_differentiable=False,
+    )
 
 
 def _binary(
@@ -324,6 +365,57 @@ _ENTRIES: tuple[OpEntry, ...] = (
         ("real",),
         covers=("autograd_lite.softmax_cross_entropy",),
         shapes="logits",
+    ),
+    _unary("sin", np.sin),
+    _unary("cos", np.cos),
+    _unary("tan", np.tan, "small"),
+    _unary("log1p", np.log1p, "positive"),
+    _unary("expm1", np.expm1),
+    _unary("square", np.square),
+    _unary("erf", _erf),
+    _step("sign", np.sign),
+    _step("floor", np.floor),
+    _step("ceil", np.ceil),
+    _step("round", np.round),
+    OpEntry(
+        "clip",
+        lambda x, low, high: x.clip(low, high),
+        lambda x, low, high: np.clip(x, low, high),
+        ("distinct",),
+        covers=("Tensor.clip",),
+        kwargs="clip",
+    ),
+    OpEntry(
+        "clamp",
+        lambda x, low, high: x.clamp(min=low, max=high),
+        lambda x, low, high: np.clip(x, low, high),
+        ("distinct",),
+        covers=("Tensor.clamp",),
+        kwargs="clip",
+    ),
+    OpEntry(
+        "pow_method",
+        lambda x, exponent: x.pow(exponent),
+        lambda x, exponent: np.power(x, exponent),
+        ("positive",),
+        covers=("Tensor.pow",),
+        kwargs="exponent",
+    ),
+    OpEntry(
+        "pow_method_tensor",
+        lambda a, b: a.pow(b),
+        np.power,
+        ("positive", "real"),
+        covers=("Tensor.pow",),
+        shapes="broadcast",
+    ),
+    OpEntry(
+        "minimum",
+        minimum,
+        np.minimum,
+        ("distinct", "distinct"),
+        covers=("autograd_lite.minimum",),
+        shapes="broadcast",
     ),
     _comparison("lt", "__lt__", np.less),
     _comparison("le", "__le__", np.less_equal),
