@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .ops import nonlinear, reduce, unary
+from .errors import ShapeError
+from .ops import nonlinear, reduce, statistics, unary
+from .ops.cumulative import CumSum
 
 if TYPE_CHECKING:
     from .tensor import Operand, Tensor
@@ -144,11 +146,101 @@ class MathMethods:
     ) -> Tensor:
         """Maximum over ``axis``; tied maxima share the gradient equally.
 
-        Unlike torch.max(dim=...), only the values are returned.
+        Unlike torch.max(dim=...), only the values are returned; `argmax` gives the indices.
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("max", axis, keepdims, dim, keepdim)
         return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Minimum over ``axis``; tied minima share the gradient equally (as `max`).
+
+        Example:
+            >>> x = Tensor([3.0, 1.0, 1.0], requires_grad=True); x.min().backward()
+            >>> x.grad.numpy()
+            array([0. , 0.5, 0.5])
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("min", axis, keepdims, dim, keepdim)
+        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def prod(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Product over ``axis``; the gradient (the product of the others) is exact at zeros."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("prod", axis, keepdims, dim, keepdim)
+        return reduce.Prod.apply(self, axis=axis, keepdims=keepdims)
+
+    def var(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        ddof: float = 0,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Variance over ``axis``: sum((x - mean)**2) / (N - ddof).
+
+        ``ddof=0`` (NumPy's default) divides by N; PyTorch's default divides by N - 1, which
+        is ``ddof=1`` here.
+
+        Raises:
+            ShapeError: for an empty axis. ValueError: when N - ddof <= 0.
+            TypeError: for a ddof that is not a number.
+
+        Example:
+            >>> Tensor([1.0, 2.0, 3.0, 4.0]).var().item(), Tensor([1.0, 3.0]).var(ddof=1).item()
+            (1.25, 2.0)
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("var", axis, keepdims, dim, keepdim)
+        return statistics.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def std(
+        self,
+        axis: Axis = None,
+        keepdims: bool = False,
+        ddof: float = 0,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """Standard deviation over ``axis``: sqrt(var(axis, ddof)); gradient 0 where it is 0.
+
+        The same ``ddof`` convention as `var` (NumPy's 0, not PyTorch's 1).
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("std", axis, keepdims, dim, keepdim)
+        return statistics.Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Running sum along ``axis`` (of the flattened tensor when None, as NumPy).
+
+        Raises:
+            ShapeError: for an axis out of range. TypeError: for an axis that is not an int.
+
+        Example:
+            >>> Tensor([[1.0, 2.0], [3.0, 4.0]]).cumsum(axis=1).numpy()
+            array([[1., 3.],
+                   [3., 7.]])
+        """
+        if dim is not None:
+            axis, _ = _aliases("cumsum", axis, False, dim, None)
+        return CumSum.apply(self, axis=axis)
 
     def logsumexp(
         self,
@@ -162,6 +254,64 @@ class MathMethods:
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("logsumexp", axis, keepdims, dim, keepdim)
         return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+
+    def norm(
+        self,
+        ord: Any = None,  # NumPy's name
+        axis: Axis = None,
+        keepdims: bool = False,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        """The 2-norm sqrt(sum(x**2)) over ``axis`` (all axes when None).
+
+        ``ord`` None is the 2-norm of a vector and the Frobenius norm over two axes, ``2``
+        the vector 2-norm over one axis, ``'fro'`` the Frobenius norm. At a norm of 0 the
+        gradient is 0 (PyTorch's choice).
+
+        Raises:
+            ValueError: for any other ord, and for ord=2 over two axes (NumPy's spectral norm).
+
+        Example:
+            >>> Tensor([3.0, 4.0]).norm().item()
+            5.0
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("norm", axis, keepdims, dim, keepdim)
+        return reduce.Norm.apply(self, ord=ord, axis=axis, keepdims=keepdims)
+
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> np.ndarray:
+        """Index of the maximum along ``axis`` (of the flattened tensor when None), the first
+        one on ties: a NumPy int64 array, not a Tensor (it has no gradient).
+
+        Example:
+            >>> Tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(axis=1)
+            array([1, 0])
+        """
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("argmax", axis, keepdims, dim, keepdim)
+        return _arg_extreme(self._data, np.argmax, "argmax", axis, keepdims)
+
+    def argmin(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: int | None = None,
+        keepdim: bool | None = None,
+    ) -> np.ndarray:
+        """Index of the minimum along ``axis``, as `argmax` (a NumPy int64 array)."""
+        if dim is not None or keepdim is not None:
+            axis, keepdims = _aliases("argmin", axis, keepdims, dim, keepdim)
+        return _arg_extreme(self._data, np.argmin, "argmin", axis, keepdims)
 
     # ---------------------------------------------------------------- along one axis
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
@@ -210,3 +360,23 @@ def _bound(name: str, which: str, value: Any) -> float | None:
         f"{name}: {which} must be a number or None, got {type(value).__name__} {value!r:.40} "
         "(for elementwise bounds from tensors use autograd_lite.maximum / minimum)"
     )
+
+
+def _arg_extreme(data: np.ndarray, finder: Any, name: str, axis: Any, keepdims: bool) -> np.ndarray:
+    """``finder`` (np.argmax or np.argmin) with the engine's messages, as an int64 array."""
+    if axis is not None:
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(
+                f"{name}: axis must be an int or None (one axis, as NumPy), got "
+                f"{type(axis).__name__} {axis!r}"
+            )
+        bound = max(data.ndim, 1)
+        if not -bound <= axis < bound:
+            raise ShapeError(
+                f"{name}: axis {axis} is out of range for a tensor of shape {data.shape}"
+            )
+        if data.ndim and data.shape[axis] == 0:
+            raise ShapeError(f"{name}: axis {axis} of shape {data.shape} is empty")
+    elif data.size == 0:
+        raise ShapeError(f"{name}: the tensor is empty (shape {data.shape})")
+    return np.asarray(finder(data, axis=axis, keepdims=bool(keepdims)), dtype=np.int64)

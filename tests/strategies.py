@@ -142,6 +142,36 @@ EXPONENTS = (-2.0, -0.5, 0.0, 0.5, 1.0, 2, 3, 2.5)
 _BOUNDS = [(k + 0.5) * DISTINCT_SPACING for k in range(-42, 42)]
 
 
+def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements one output of a reduction over ``axis`` gathers."""
+    if axis is None:
+        axes: tuple[int, ...] = tuple(range(len(shape)))
+    elif isinstance(axis, int):
+        axes = (axis,)
+    else:
+        axes = tuple(axis)
+    return int(np.prod([shape[a] for a in axes])) if shape else 1
+
+
+@st.composite
+def variance_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Reduction arguments and a ddof (0, 0.5 or 1) that leaves degrees of freedom."""
+    kwargs = draw(reduce_kwargs(len(shape)))
+    count = _reduced_count(shape, kwargs["axis"])
+    kwargs["ddof"] = draw(st.sampled_from([0, 0.5, 1] if count > 1 else [0]))
+    return kwargs
+
+
+@st.composite
+def norm_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Reduction arguments and an ord: None or 'fro' over any axes, 2 over at most one."""
+    kwargs = draw(reduce_kwargs(len(shape)))
+    axis = kwargs["axis"]
+    axes_count = len(shape) if axis is None else 1 if isinstance(axis, int) else len(axis)
+    kwargs["ord"] = draw(st.sampled_from([None, "fro", 2] if axes_count <= 1 else [None, "fro"]))
+    return kwargs
+
+
 @st.composite
 def clip_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     """Bounds ``low`` and ``high``, each None or between grid points (low may exceed high)."""
@@ -194,6 +224,13 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         kwargs["index"] = draw(array_indices(first))
     elif entry.kwargs == "exponent":
         kwargs["exponent"] = draw(st.sampled_from(EXPONENTS))
+    elif entry.kwargs == "variance":
+        kwargs.update(draw(variance_kwargs(first)))
+    elif entry.kwargs == "norm":
+        kwargs.update(draw(norm_kwargs(first)))
+    elif entry.kwargs == "cumsum":
+        axes = [None] + list(range(-max(len(first), 1), max(len(first), 1)))
+        kwargs["axis"] = draw(st.sampled_from(axes))
     elif entry.kwargs == "clip":
         kwargs.update(draw(clip_kwargs()))
     arrays = draw(arrays_in_domains(tuple(map(tuple, input_shapes)), entry.domains, dtype))

@@ -18,8 +18,9 @@ Input domains (per input):
 - ``"off_steps"``: at least 1/16 away from every multiple of 0.5, where the step functions
   (sign, floor, ceil, round) jump.
 
-Keyword kinds beyond the shapes' own include ``"reduce"`` (axis, keepdims) and ``"clip"``
-(bounds that no "distinct" value sits on).
+Keyword kinds beyond the shapes' own: ``"reduce"`` (axis, keepdims), ``"variance"`` (and a
+ddof that leaves degrees of freedom), ``"norm"`` (and an ord), ``"cumsum"`` (one axis or
+None), ``"clip"`` (bounds that no "distinct" value sits on).
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ KWARGS_KINDS = (
     "basic_index",
     "array_index",
     "exponent",
+    "variance",
+    "norm",
+    "cumsum",
     "clip",
 )
 
@@ -133,6 +137,24 @@ def _cross_entropy_reference(x: np.ndarray) -> np.ndarray:
 def _erf(x: np.ndarray) -> np.ndarray:
     """math.erf elementwise: a reference independent of the engine's own erf."""
     return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _norm_reference(x: np.ndarray, ord: Any, axis: Any, keepdims: bool) -> np.ndarray:
+    """sqrt(sum(x**2)): what ord None, 2 (one axis) and 'fro' all mean (np.linalg.norm
+    refuses some axis tuples the engine takes, such as three axes)."""
+    return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=keepdims))
+
+
+def _reduction(name: str, reference: Callable, domain: str = "real", kwargs: str = "reduce"):
+    """An entry for ``x.name(axis=..., keepdims=..., [more])`` with its NumPy reference."""
+    return OpEntry(
+        name,
+        lambda x, **options: getattr(x, name)(**options),
+        reference,
+        (domain,),
+        covers=(f"Tensor.{name}",),
+        kwargs=kwargs,
+    )
 
 
 def _step(name: str, reference: Callable) -> OpEntry:
@@ -417,6 +439,12 @@ _ENTRIES: tuple[OpEntry, ...] = (
         covers=("autograd_lite.minimum",),
         shapes="broadcast",
     ),
+    _reduction("min", np.min, "distinct"),
+    _reduction("prod", np.prod),
+    _reduction("var", np.var, kwargs="variance"),
+    _reduction("std", np.std, "distinct", kwargs="variance"),
+    _reduction("norm", _norm_reference, "nonzero", kwargs="norm"),
+    _reduction("cumsum", np.cumsum, kwargs="cumsum"),
     _comparison("lt", "__lt__", np.less),
     _comparison("le", "__le__", np.less_equal),
     _comparison("gt", "__gt__", np.greater),
@@ -442,6 +470,8 @@ NOT_OPS: dict[str, str] = {
     "Tensor.__float__": "returns a Python number (float(t))",
     "Tensor.__int__": "returns a Python number (int(t))",
     "Tensor.requires_grad_": "sets a flag",
+    "Tensor.argmax": "returns an int64 NumPy array (no gradient); tested in test_reductions",
+    "Tensor.argmin": "returns an int64 NumPy array (no gradient); tested in test_reductions",
     "autograd_lite.zeros": "creation: a new leaf tensor",
     "autograd_lite.ones": "creation: a new leaf tensor",
     "autograd_lite.full": "creation: a new leaf tensor",
