@@ -36,6 +36,7 @@ from .errors import (
 from .explaining.explain import explain
 from .functions import (
     concatenate,
+    einsum,
     linear,
     maximum,
     minimum,
@@ -67,6 +68,7 @@ __all__ = [
     "default_generator",
     "detect_anomaly",
     "draw_graph",
+    "einsum",
     "enable_grad",
     "explain",
     "eye",

@@ -1,5 +1,5 @@
-"""Module functions on Tensors: where, maximum, minimum, concatenate, stack, linear, and the
-fused softmax cross-entropy. Each checks its arguments, then applies one op from
+"""Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
+and the fused softmax cross-entropy. Each checks its arguments, then applies one op from
 ``ops/``."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
+from .ops.einsum import Einsum
 from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
 from .ops.nonlinear import SoftmaxCrossEntropy
@@ -42,6 +43,32 @@ def minimum(a: Any, b: Any) -> Any:
         return Minimum.apply(b._operand(a), b)
     a = as_tensor(a)
     return Minimum.apply(a, a._operand(b))
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """Einstein summation, as np.einsum: every subscript string NumPy takes, ``...`` included.
+
+    Each operand's gradient is another einsum (see ``ops/einsum.py``), so einsum is
+    differentiable twice and more.
+
+    Args:
+        subscripts: e.g. ``'ij,jk->ik'`` (matrix product), ``'ii->i'`` (diagonal),
+            ``'...ij,...jk'`` (batched, implicit output), ``'bhqd,bhkd->bhqk'``.
+        *operands: Tensors, arrays or numbers, one per input term.
+
+    Returns:
+        A Tensor.
+
+    Raises:
+        TypeError: for subscripts that are not a string.
+        ValueError: naming einsum and the subscripts when they are malformed or do not fit
+            the operands' shapes.
+
+    Example:
+        >>> einsum('ij,j->i', Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([1.0, 1.0])).numpy()
+        array([3., 7.])
+    """
+    return Einsum.apply(*operands, subscripts=subscripts)
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:

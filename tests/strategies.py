@@ -179,6 +179,53 @@ def clip_kwargs(draw: st.DrawFn) -> dict[str, Any]:
     return {"low": draw(bound), "high": draw(bound)}
 
 
+#: the index letters einsum cases draw from (an upper-case one tests the implicit order)
+_EINSUM_LETTERS = "ijkB"
+
+
+@st.composite
+def einsum_case(draw: st.DrawFn, n_operands: int) -> tuple[str, list[tuple[int, ...]]]:
+    """Subscripts for ``n_operands`` operands and shapes that fit them.
+
+    Terms of 0-3 letters with repeats (diagonals, traces), sometimes a '...' whose
+    dimensions broadcast across operands, sometimes a size-1 dimension where another
+    operand has the full size; the output implicit or an explicit choice of letters.
+    """
+    sizes = {letter: draw(st.integers(1, MAX_SIDE)) for letter in _EINSUM_LETTERS}
+    letters = st.sampled_from(_EINSUM_LETTERS)
+    terms = [draw(st.lists(letters, max_size=3)) for _ in range(n_operands)]
+    with_ellipsis = [draw(st.booleans()) for _ in range(n_operands)]
+    broadcast = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=n_operands, min_dims=0, max_dims=2, max_side=MAX_SIDE
+        )
+    ).input_shapes
+    subscripts, shapes = [], []
+    for term, dotted, extra in zip(terms, with_ellipsis, broadcast):
+        shape = []
+        for letter in term:
+            once = term.count(letter) == 1
+            shrink = once and draw(st.integers(0, 4)) == 0  # broadcast a size-1 dimension
+            shape.append(1 if shrink else sizes[letter])
+        if dotted:
+            cut = draw(st.integers(0, len(term)))
+            subscripts.append("".join(term[:cut]) + "..." + "".join(term[cut:]))
+            shapes.append(tuple(shape[:cut]) + tuple(extra) + tuple(shape[cut:]))
+        else:
+            subscripts.append("".join(term))
+            shapes.append(tuple(shape))
+    text = ",".join(subscripts)
+    if draw(st.booleans()):  # explicit output: distinct letters of the inputs, any order
+        present = sorted(set("".join("".join(t) for t in terms)))
+        chosen = draw(st.permutations(present))[: draw(st.integers(0, len(present)))]
+        output = "".join(chosen)
+        if any(with_ellipsis):
+            cut = draw(st.integers(0, len(output)))
+            output = output[:cut] + "..." + output[cut:]
+        text += "->" + output
+    return text, shapes
+
+
 @st.composite
 def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[list, dict]:
     """Input arrays (in the entry's domains) and keyword arguments for one registry entry."""
@@ -201,6 +248,8 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
             base[axis] = draw(st.integers(1, MAX_SIDE))
             input_shapes.append(tuple(base))
         kwargs["axis"] = axis
+    elif entry.shapes == "einsum":
+        kwargs["subscripts"], input_shapes = draw(einsum_case(entry.n_inputs))
     elif entry.shapes == "stack":
         shape = draw(shapes())
         input_shapes = [shape] * entry.n_inputs

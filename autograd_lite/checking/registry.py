@@ -20,7 +20,8 @@ Input domains (per input):
 
 Keyword kinds beyond the shapes' own: ``"reduce"`` (axis, keepdims), ``"variance"`` (and a
 ddof that leaves degrees of freedom), ``"norm"`` (and an ord), ``"cumsum"`` (one axis or
-None), ``"clip"`` (bounds that no "distinct" value sits on).
+None), ``"clip"`` (bounds that no "distinct" value sits on); the ``"einsum"`` shape kind
+draws subscripts with the shapes.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 
 from ..functions import (
     concatenate,
+    einsum,
     linear,
     maximum,
     minimum,
@@ -52,6 +54,7 @@ SHAPE_KINDS = (
     "stack",
     "linear",
     "logits",
+    "einsum",
 )
 KWARGS_KINDS = (
     None,
@@ -166,6 +169,17 @@ def _step(name: str, reference: Callable) -> OpEntry:
         ("off_steps",),
         covers=(f"Tensor.{name}",),
         twice_differentiable=False,
+    )
+
+
+def _einsum_entry(name: str, n_operands: int) -> OpEntry:
+    return OpEntry(
+        name,
+        lambda *xs, subscripts: einsum(subscripts, *xs),
+        lambda *xs, subscripts: np.einsum(subscripts, *xs),
+        ("real",) * n_operands,
+        covers=("autograd_lite.einsum",),
+        shapes="einsum",
     )
 
 
@@ -445,6 +459,9 @@ _ENTRIES: tuple[OpEntry, ...] = (
     _reduction("std", np.std, "distinct", kwargs="variance"),
     _reduction("norm", _norm_reference, "nonzero", kwargs="norm"),
     _reduction("cumsum", np.cumsum, kwargs="cumsum"),
+    _einsum_entry("einsum", 2),
+    _einsum_entry("einsum_one", 1),
+    _einsum_entry("einsum_three", 3),
     _comparison("lt", "__lt__", np.less),
     _comparison("le", "__le__", np.less_equal),
     _comparison("gt", "__gt__", np.greater),
