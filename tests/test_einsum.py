@@ -77,6 +77,20 @@ def test_gradient_by_hand() -> None:
     np.testing.assert_array_equal(x.grad.data, 5 * np.eye(3))
 
 
+def test_zero_size_dimensions_broadcast_from_one() -> None:
+    # found by the fuzz test: j is 0 in one operand and 1 in the other, so it is 0; the
+    # gradient of the size-1 operand comes back through ones(0), not at size 1
+    a = Tensor(np.zeros((0, 0, 0)), requires_grad=True)
+    b = Tensor(np.zeros((0, 1)), requires_grad=True)
+    y = einsum("ijk,ij", a, b)
+    assert y.shape == np.einsum("ijk,ij", a.data, b.data).shape == (0,)
+    y.backward(np.ones(0))
+    assert a.grad.shape == (0, 0, 0) and b.grad.shape == (0, 1)
+    c = Tensor(np.ones((2, 1)), requires_grad=True)
+    einsum("ij,ij->i", c, np.ones((2, 0))).backward(np.ones(2))
+    np.testing.assert_array_equal(c.grad.data, [[0.0], [0.0]])  # an empty sum
+
+
 def test_same_tensor_twice_accumulates_and_arrays_are_operands() -> None:
     x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     einsum("i,i->", x, x).backward()

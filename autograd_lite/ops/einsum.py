@@ -68,11 +68,12 @@ class Einsum(Op):
 
 
 def _sizes(terms: list[str], shapes: list[tuple[int, ...]]) -> dict[str, int]:
-    """Each letter's size over the terms (the largest: a size 1 broadcasts)."""
+    """Each letter's size over the terms, broadcast: a size 1 takes the other size (0 too)."""
     sizes: dict[str, int] = {}
     for term, shape in zip(terms, shapes):
         for letter, size in zip(term, shape):
-            sizes[letter] = max(size, sizes.get(letter, 1))
+            if sizes.get(letter, 1) == 1:
+                sizes[letter] = size
     return sizes
 
 
@@ -106,7 +107,7 @@ def _constants_for(
     sizes = dict(known)
     for letter, size in zip(term, shape):
         # summed in this operand only, or where the others broadcast it from size 1
-        if letter not in sizes or sizes[letter] < size:
+        if letter not in sizes or sizes[letter] == 1 and size != 1:
             sizes[letter] = size
             extra_terms.append(letter)
             extra_arrays.append(np.ones(size, dtype=dtype))
