@@ -1,8 +1,8 @@
 """Convolution and padding: `conv1d`, `conv2d`, `pad`, and `unfold`, the windows they share.
 
-A convolution is computed as im2col and one matrix product. `unfold` cuts the
-(KH, KW) windows of the padded input out as columns, shape (N, C, OH, OW, KH*KW); these
-are laid out as a matrix of N*OH*OW rows and C*KH*KW columns, which meets the weight
+A convolution is computed as im2col and one matrix product. `unfold` takes the
+(KH, KW) windows of the padded input, shape (N, C, OH, OW, KH, KW); these are laid out
+as a matrix of N*OH*OW rows and C*KH*KW columns (the one copy), which meets the weight
 reshaped to (out_channels, C*KH*KW) in one `linear` (one matrix product with the bias
 added); the result is put back in PyTorch's (N, out_channels, OH, OW) layout. Every step is
 a Tensor operation, so the gradients are the engine's: the transposed product for the
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, concatenate, linear, stack
+from autograd_lite import ShapeError, Tensor, linear, sliding_window_view
 
 from .helpers import as_tensor
 
@@ -54,26 +54,24 @@ def unfold(
     stride: tuple[int, int] = (1, 1),
     dilation: tuple[int, int] = (1, 1),
 ) -> Tensor:
-    """The (KH, KW) windows of an (N, C, H, W) tensor, shape (N, C, OH, OW, KH*KW).
+    """The (KH, KW) windows of an (N, C, H, W) tensor, shape (N, C, OH, OW, KH, KW).
 
-    Window (oh, ow) starts at row oh*stride[0], column ow*stride[1], and takes every
-    dilation-th element; OH = (H - dilation[0]*(KH-1) - 1) // stride[0] + 1 (OW alike).
-    This is im2col, the one place where convolution and average pooling cut windows out:
-    one strided slice per kernel position (KH*KW of them, each over the whole batch and
-    every channel), stacked on a new last axis. The backward pass adds each slice's
-    gradient back into place.
+    ``windows[n, c, i, j, u, v] = x[n, c, i*sH + u*dH, j*sW + v*dW]``, with
+    OH = (H - dH*(KH-1) - 1) // sH + 1 (OW alike). This is im2col, the one place where
+    convolution and average pooling cut windows out: `sliding_window_view` (a view, no
+    copy; its gradient adds each window back in place, one slice-add per kernel offset),
+    sliced for stride and dilation.
 
     Example:
         >>> unfold(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), (2, 2), (2, 2)).shape
-        (1, 1, 2, 2, 4)
+        (1, 1, 2, 2, 2, 2)
     """
-    height, width = x.shape[2], x.shape[3]
     (kh, kw), (sh, sw), (dh, dw) = kernel_size, stride, dilation
-    out_h = (height - dh * (kh - 1) - 1) // sh + 1
-    out_w = (width - dw * (kw - 1) - 1) // sw + 1
-    rows = [slice(i * dh, i * dh + sh * (out_h - 1) + 1, sh) for i in range(kh)]
-    cols = [slice(j * dw, j * dw + sw * (out_w - 1) + 1, sw) for j in range(kw)]
-    return stack([x[:, :, r, c] for r in rows for c in cols], axis=-1)
+    spans = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    windows = sliding_window_view(x, spans, axis=(2, 3))
+    if (sh, sw, dh, dw) != (1, 1, 1, 1):
+        windows = windows[:, :, ::sh, ::sw, ::dh, ::dw]
+    return windows
 
 
 def pad(
@@ -113,25 +111,23 @@ def pad(
         raise ValueError(f"pad: mode must be one of {tuple(PAD_MODES)}, got {mode!r}")
     if mode != "constant" and value is not None:
         raise ValueError(f'pad: padding mode "{mode}" does not take a value argument')
-    fill = 0.0 if value is None else float(value)
-    for k in range(len(pairs) // 2):
-        axis = x.ndim - 1 - k
-        before, after = pairs[2 * k], pairs[2 * k + 1]
-        size = x.shape[axis]
+    widths = [(pairs[2 * k], pairs[2 * k + 1]) for k in range(len(pairs) // 2)][::-1]
+    widths = [(0, 0)] * (x.ndim - len(widths)) + widths  # (before, after) per axis
+    for axis, ((before, after), size) in enumerate(zip(widths, x.shape)):
         if size + before + after < 0 or (mode != "constant" and min(before, after) < 0):
             raise ValueError(
                 f"pad: padding ({before}, {after}) of axis {axis} (size {size}, input shape "
                 f"{x.shape}) would leave a negative size or crops in mode {mode!r}"
             )
-        lead = (slice(None),) * axis
-        if mode == "constant":
-            if before < 0 or after < 0:
-                x = x[lead + (slice(max(-before, 0), size - max(-after, 0)),)]
-                before, after = max(before, 0), max(after, 0)
-            if before or after:
-                parts = [border(x, axis, before, fill)] if before else []
-                parts += [x, border(x, axis, after, fill)] if after else [x]
-                x = concatenate(parts, axis=axis)
+    if mode == "constant":
+        if any(min(pair) < 0 for pair in widths):  # negative widths crop first
+            x = x[tuple(slice(max(-b, 0), n - max(-a, 0)) for (b, a), n in zip(widths, x.shape))]
+            widths = [(max(b, 0), max(a, 0)) for b, a in widths]
+        if any(max(pair) > 0 for pair in widths):
+            x = x.pad(widths, 0.0 if value is None else float(value))
+        return x
+    for axis, ((before, after), size) in enumerate(zip(widths, x.shape)):
+        if not before and not after:
             continue
         widest = size - 1 if mode == "reflect" else size
         if max(before, after) > widest:
@@ -140,14 +136,8 @@ def pad(
                 f"{widest} for its size {size} (input shape {x.shape})"
             )
         index = np.pad(np.arange(size), (before, after), mode=PAD_MODES[mode])  # type: ignore
-        x = x[lead + (index,)]
+        x = x[(slice(None),) * axis + (index,)]
     return x
-
-
-def border(x: Tensor, axis: int, width: int, fill: float) -> Tensor:
-    """A constant Tensor shaped as ``x`` but ``width`` long on ``axis`` (no gradient)."""
-    shape = x.shape[:axis] + (width,) + x.shape[axis + 1 :]
-    return Tensor(np.full(shape, fill, dtype=x.dtype))
 
 
 def conv_padding(
@@ -231,9 +221,10 @@ def convolution(
         x = x.reshape(x.shape[0], channels, 1, x.shape[2])
         kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
     windows = unfold(x, kernel, stride, dilation)  # type: ignore[arg-type]
-    batch, _, out_h, out_w, taps = windows.shape
-    rows = batch * out_h * out_w
-    columns = windows.transpose(0, 2, 3, 1, 4).reshape(rows, channels * taps)
+    batch, _, out_h, out_w = windows.shape[:4]
+    rows, taps = batch * out_h * out_w, kernel[0] * kernel[1]
+    # im2col's matrix: a row per output position, columns in the weight's (C, KH, KW) order
+    columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(rows, channels * taps)
     if groups == 1:
         out = linear(columns, weight.reshape(out_channels, channels * taps), bias)
     else:
@@ -244,9 +235,9 @@ def convolution(
         if bias is not None:
             out = out + bias
     if dims == 1:
-        out = out.reshape(batch, out_w, out_channels).transpose(0, 2, 1)
+        out = out.reshape(batch, out_w, out_channels).transpose(0, 2, 1).clone()
     else:
-        out = out.reshape(batch, out_h, out_w, out_channels).transpose(0, 3, 1, 2)
+        out = out.reshape(batch, out_h, out_w, out_channels).transpose(0, 3, 1, 2).clone()
     return out if batched else out.reshape(*out.shape[1:])
 
 

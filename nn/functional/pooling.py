@@ -66,6 +66,67 @@ def _positions(out: int, kernel: int, stride: int, padding: int, dilation: int) 
     return (np.arange(out) * stride - padding)[:, None] + np.arange(kernel) * dilation
 
 
+def _max_indices(
+    data: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+    out_size: tuple[int, int],
+) -> np.ndarray:
+    """The flat H*W index of the element each window takes, as PyTorch's CPU kernel.
+
+    Its loop, vectorised over every window at once and run over the kernel offsets in
+    row-major order: start at -inf with the window's first element inside the input; an
+    element inside the input replaces the current one when it is larger or is NaN.
+    """
+    batch, channels, height, width = data.shape
+    (out_h, out_w), (sh, sw) = out_size, stride
+    rows = _positions(out_h, kernel[0], sh, padding[0], dilation[0])  # (OH, KH)
+    cols = _positions(out_w, kernel[1], sw, padding[1], dilation[1])  # (OW, KW)
+    row_in, col_in = (rows >= 0) & (rows < height), (cols >= 0) & (cols < width)
+    # padded with -inf on every side a window reaches past (padding, ceil_mode's overhang)
+    low_h, low_w = int(-rows.min()), int(-cols.min())
+    high_h, high_w = int(rows.max()) - height + 1, int(cols.max()) - width + 1
+    padded = data
+    if max(low_h, low_w, high_h, high_w) > 0:
+        low_h, low_w, high_h, high_w = (max(n, 0) for n in (low_h, low_w, high_h, high_w))
+        padded = np.full(
+            (batch, channels, height + low_h + high_h, width + low_w + high_w),
+            -np.inf,
+            dtype=data.dtype,
+        )
+        padded[:, :, low_h : low_h + height, low_w : low_w + width] = data
+    inside = row_in[:, None, :, None] & col_in[None, :, None, :]  # (OH, OW, KH, KW)
+    inside = inside.reshape(out_h, out_w, -1)
+    any_outside = not inside.all()
+    # the flat index is a window's start plus an offset: track the offset of the element taken
+    start = rows[:, 0, None] * width + cols[None, :, 0]  # (OH, OW)
+    offsets = (np.arange(kernel[0])[:, None] * dilation[0] * width).astype(np.int64)
+    offsets = (offsets + np.arange(kernel[1]) * dilation[1]).ravel()  # per kernel position
+    # PyTorch starts at -inf with the window's first element inside the input
+    taken = np.broadcast_to(offsets[inside.argmax(axis=-1)], (batch, channels, out_h, out_w))
+    taken = taken.copy()
+    best = np.full((batch, channels, out_h, out_w), -np.inf, dtype=data.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):  # a sum that is not finite: look closer
+        has_nan = not np.isfinite(np.add.reduce(data, axis=None))
+    for u in range(kernel[0]):
+        top = int(rows[0, u]) + low_h
+        row_slice = slice(top, top + sh * (out_h - 1) + 1, sh)
+        for v in range(kernel[1]):
+            left = int(cols[0, v]) + low_w
+            values = padded[:, :, row_slice, left : left + sw * (out_w - 1) + 1 : sw]
+            better = values > best
+            if has_nan:
+                better |= np.isnan(values)
+            if any_outside:
+                better &= inside[:, :, u * kernel[1] + v]
+            np.copyto(taken, offsets[u * kernel[1] + v], where=better)
+            np.maximum(best, values, out=best)  # NaN stays, as in PyTorch's loop
+    taken += start
+    return taken
+
+
 def max_pool2d(
     input: Any,
     kernel_size: int | tuple[int, int],
@@ -106,28 +167,8 @@ def max_pool2d(
     )
     batched = x.ndim == 4
     data = x.data if batched else x.data[None]
+    indices = _max_indices(data, kernel, stride, padding, dilation, (out_h, out_w))
     batch, channels, height, width = data.shape
-    rows = _positions(out_h, kernel[0], stride[0], padding[0], dilation[0])  # (OH, KH)
-    cols = _positions(out_w, kernel[1], stride[1], padding[1], dilation[1])  # (OW, KW)
-    # (OH, OW, KH, KW) grids: window element -> input row / column, and not padding
-    row_grid, col_grid = rows[:, None, :, None], cols[None, :, None, :]
-    inside = (row_grid >= 0) & (row_grid < height) & (col_grid >= 0) & (col_grid < width)
-    inside = inside.reshape(out_h, out_w, -1)
-    # the window values by direct indexing (padding positions clipped, then masked)
-    values = data[:, :, row_grid.clip(0, height - 1), col_grid.clip(0, width - 1)]
-    values = values.reshape(batch, channels, out_h, out_w, -1)
-    scores = np.where(inside, values, -np.inf)
-    choice = scores.argmax(axis=-1)
-    first_inside = inside.argmax(axis=-1)  # when every element is -inf, PyTorch's start
-    at_minus_inf = ~np.take_along_axis(scores > -np.inf, choice[..., None], -1)[..., 0]
-    choice = np.where(at_minus_inf, first_inside, choice)
-    nan = np.isnan(scores)
-    if nan.any():  # PyTorch's kernel takes a NaN over everything, the last NaN it meets
-        last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-        choice = np.where(nan.any(axis=-1), last_nan, choice)
-    at_row = rows[np.arange(out_h)[:, None], choice // kernel[1]]
-    at_col = cols[np.arange(out_w), choice % kernel[1]]
-    indices = (at_row * width + at_col).astype(np.int64)  # (N, C, OH, OW) in each H*W plane
     planes = np.arange(batch * channels).reshape(batch, channels, 1, 1) * (height * width)
     out = x.reshape(-1)[planes + indices]
     if not batched:
@@ -186,7 +227,7 @@ def avg_pool2d(
     right = max(padding[1], (out_w - 1) * stride[1] + kernel[1] - width - padding[1])
     if any((padding[0], padding[1], below, right)):
         x = pad(x, (padding[1], right, padding[0], below))
-    sums = unfold(x, kernel, stride)[:, :, :out_h, :out_w].sum(axis=-1)
+    sums = unfold(x, kernel, stride)[:, :, :out_h, :out_w].sum(axis=(-2, -1))
     if divisor_override is not None:
         divisor = np.full((out_h, out_w), float(divisor_override))
     else:
