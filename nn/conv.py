@@ -86,19 +86,20 @@ class ConvNd(Module):
             init.uniform_(self.bias, -bound, bound, generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        name, padding = type(self).__name__, self.padding
+        name = type(self).__name__
+        padding_arg: Any = self.padding
         if self.padding_mode != "zeros":
             x = input if isinstance(input, Tensor) else Tensor(input)
             if x.ndim in (self.dims + 1, self.dims + 2):
                 flat = [p for pair in reversed(self._pad_pairs) for p in pair]
-                input, padding = pad(x, flat, mode=self.padding_mode), 0
+                input, padding_arg = pad(x, flat, mode=self.padding_mode), 0
         return convolution(
             name,
             input,
             self.weight,
             self.bias,
             self.stride,
-            padding,
+            padding_arg,
             self.dilation,
             self.groups,
             self.dims,

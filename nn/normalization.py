@@ -26,6 +26,11 @@ class BatchNormNd(Module):
 
     input_dims: tuple[int, ...] = ()
     layout = ""
+    num_features: int
+    eps: float
+    momentum: float | None
+    affine: bool
+    track_running_stats: bool
 
     def __init__(
         self,
@@ -189,11 +194,11 @@ class LayerNorm(Module):
         dtype: Any = np.float64,
     ) -> None:
         super().__init__()
-        if isinstance(normalized_shape, numbers.Integral):
-            normalized_shape = (int(normalized_shape),)
-        shape = tuple(normalized_shape)
+        given: Any = normalized_shape
+        shape: tuple[Any, ...] = (given,) if isinstance(given, numbers.Integral) else tuple(given)
         if not shape or not all(
-            isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in shape
+            isinstance(n, numbers.Integral) and not isinstance(n, bool) and int(n) > 0
+            for n in shape
         ):
             raise ValueError(
                 f"LayerNorm: normalized_shape must be a positive int or a tuple of them, got "

@@ -50,9 +50,9 @@ def ntuple(name: str, argument: str, value: Any, n: int, minimum: int) -> tuple[
 
 def unfold(
     x: Tensor,
-    kernel_size: tuple[int, int],
-    stride: tuple[int, int] = (1, 1),
-    dilation: tuple[int, int] = (1, 1),
+    kernel_size: tuple[int, ...],
+    stride: tuple[int, ...] = (1, 1),
+    dilation: tuple[int, ...] = (1, 1),
 ) -> Tensor:
     """The (KH, KW) windows of an (N, C, H, W) tensor, shape (N, C, OH, OW, KH, KW).
 
@@ -183,9 +183,10 @@ def convolution(
         )
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive integer, got {groups!r}")
+    groups = int(groups)
     stride = ntuple(name, "stride", stride, dims, 1)
     dilation = ntuple(name, "dilation", dilation, dims, 1)
-    kernel = weight.shape[2:]
+    kernel: tuple[int, ...] = tuple(weight.shape[2:])
     pads = conv_padding(name, padding, kernel, dilation, stride)
     batched = x.ndim == dims + 2
     if not batched:
@@ -220,7 +221,7 @@ def convolution(
     if dims == 1:  # a height of 1
         x = x.reshape(x.shape[0], channels, 1, x.shape[2])
         kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
-    windows = unfold(x, kernel, stride, dilation)  # type: ignore[arg-type]
+    windows = unfold(x, kernel, stride, dilation)
     batch, _, out_h, out_w = windows.shape[:4]
     rows, taps = batch * out_h * out_w, kernel[0] * kernel[1]
     # im2col's matrix: a row per output position, columns in the weight's (C, KH, KW) order

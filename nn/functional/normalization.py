@@ -157,17 +157,15 @@ def layer_norm(
     x = as_tensor(input)
     if isinstance(normalized_shape, numbers.Integral):
         normalized_shape = (int(normalized_shape),)
-    normalized_shape = tuple(int(n) for n in normalized_shape)
-    count = len(normalized_shape)
-    if count == 0 or x.shape[x.ndim - count :] != normalized_shape or count > x.ndim:
-        raise ShapeError(
-            f"{name}: input shape {x.shape} does not end in normalized_shape {normalized_shape}"
-        )
+    shape = tuple(int(n) for n in normalized_shape)  # type: ignore[union-attr]
+    count = len(shape)
+    if count == 0 or x.shape[x.ndim - count :] != shape or count > x.ndim:
+        raise ShapeError(f"{name}: input shape {x.shape} does not end in normalized_shape {shape}")
     for argument, value in (("weight", weight), ("bias", bias)):
-        if value is not None and tuple(as_tensor(value).shape) != normalized_shape:
+        if value is not None and tuple(as_tensor(value).shape) != shape:
             raise ShapeError(
                 f"{name}: {argument} has shape {as_tensor(value).shape}, expected "
-                f"normalized_shape {normalized_shape}"
+                f"normalized_shape {shape}"
             )
     y = normalize(x, tuple(range(x.ndim - count, x.ndim)), eps)
-    return _affine(y, weight, bias, normalized_shape)
+    return _affine(y, weight, bias, shape)

@@ -28,7 +28,7 @@ def pool_geometry(
     padding: Any,
     dilation: Any,
     ceil_mode: bool,
-) -> tuple[tuple[int, int], ...]:
+) -> tuple[tuple[int, ...], ...]:
     """Checked (kernel, stride, padding, dilation, output size) pairs for a 2-D pooling."""
     if x.ndim not in (3, 4):
         raise ShapeError(
@@ -68,11 +68,11 @@ def _positions(out: int, kernel: int, stride: int, padding: int, dilation: int) 
 
 def _max_indices(
     data: np.ndarray,
-    kernel: tuple[int, int],
-    stride: tuple[int, int],
-    padding: tuple[int, int],
-    dilation: tuple[int, int],
-    out_size: tuple[int, int],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    padding: tuple[int, ...],
+    dilation: tuple[int, ...],
+    out_size: tuple[int, ...],
 ) -> np.ndarray:
     """The flat H*W index of the element each window takes, as PyTorch's CPU kernel.
 
@@ -162,12 +162,12 @@ def max_pool2d(
                  [13., 15.]]]])
     """
     x = as_tensor(input)
-    kernel, stride, padding, dilation, (out_h, out_w) = pool_geometry(
+    kernel, steps, pads, spread, (out_h, out_w) = pool_geometry(
         name, x, kernel_size, stride, padding, dilation, ceil_mode
     )
     batched = x.ndim == 4
     data = x.data if batched else x.data[None]
-    indices = _max_indices(data, kernel, stride, padding, dilation, (out_h, out_w))
+    indices = _max_indices(data, kernel, steps, pads, spread, (out_h, out_w))
     batch, channels, height, width = data.shape
     planes = np.arange(batch * channels).reshape(batch, channels, 1, 1) * (height * width)
     out = x.reshape(-1)[planes + indices]
@@ -209,7 +209,7 @@ def avg_pool2d(
                  [10.5, 12.5]]]])
     """
     x = as_tensor(input)
-    kernel, stride, padding, _, (out_h, out_w) = pool_geometry(
+    kernel, steps, pads, _, (out_h, out_w) = pool_geometry(
         name, x, kernel_size, stride, padding, 1, ceil_mode
     )
     if divisor_override is not None and (
@@ -223,17 +223,17 @@ def avg_pool2d(
         x = x.reshape(1, *x.shape)
     height, width = x.shape[2:]
     # zeros around the input, and past its bottom/right edge for ceil_mode's last windows
-    below = max(padding[0], (out_h - 1) * stride[0] + kernel[0] - height - padding[0])
-    right = max(padding[1], (out_w - 1) * stride[1] + kernel[1] - width - padding[1])
-    if any((padding[0], padding[1], below, right)):
-        x = pad(x, (padding[1], right, padding[0], below))
-    sums = unfold(x, kernel, stride)[:, :, :out_h, :out_w].sum(axis=(-2, -1))
+    below = max(pads[0], (out_h - 1) * steps[0] + kernel[0] - height - pads[0])
+    right = max(pads[1], (out_w - 1) * steps[1] + kernel[1] - width - pads[1])
+    if any((pads[0], pads[1], below, right)):
+        x = pad(x, (pads[1], right, pads[0], below))
+    sums = unfold(x, kernel, steps)[:, :, :out_h, :out_w].sum(axis=(-2, -1))
     if divisor_override is not None:
         divisor = np.full((out_h, out_w), float(divisor_override))
     else:
         divisor = np.multiply.outer(
-            _window_counts(out_h, kernel[0], stride[0], padding[0], height, count_include_pad),
-            _window_counts(out_w, kernel[1], stride[1], padding[1], width, count_include_pad),
+            _window_counts(out_h, kernel[0], steps[0], pads[0], height, count_include_pad),
+            _window_counts(out_w, kernel[1], steps[1], pads[1], width, count_include_pad),
         )
     out = sums / Tensor(divisor.astype(sums.dtype))
     return out if batched else out.reshape(*out.shape[1:])

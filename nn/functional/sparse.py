@@ -44,12 +44,13 @@ def padding_index(name: str, padding_idx: Any, num_embeddings: int) -> int | Non
         return None
     if isinstance(padding_idx, bool) or not isinstance(padding_idx, numbers.Integral):
         raise TypeError(f"{name}: padding_idx must be an integer or None, got {padding_idx!r}")
+    padding_idx = int(padding_idx)
     if not -num_embeddings <= padding_idx < num_embeddings:
         raise ValueError(
             f"{name}: padding_idx must be within num_embeddings={num_embeddings} "
             f"([-{num_embeddings}, {num_embeddings - 1}]), got {padding_idx}"
         )
-    return int(padding_idx) % num_embeddings
+    return padding_idx % num_embeddings
 
 
 def renorm_rows(weight: Tensor, indices: np.ndarray, max_norm: float, norm_type: float) -> None:
