@@ -112,9 +112,9 @@ def test_saving_and_loading_a_batch_norm_model_keeps_its_outputs_exactly(tmp_pat
     fresh.load_state_dict(model.state_dict())
     np.testing.assert_array_equal(fresh(x).numpy(), expected)
     assert int(fresh[1].num_batches_tracked) == 5
-    nn.save(model, tmp_path / "bn.npz")
+    nn.save(model, tmp_path / "bn.safetensors")
     loaded = _bn_model().eval()
-    nn.load(loaded, tmp_path / "bn.npz")
+    nn.load(loaded, tmp_path / "bn.safetensors")
     np.testing.assert_array_equal(loaded(x).numpy(), expected)
     np.testing.assert_array_equal(loaded[5].running_var.numpy(), model[5].running_var.numpy())
 
