@@ -23,10 +23,10 @@ import numpy as np
 
 from .engine.tensor_base import TensorBase, bound
 from .errors import ShapeError
-from .tensor_args import TensorMixinBase
 from .grad_mode import _state as _grad_state
 from .ops.indexing import SetItem
 from .ops.shape import _plain_index
+from .tensor_args import TensorMixinBase
 
 if TYPE_CHECKING:
     from .tensor import Tensor

@@ -189,12 +189,12 @@ def finish(tensors: Sequence[Tensor], create_graph: bool) -> tuple[Tensor, ...]:
     return tuple(tensors) if create_graph else tuple(t.detach() for t in tensors)
 
 
-def unpack(result: tuple, is_tuple: bool) -> Any:
+def unpack(result: tuple[Any, ...], is_tuple: bool) -> Any:
     """Undo `as_tuple`: a lone Tensor for a lone Tensor given."""
     return result if is_tuple else result[0]
 
 
-def unpack_nested(result: tuple, outer_tuple: bool, inner_tuple: bool) -> Any:
+def unpack_nested(result: tuple[Any, ...], outer_tuple: bool, inner_tuple: bool) -> Any:
     """Undo `as_tuple` on both levels of a tuple (per output) of tuples (per input)."""
     if not inner_tuple:
         result = tuple(row[0] for row in result)

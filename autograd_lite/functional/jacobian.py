@@ -44,7 +44,9 @@ def tensor_inputs(inputs: Any, caller: str) -> tuple[bool, tuple[Tensor, ...]]:
     return as_tuple(inputs, "inputs", caller)
 
 
-def call(func: Callable[..., Any], args: tuple[Tensor, ...], caller: str) -> tuple[bool, tuple]:
+def call(
+    func: Callable[..., Any], args: tuple[Tensor, ...], caller: str
+) -> tuple[bool, tuple[Any, ...]]:
     return as_tuple(func(*args), f"the output of {func_name(func)}", caller)
 
 
