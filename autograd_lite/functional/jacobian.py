@@ -63,7 +63,7 @@ def check_outputs(outputs: tuple[Tensor, ...], name: str, caller: str) -> None:
 
 def double_vjp_start(
     outputs: tuple[Tensor, ...], args: tuple[Tensor, ...]
-) -> tuple[tuple[Tensor, ...], list[Tensor | None]]:
+) -> tuple[tuple[Tensor, ...], list[Tensor]]:
     """The first half of the double-vjp trick: ``u`` (zeros, one per output, requiring grad)
     and ``J^T u`` per input, recorded. Its value is 0; only its dependence on ``u`` is used."""
     u = tuple(zeros(out.shape, out.dtype, requires_grad=True) for out in outputs)
