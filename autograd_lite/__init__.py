@@ -1,16 +1,30 @@
 """autograd_lite: reverse-mode automatic differentiation you can read, check and explain.
 
 The public names are those of the API contract (``__all__``); ``dir(autograd_lite)``
-lists just them. The layers, from the bottom: ``errors`` and ``grad_mode``; ``engine``
-(apply, node, walk, backward, in-place versions, anomaly mode); ``ops`` (one class per
-op); ``tensor`` and ``functions``; ``scalar`` (Value); ``checking``, ``explaining``,
-``stepping``, ``viz``, ``cli``. Graphviz is imported only when a picture is drawn.
+lists just them. The layers, from the bottom: ``errors``, ``grad_mode`` and ``rng`` (the
+global random generator); ``engine`` (apply, node, walk, backward, in-place versions,
+anomaly mode); ``ops`` (one class per op); ``tensor`` (its methods in the ``tensor_*``
+mixins), ``functions`` and ``creation``; ``scalar`` (Value); ``checking``, ``explaining``,
+``functional``, ``stepping``; ``viz``; ``cli``. Graphviz is imported only when a picture is
+drawn.
 """
 
 from . import functional
 from ._version import __version__
 from .checking.diagnose import diagnose_grads
 from .checking.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .creation import (
+    arange,
+    eye,
+    full,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    randn,
+    zeros,
+    zeros_like,
+)
 from .engine.anomaly import detect_anomaly, is_anomaly_enabled
 from .engine.backward import grad
 from .engine.context import Context
@@ -25,14 +39,17 @@ from .errors import (
 from .explaining.explain import explain
 from .functions import (
     concatenate,
+    einsum,
     linear,
     maximum,
+    minimum,
     sliding_window_view,
     softmax_cross_entropy,
     stack,
     where,
 )
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .rng import default_generator, manual_seed
 from .scalar.value import Value
 from .stepping.steps import BackwardStep, backward_steps
 from .tensor import Tensor, as_tensor
@@ -52,29 +69,43 @@ __all__ = [
     "Tensor",
     "Value",
     "__version__",
+    "arange",
     "as_tensor",
     "backward_steps",
     "concatenate",
+    "default_generator",
     "detect_anomaly",
     "diagnose_grads",
     "draw_backward",
     "draw_graph",
+    "einsum",
     "enable_grad",
     "explain",
     "functional",
+    "eye",
+    "full",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "linear",
+    "linspace",
+    "manual_seed",
     "maximum",
+    "minimum",
     "no_grad",
+    "ones",
+    "ones_like",
+    "rand",
+    "randn",
     "set_grad_enabled",
     "sliding_window_view",
     "softmax_cross_entropy",
     "stack",
     "where",
+    "zeros",
+    "zeros_like",
 ]
 
 

@@ -1,6 +1,6 @@
-"""Module functions on Tensors: where, maximum, concatenate, stack, linear, the fused
-softmax cross-entropy and sliding_window_view (the convolution primitive). Each checks its
-arguments, then applies one op from ``ops/``."""
+"""Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
+the fused softmax cross-entropy and sliding_window_view (the convolution primitive). Each
+checks its arguments, then applies one op from ``ops/``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
-from .ops.elementwise import Maximum, Where
+from .ops.einsum import Einsum
+from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
 from .ops.nonlinear import SoftmaxCrossEntropy
 from .ops.shape import Concatenate, Stack
@@ -31,6 +32,45 @@ def maximum(a: Any, b: Any) -> Any:
         return Maximum.apply(b._operand(a), b)
     a = as_tensor(a)
     return Maximum.apply(a, a._operand(b))
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """Elementwise minimum of two tensors (broadcasting); tied elements share the gradient.
+
+    Example:
+        >>> minimum(Tensor([1.0, 5.0]), 3.0).numpy()
+        array([1., 3.])
+    """
+    if isinstance(b, Tensor) and not isinstance(a, Tensor):
+        return Minimum.apply(b._operand(a), b)
+    a = as_tensor(a)
+    return Minimum.apply(a, a._operand(b))
+
+
+def einsum(subscripts: str, *operands: Any) -> Any:
+    """Einstein summation, as np.einsum: every subscript string NumPy takes, ``...`` included.
+
+    Each operand's gradient is another einsum (see ``ops/einsum.py``), so einsum is
+    differentiable twice and more.
+
+    Args:
+        subscripts: e.g. ``'ij,jk->ik'`` (matrix product), ``'ii->i'`` (diagonal),
+            ``'...ij,...jk'`` (batched, implicit output), ``'bhqd,bhkd->bhqk'``.
+        *operands: Tensors, arrays or numbers, one per input term.
+
+    Returns:
+        A Tensor.
+
+    Raises:
+        TypeError: for subscripts that are not a string.
+        ValueError: naming einsum and the subscripts when they are malformed or do not fit
+            the operands' shapes.
+
+    Example:
+        >>> einsum('ij,j->i', Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([1.0, 1.0])).numpy()
+        array([3., 7.])
+    """
+    return Einsum.apply(*operands, subscripts=subscripts)
 
 
 def where(cond: Any, a: Any, b: Any) -> Any:

@@ -24,13 +24,22 @@ from .ops import linalg, nonlinear, reduce
 from .tensor_hooks import HookMethods
 from .tensor_index import IndexMethods
 from .tensor_inplace import InPlaceMethods
+from .tensor_math import MathMethods
 from .tensor_protocols import ProtocolMethods
 from .tensor_shape import ShapeMethods
 
 Operand = Union["Tensor", np.ndarray, float, int]
 
 
-class Tensor(ShapeMethods, IndexMethods, InPlaceMethods, ProtocolMethods, HookMethods, TensorBase):
+class Tensor(
+    MathMethods,
+    ShapeMethods,
+    IndexMethods,
+    InPlaceMethods,
+    ProtocolMethods,
+    HookMethods,
+    TensorBase,
+):
     """A float32/float64 NumPy array that records how it was computed.
 
     Args:
@@ -272,25 +281,6 @@ class Tensor(ShapeMethods, IndexMethods, InPlaceMethods, ProtocolMethods, HookMe
             return NotImplemented
         return self._compare(other, np.not_equal, "!=")
 
-    # ---------------------------------------------------------------- reductions
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Sum over ``axis`` (all axes when None); the gradient is broadcast back."""
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Mean over ``axis``: the sum divided by the number of elements reduced."""
-        return reduce.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """Maximum over ``axis``; tied maxima share the gradient equally."""
-        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
-
-    def logsumexp(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
-    ) -> Tensor:
-        """log(sum(exp(x))) over ``axis``, shifted by the max so large inputs stay finite."""
-        return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
-
     # ---------------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
         """e ** x elementwise."""
@@ -323,14 +313,6 @@ class Tensor(ShapeMethods, IndexMethods, InPlaceMethods, ProtocolMethods, HookMe
     def relu(self) -> Tensor:
         """max(x, 0) elementwise; relu'(0) = 0."""
         return nonlinear.ReLU.apply(self)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
-        return nonlinear.Softmax.apply(self, axis=axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - logsumexp(x) along ``axis``, stable for large logits."""
-        return nonlinear.LogSoftmax.apply(self, axis=axis)
 
     # ---------------------------------------------------------------- backward
     def backward(

@@ -12,21 +12,35 @@ import numpy as np
 from .errors import ShapeError
 
 if TYPE_CHECKING:
+    from .engine.tensor_base import TensorBase
     from .tensor import Tensor
+
+    class TensorMixinBase(TensorBase):
+        """What the Tensor method mixins use of Tensor, for the type checker.
+
+        At run time a mixin's base is object and Tensor supplies all of this.
+        """
+
+        def item(self) -> float: ...
+        def abs(self) -> Tensor: ...
+        def _operand(self, other: Any) -> Tensor: ...
+
+else:
+    TensorMixinBase = object
 
 
 def is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def check_integers(name: str, what: str, values: tuple) -> None:
+def check_integers(name: str, what: str, values: tuple[Any, ...]) -> None:
     """Raise TypeError unless every entry of ``values`` is an int (NumPy integers too)."""
     for value in values:
         if not is_int(value):
             raise TypeError(f"{name}: {what} must be integers, got {values!r}")
 
 
-def shape_arguments(values: tuple) -> tuple:
+def shape_arguments(values: tuple[Any, ...]) -> tuple[Any, ...]:
     """``f(2, 3)`` and ``f((2, 3))`` (or a list) as one tuple."""
     if len(values) == 1 and isinstance(values[0], (tuple, list)):
         return tuple(values[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -19,22 +19,22 @@ from .errors import ShapeError
 from .ops import shape as ops
 from .ops.elementwise import Cast, Where
 from .ops.indexing import MaskedFill
-from .tensor_args import axis_or_dim, check_integers, is_int, normalize_axes
+from .tensor_args import TensorMixinBase, axis_or_dim, check_integers, is_int, normalize_axes
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-class IndexMethods:
+class IndexMethods(TensorMixinBase):
     """Picking, cutting, filling and converting (mixed into `Tensor`)."""
 
     __slots__ = ()
 
-    def __getitem__(self: Tensor, index: Any) -> Tensor:
+    def __getitem__(self, index: Any) -> Tensor:
         return ops.GetItem.apply(self, index=index)
 
     def split(
-        self: Tensor,
+        self,
         indices_or_sections: int | Sequence[int],
         axis: int = 0,
         *,
@@ -67,7 +67,7 @@ class IndexMethods:
             check_integers("split", "the cut indices", cuts)
         return list(ops.Split.apply(self, indices=cuts, axis=ax))
 
-    def chunk(self: Tensor, n: int, axis: int = 0, *, dim: int | None = None) -> list[Tensor]:
+    def chunk(self, n: int, axis: int = 0, *, dim: int | None = None) -> list[Tensor]:
         """Cut into at most ``n`` pieces of ceil(length / n) along ``axis``, the last smaller
         (PyTorch's chunk: 5 elements in 3 chunks are 2, 2, 1).
 
@@ -84,7 +84,7 @@ class IndexMethods:
         return list(ops.Split.apply(self, indices=tuple(range(size, length, size)), axis=ax))
 
     def take_along_axis(
-        self: Tensor, indices: ArrayLike, axis: int | None = -1, *, dim: int | None = None
+        self, indices: ArrayLike, axis: int | None = -1, *, dim: int | None = None
     ) -> Tensor:
         """Pick along ``axis`` by an index array of the tensor's ndim (np.take_along_axis,
         PyTorch's ``gather(dim, index)``); the other axes of ``indices`` broadcast.
@@ -133,7 +133,7 @@ class IndexMethods:
         )
         return ops.GetItem.apply(source, index=fancy)
 
-    def masked_fill(self: Tensor, mask: ArrayLike, value: Any) -> Tensor:
+    def masked_fill(self, mask: ArrayLike, value: Any) -> Tensor:
         """``value`` where ``mask`` is True, the tensor elsewhere; no gradient where filled.
 
         Args:
@@ -170,12 +170,12 @@ class IndexMethods:
                 )
             if value.requires_grad:  # the filled places depend on it
                 return Where.apply(array, self._operand(value), self)
-            value = value.item()
+            value = cast("Tensor", value).item()  # every TensorBase is a Tensor
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"masked_fill: value must be a number, got {value!r:.60}")
         return MaskedFill.apply(self, mask=array, value=float(value))
 
-    def astype(self: Tensor, dtype: DTypeLike) -> Tensor:
+    def astype(self, dtype: DTypeLike) -> Tensor:
         """The tensor in another float dtype (float32 <-> float64); a copy.
 
         The gradient comes back in the input's dtype.
@@ -198,7 +198,7 @@ class IndexMethods:
             )
         return Cast.apply(self, dtype=target)
 
-    def clone(self: Tensor) -> Tensor:
+    def clone(self) -> Tensor:
         """A copy with its own array; the gradient passes through unchanged.
 
         Example:

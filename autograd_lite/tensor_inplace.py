@@ -17,7 +17,7 @@ Tensor). Which way depends on whether the update has to be recorded:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -26,29 +26,33 @@ from .errors import ShapeError
 from .grad_mode import _state as _grad_state
 from .ops.indexing import SetItem
 from .ops.shape import _plain_index
+from .tensor_args import TensorMixinBase
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
+# the tensor updated in place: what the operator gives back
+_Self = TypeVar("_Self", bound=TensorMixinBase)
 
-class InPlaceMethods:
+
+class InPlaceMethods(TensorMixinBase):
     """In-place arithmetic and item assignment (mixed into `Tensor`)."""
 
     __slots__ = ()
 
-    def __iadd__(self: Tensor, other: Any) -> Tensor:
+    def __iadd__(self: _Self, other: Any) -> _Self:
         return _update(self, other, np.add, "__add__", "+=")
 
-    def __isub__(self: Tensor, other: Any) -> Tensor:
+    def __isub__(self: _Self, other: Any) -> _Self:
         return _update(self, other, np.subtract, "__sub__", "-=")
 
-    def __imul__(self: Tensor, other: Any) -> Tensor:
+    def __imul__(self: _Self, other: Any) -> _Self:
         return _update(self, other, np.multiply, "__mul__", "*=")
 
-    def __itruediv__(self: Tensor, other: Any) -> Tensor:
+    def __itruediv__(self: _Self, other: Any) -> _Self:
         return _update(self, other, np.true_divide, "__truediv__", "/=")
 
-    def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+    def __setitem__(self, index: Any, value: Any) -> None:
         index = _plain_index(index)
         if not isinstance(value, TensorBase):
             value = self._operand(value)
@@ -70,7 +74,7 @@ class InPlaceMethods:
         _rebase(self, SetItem.apply(_stand_in(self), value, index=index), "t[index] = value")
 
 
-def _update(self: Tensor, other: Any, ufunc: np.ufunc, operator: str, symbol: str) -> Tensor:
+def _update(self: _Self, other: Any, ufunc: np.ufunc, operator: str, symbol: str) -> _Self:
     """``self <symbol> other`` in place, by the rules in the module docstring."""
     if not isinstance(other, TensorBase):
         try:
@@ -101,7 +105,7 @@ def _update(self: Tensor, other: Any, ufunc: np.ufunc, operator: str, symbol: st
     return self
 
 
-def _recorded(self: Tensor, other: TensorBase, symbol: str) -> bool:
+def _recorded(self: TensorBase, other: TensorBase, symbol: str) -> bool:
     """Whether the update must be recorded; raises for a leaf that requires grad."""
     if not _grad_state.enabled or not (self.requires_grad or other.requires_grad):
         return False
@@ -115,7 +119,7 @@ def _recorded(self: Tensor, other: TensorBase, symbol: str) -> bool:
     return True
 
 
-def _stand_in(self: Tensor) -> Tensor:
+def _stand_in(self: TensorBase) -> Tensor:
     """A Tensor for the old value: the same array and place in the graph as ``self`` now."""
     old = bound.wrap(self._data, self.requires_grad)
     old._node, old._slot, old._base, old.label = self._node, self._slot, self._base, self.label
@@ -123,7 +127,7 @@ def _stand_in(self: Tensor) -> Tensor:
     return old
 
 
-def _rebase(self: Tensor, result: Tensor, symbol: str) -> None:
+def _rebase(self: TensorBase, result: Tensor, symbol: str) -> None:
     """``self`` becomes ``result`` (array, node, slot), with a new version."""
     if result.shape != self.shape:
         raise ShapeError(
@@ -143,7 +147,7 @@ def _rebase(self: Tensor, result: Tensor, symbol: str) -> None:
     self.requires_grad = result.requires_grad
 
 
-def _check_writable(self: Tensor, symbol: str) -> None:
+def _check_writable(self: TensorBase, symbol: str) -> None:
     if not self._data.flags.writeable:
         raise ValueError(
             f"{symbol}: this tensor's array is read-only (a sliding-window view, or made from "

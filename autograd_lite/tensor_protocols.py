@@ -18,6 +18,7 @@ from numpy.typing import DTypeLike
 
 from .engine.tensor_base import TensorBase, bound
 from .errors import ShapeError
+from .tensor_args import TensorMixinBase
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -54,12 +55,12 @@ _COUNTERPARTS = {
 }
 
 
-class ProtocolMethods:
+class ProtocolMethods(TensorMixinBase):
     """NumPy conversion, NumPy ufuncs, ``abs()`` and boolean operators (mixed into `Tensor`)."""
 
     __slots__ = ()
 
-    def __array__(self: Tensor, dtype: DTypeLike | None = None, copy: bool | None = None) -> Any:
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> Any:
         """The data for ``np.asarray(t)`` / ``np.array(t)`` (no gradient goes with it)."""
         array = self._data
         if dtype is not None and np.dtype(dtype) != array.dtype:
@@ -68,9 +69,7 @@ class ProtocolMethods:
             return array.astype(dtype)
         return array.copy() if copy else array
 
-    def __array_ufunc__(
-        self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any
-    ) -> Any:
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         names = _OPERATORS.get(ufunc)
         if names is not None and method == "__call__" and not kwargs and len(inputs) == 2:
             left, right = inputs
@@ -79,20 +78,20 @@ class ProtocolMethods:
             return getattr(self, names[1])(left)
         raise TypeError(_ufunc_message(self, ufunc, method, kwargs))
 
-    def __abs__(self: Tensor) -> Tensor:
+    def __abs__(self) -> Tensor:
         return self.abs()
 
-    def __invert__(self: Tensor) -> Tensor:
+    def __invert__(self) -> Tensor:
         _check_boolean(self, "~")
         return bound.wrap(~self._data, False)
 
-    def __and__(self: Tensor, other: Any) -> Tensor:
+    def __and__(self, other: Any) -> Tensor:
         return _logical(self, other, np.logical_and, "&")
 
-    def __or__(self: Tensor, other: Any) -> Tensor:
+    def __or__(self, other: Any) -> Tensor:
         return _logical(self, other, np.logical_or, "|")
 
-    def __xor__(self: Tensor, other: Any) -> Tensor:
+    def __xor__(self, other: Any) -> Tensor:
         return _logical(self, other, np.logical_xor, "^")
 
     # the three are symmetric: `mask_array & t` and `True | t` land here
@@ -124,7 +123,7 @@ def _logical(tensor: TensorBase, other: Any, ufunc: np.ufunc, symbol: str) -> An
     return bound.wrap(np.asarray(result), False)
 
 
-def _ufunc_message(tensor: Tensor, ufunc: np.ufunc, method: str, kwargs: dict) -> str:
+def _ufunc_message(tensor: TensorBase, ufunc: np.ufunc, method: str, kwargs: dict[str, Any]) -> str:
     """Why NumPy's ufunc was refused, and what to write instead."""
     name = ufunc.__name__
     call = f"np.{name}" if method == "__call__" else f"np.{name}.{method}"

@@ -20,6 +20,7 @@ import numpy as np
 from .errors import ShapeError
 from .ops import shape as ops
 from .tensor_args import (
+    TensorMixinBase,
     axis_or_dim,
     check_integers,
     is_int,
@@ -30,17 +31,18 @@ from .tensor_args import (
 )
 
 if TYPE_CHECKING:
+    from .engine.tensor_base import TensorBase
     from .tensor import Tensor
 
 Axes = int | tuple[int, ...] | None
 
 
-class ShapeMethods:
+class ShapeMethods(TensorMixinBase):
     """Reshaping, reordering, repeating, flipping and padding (mixed into `Tensor`)."""
 
     __slots__ = ()
 
-    def reshape(self: Tensor, *new_shape: int | tuple[int, ...]) -> Tensor:
+    def reshape(self, *new_shape: int | tuple[int, ...]) -> Tensor:
         """Same data in a new shape (one dimension may be -1), like ndarray.reshape.
 
         ``view`` is the same method (PyTorch's name).
@@ -55,7 +57,7 @@ class ShapeMethods:
 
     view = reshape  # PyTorch's name, NumPy's arguments
 
-    def transpose(self: Tensor, *axes: int | tuple[int, ...]) -> Tensor:
+    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Permute the axes (NumPy's meaning: a permutation of all axes); reversed when none.
 
         Raises:
@@ -71,7 +73,7 @@ class ShapeMethods:
             transpose_trap(self, axes)  # type: ignore[arg-type]
         return _permute(self, "transpose", shape_arguments(axes))
 
-    def permute(self: Tensor, *axes: int | tuple[int, ...]) -> Tensor:
+    def permute(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Reorder the axes by a permutation of all of them (PyTorch's permute is NumPy's
         transpose, so ``permute(0, 1)`` on a matrix is the identity in both).
 
@@ -81,7 +83,7 @@ class ShapeMethods:
         """
         return _permute(self, "permute", shape_arguments(axes))
 
-    def swapaxes(self: Tensor, axis1: int, axis2: int) -> Tensor:
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         """Exchange two axes (PyTorch's ``transpose(a, b)``).
 
         Example:
@@ -94,7 +96,7 @@ class ShapeMethods:
         order[first], order[second] = second, first
         return ops.Transpose.apply(self, axes=tuple(order))
 
-    def squeeze(self: Tensor, axis: Axes = None, *, dim: Axes = None) -> Tensor:
+    def squeeze(self, axis: Axes = None, *, dim: Axes = None) -> Tensor:
         """Remove size-1 axes: all of them, or those in ``axis`` (each must have size 1).
 
         Raises:
@@ -114,7 +116,7 @@ class ShapeMethods:
                     )
         return ops.Reshape.apply(self, shape=np.squeeze(self._data, axis).shape)
 
-    def expand_dims(self: Tensor, axis: Axes = None, *, dim: Axes = None) -> Tensor:
+    def expand_dims(self, axis: Axes = None, *, dim: Axes = None) -> Tensor:
         """Insert size-1 axes at the positions ``axis`` (int or tuple) of the result.
 
         ``unsqueeze`` is the same method (PyTorch's name).
@@ -134,7 +136,7 @@ class ShapeMethods:
     unsqueeze = expand_dims  # PyTorch's name, NumPy's arguments
 
     def flatten(
-        self: Tensor,
+        self,
         start_axis: int = 0,
         end_axis: int = -1,
         *,
@@ -162,7 +164,7 @@ class ShapeMethods:
         merged = math.prod(shape[first : last + 1])
         return ops.Reshape.apply(self, shape=shape[:first] + (merged,) + shape[last + 1 :])
 
-    def broadcast_to(self: Tensor, *shape: int | tuple[int, ...]) -> Tensor:
+    def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The tensor repeated along new or size-1 axes to ``shape`` (NumPy rules).
 
         ``expand`` is the same method (PyTorch's name; a size must be given, not -1).
@@ -183,7 +185,7 @@ class ShapeMethods:
 
     expand = broadcast_to  # PyTorch's name, NumPy's arguments
 
-    def tile(self: Tensor, *reps: int | tuple[int, ...]) -> Tensor:
+    def tile(self, *reps: int | tuple[int, ...]) -> Tensor:
         """The whole tensor repeated ``reps`` times along each axis (np.tile).
 
         Example:
@@ -206,7 +208,7 @@ class ShapeMethods:
         return ops.Reshape.apply(out, shape=result)
 
     def repeat(
-        self: Tensor,
+        self,
         repeats: int | Sequence[int],
         axis: int | None = None,
         *,
@@ -243,7 +245,7 @@ class ShapeMethods:
         index = np.repeat(np.arange(length), counts)
         return ops.GetItem.apply(source, index=(slice(None),) * ax + (index,))
 
-    def pad(self: Tensor, pad_width: Any, constant_values: float = 0.0) -> Tensor:
+    def pad(self, pad_width: Any, constant_values: float = 0.0) -> Tensor:
         """A border of ``constant_values`` around the tensor (np.pad, constant mode).
 
         Args:
@@ -262,7 +264,7 @@ class ShapeMethods:
             raise TypeError(f"pad: constant_values must be one number, got {constant_values!r:.60}")
         return ops.Pad.apply(self, pad_width=pairs, value=float(constant_values))
 
-    def flip(self: Tensor, axis: Axes = None, *, dim: Axes = None) -> Tensor:
+    def flip(self, axis: Axes = None, *, dim: Axes = None) -> Tensor:
         """The elements in reverse order along ``axis`` (all axes when None), as np.flip.
 
         Example:
@@ -276,7 +278,7 @@ class ShapeMethods:
         return ops.Flip.apply(self, axis=axis)
 
 
-def _permute(tensor: Tensor, name: str, axes: tuple) -> Tensor:
+def _permute(tensor: TensorBase, name: str, axes: tuple[Any, ...]) -> Tensor:
     """Transpose by ``axes`` (all axes, or none for reversed), checked under ``name``."""
     if axes:
         check_integers(name, "axes", axes)

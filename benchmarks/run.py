@@ -1,7 +1,8 @@
 """Run the benchmark suite and print its tables: ``python -m benchmarks.run [--quick]``.
 
 Sections: ``mlp`` (training step against hand-written NumPy and PyTorch), ``op`` (per-op
-overhead), ``scalar`` (Value graphs against floats), ``memory`` (peak memory of a step).
+overhead), ``scalar`` (Value graphs against floats), ``memory`` (peak memory of a step),
+``conv`` (a small CNN's training step against PyTorch).
 NumPy's BLAS is pinned to ``--threads`` threads (default 1) with threadpoolctl; without it
 the OpenBLAS/MKL/OpenMP environment variables are set before NumPy is imported.
 """
@@ -17,7 +18,7 @@ import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-SECTIONS = ("mlp", "op", "scalar", "memory")
+SECTIONS = ("mlp", "op", "scalar", "memory", "conv")
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -91,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with limit:
         import numpy as np
 
-        from . import memory, mlp_step, op_overhead, scalar_engine
+        from . import layers_conv, memory, mlp_step, op_overhead, scalar_engine
         from .common import Config, format_table
 
         config = Config(quick=args.quick, threads=args.threads)
@@ -119,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "op": op_overhead,
             "scalar": scalar_engine,
             "memory": memory,
+            "conv": layers_conv,
         }
         targets = []
         started = time.perf_counter()

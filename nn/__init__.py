@@ -2,8 +2,10 @@
 
 PyTorch's names, argument names, layouts and numbers. The modules, by concept: ``module``
 (Module), ``parameter``, ``state`` (state_dict), ``hooks``, ``containers``, ``linear``,
-``activations``, ``layers`` (Dropout, Flatten, Identity), ``cells`` and ``recurrent`` (RNN,
-LSTM, GRU), ``attention`` (MultiheadAttention), ``losses``, ``functional``, ``init``,
+``activations``, ``layers`` (Dropout, Flatten, Identity), ``conv``, ``pooling``,
+``normalization`` (BatchNorm, LayerNorm), ``sparse`` (Embedding), ``cells`` and
+``recurrent`` (RNN, LSTM, GRU), ``attention`` (MultiheadAttention), ``losses``,
+``functional``, ``init``,
 ``optim`` (optimizers, ``lr_scheduler``), ``utils`` (gradient clipping), ``data``
 (DataLoader), ``serialization`` (safetensors files), ``training`` (fit).
 
@@ -32,6 +34,7 @@ from .attention import MultiheadAttention
 from .cells import GRUCell, LSTMCell, RNNCell
 from .checking import gradcheck_module
 from .containers import ModuleDict, ModuleList, ParameterList, Sequential
+from .conv import Conv1d, Conv2d
 from .hooks import RemovableHandle
 from .init import manual_seed
 from .layers import Dropout, Flatten, Identity
@@ -49,9 +52,12 @@ from .losses import (
     SmoothL1Loss,
 )
 from .module import Module
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Parameter
+from .pooling import AvgPool2d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN
 from .serialization import load, save
+from .sparse import Embedding
 from .state import IncompatibleKeys
 from .training import fit
 
@@ -59,10 +65,16 @@ __all__ = [
     "ELU",
     "GELU",
     "MLP",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
     "Flatten",
     "GRU",
     "GRUCell",
@@ -74,10 +86,12 @@ __all__ = [
     "L1Loss",
     "LSTM",
     "LSTMCell",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",

@@ -127,6 +127,8 @@ class MultiheadAttention(Module):
         self.out_proj = NonDynamicallyQuantizableLinear(
             E, E, bias=bias, dtype=dtype, generator=generator
         )
+        self.bias_k: Parameter | None
+        self.bias_v: Parameter | None
         if add_bias_kv:
             self.bias_k, self.bias_v = zeros(1, 1, E), zeros(1, 1, E)
         else:
@@ -146,8 +148,10 @@ class MultiheadAttention(Module):
                 init.xavier_uniform_(weight, generator=generator)
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
+            assert self.out_proj.bias is not None  # made with bias=True, as in_proj_bias was
             init.zeros_(self.out_proj.bias)
         if self.bias_k is not None:
+            assert self.bias_v is not None  # the two are made together (add_bias_kv)
             init.xavier_normal_(self.bias_k, generator=generator)
             init.xavier_normal_(self.bias_v, generator=generator)
 
@@ -163,7 +167,10 @@ class MultiheadAttention(Module):
                 f"{_NAME}: query, key and value must all be 3-D (batched) or all 2-D "
                 f"(unbatched), got shapes {q.shape}, {k.shape}, {v.shape}"
             )
-        sizes = (("query", "embed_dim", self.embed_dim), ("key", "kdim", self.kdim))
+        sizes: tuple[tuple[str, str, int], ...] = (
+            ("query", "embed_dim", self.embed_dim),
+            ("key", "kdim", self.kdim),
+        )
         sizes += (("value", "vdim", self.vdim),)
         for t, (argument, label, size) in zip((q, k, v), sizes):
             if t.shape[-1] != size:
@@ -244,6 +251,7 @@ class MultiheadAttention(Module):
         batch, heads, _, hd = k.shape
         added = 0
         if self.bias_k is not None:
+            assert self.bias_v is not None  # the two are made together (add_bias_kv)
             split = (1, 1, heads, hd)  # (1, 1, E) -> per head, broadcast over the batch
             tile = np.zeros((batch, heads, 1, hd), dtype=k.dtype)
             bias_k = self.bias_k.reshape(*split).transpose(0, 2, 1, 3) + tile

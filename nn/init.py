@@ -2,8 +2,9 @@
 
 Every function fills a Tensor's array in place (the trailing underscore, as in PyTorch) and
 returns the tensor. Random draws come from the ``generator`` argument or, when it is None,
-from this module's global generator, which `manual_seed` resets: two runs that call
-``nn.manual_seed(0)`` first build identical models and shuffle identically.
+from the engine's global generator, which `manual_seed` (``autograd_lite.manual_seed``, the
+same function) resets: two runs that call ``nn.manual_seed(0)`` first build identical models
+and shuffle identically.
 """
 
 from __future__ import annotations
@@ -12,44 +13,13 @@ import math
 
 import numpy as np
 
-from autograd_lite import Tensor
-
-_global_generator: np.random.Generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reset the global generator used by init, Dropout and fit's shuffling.
-
-    Args:
-        seed: a non-negative integer.
-
-    Returns:
-        The new global generator.
-
-    Raises:
-        ValueError: for a negative seed; TypeError for a non-integer one.
-
-    Example:
-        >>> manual_seed(0); a = Linear(3, 2).weight.numpy().copy()
-        >>> manual_seed(0); bool((Linear(3, 2).weight.numpy() == a).all())
-        True
-    """
-    global _global_generator
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"manual_seed: seed must be an integer, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"manual_seed: seed must be non-negative, got {seed}")
-    _global_generator = np.random.default_rng(int(seed))
-    return _global_generator
-
-
-def default_generator() -> np.random.Generator:
-    """The global generator (the one `manual_seed` last set)."""
-    return _global_generator
+# manual_seed and default_generator are the engine's own (autograd_lite.rng), re-exported:
+# nn.manual_seed is autograd_lite.manual_seed, one global generator for both packages
+from autograd_lite import Tensor, default_generator, manual_seed  # noqa: F401
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:
-    return _global_generator if generator is None else generator
+    return default_generator() if generator is None else generator
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:

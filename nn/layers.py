@@ -16,7 +16,7 @@ class Dropout(Module):
     """Inverted dropout: in training, zero elements with probability p and scale by 1/(1-p).
 
     In eval mode it returns its input unchanged. Masks come from ``generator`` or, when it is
-    None, from the global generator of `nn.init` (seeded by `nn.manual_seed`).
+    None, from the global generator (seeded by `nn.manual_seed`).
 
     Args:
         p: drop probability in [0, 1].

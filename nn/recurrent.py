@@ -90,7 +90,7 @@ class RNNBase(Module):
         real_hidden = self.proj_size or self.hidden_size
         for layer in range(self.num_layers):
             layer_input = self.input_size if layer == 0 else real_hidden
-            shapes = [
+            shapes: list[tuple[str, tuple[int, ...]]] = [
                 ("weight_ih", (rows, layer_input)),
                 ("weight_hh", (rows, real_hidden)),
             ]
@@ -112,8 +112,10 @@ class RNNBase(Module):
         own, layers = self._parameters, range(self.num_layers)
         return [[own[f"{p}_l{k}"] for p in _PREFIXES if f"{p}_l{k}" in own] for k in layers]
 
-    def _layer_params(self, layer: int) -> tuple[Any, ...]:
-        return tuple(self._parameters.get(f"{p}_l{layer}") for p in _PREFIXES[:4])
+    def _layer_params(self, layer: int) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """(weight_ih, weight_hh, bias_ih, bias_hh) of ``layer``; the biases None without bias."""
+        w_ih, w_hh, b_ih, b_hh = (self._parameters.get(f"{p}_l{layer}") for p in _PREFIXES[:4])
+        return w_ih, w_hh, b_ih, b_hh
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -46,6 +46,11 @@ def _elements(domain: str, dtype: Any) -> st.SearchStrategy[float]:
         return st.floats(0.25, 2.0, width=width)
     if domain == "nonzero":
         return st.floats(0.25, 2.0, width=width) | st.floats(-2.0, -0.25, width=width)
+    if domain == "small":
+        return st.floats(-1.0, 1.0, width=width)
+    if domain == "off_steps":  # k/2 + [1/16, 7/16]: at least 1/16 from every multiple of 0.5
+        offsets = st.floats(0.0625, 0.4375, width=width)  # exact in float32 too
+        return st.tuples(st.integers(-4, 3), offsets).map(lambda pair: pair[0] * 0.5 + pair[1])
     raise ValueError(f"no element strategy for domain {domain!r}")
 
 
@@ -136,6 +141,93 @@ EXPONENTS = (-2.0, -0.5, 0.0, 0.5, 1.0, 2, 3, 2.5)
 #: keyword-argument kinds that need an axis to work on (their inputs have >= 1 dimension)
 NEEDS_AN_AXIS = ("axis", "array_index", "swapaxes", "split", "chunk", "take_along_axis")
 
+#: clip bounds: odd multiples of DISTINCT_SPACING / 2, so no "distinct" value sits on one
+_BOUNDS = [(k + 0.5) * DISTINCT_SPACING for k in range(-42, 42)]
+
+
+def _reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """How many elements one output of a reduction over ``axis`` gathers."""
+    if axis is None:
+        axes: tuple[int, ...] = tuple(range(len(shape)))
+    elif isinstance(axis, int):
+        axes = (axis,)
+    else:
+        axes = tuple(axis)
+    return int(np.prod([shape[a] for a in axes])) if shape else 1
+
+
+@st.composite
+def variance_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Reduction arguments and a ddof (0, 0.5 or 1) that leaves degrees of freedom."""
+    kwargs = draw(reduce_kwargs(len(shape)))
+    count = _reduced_count(shape, kwargs["axis"])
+    kwargs["ddof"] = draw(st.sampled_from([0, 0.5, 1] if count > 1 else [0]))
+    return kwargs
+
+
+@st.composite
+def norm_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Reduction arguments and an ord: None or 'fro' over any axes, 2 over at most one."""
+    kwargs = draw(reduce_kwargs(len(shape)))
+    axis = kwargs["axis"]
+    axes_count = len(shape) if axis is None else 1 if isinstance(axis, int) else len(axis)
+    kwargs["ord"] = draw(st.sampled_from([None, "fro", 2] if axes_count <= 1 else [None, "fro"]))
+    return kwargs
+
+
+@st.composite
+def clip_kwargs(draw: st.DrawFn) -> dict[str, Any]:
+    """Bounds ``low`` and ``high``, each None or between grid points (low may exceed high)."""
+    bound = st.none() | st.sampled_from(_BOUNDS)
+    return {"low": draw(bound), "high": draw(bound)}
+
+
+#: the index letters einsum cases draw from (an upper-case one tests the implicit order)
+_EINSUM_LETTERS = "ijkB"
+
+
+@st.composite
+def einsum_case(draw: st.DrawFn, n_operands: int) -> tuple[str, list[tuple[int, ...]]]:
+    """Subscripts for ``n_operands`` operands and shapes that fit them.
+
+    Terms of 0-3 letters with repeats (diagonals, traces), sometimes a '...' whose
+    dimensions broadcast across operands, sometimes a size-1 dimension where another
+    operand has the full size; the output implicit or an explicit choice of letters.
+    """
+    sizes = {letter: draw(st.integers(1, MAX_SIDE)) for letter in _EINSUM_LETTERS}
+    letters = st.sampled_from(_EINSUM_LETTERS)
+    terms = [draw(st.lists(letters, max_size=3)) for _ in range(n_operands)]
+    with_ellipsis = [draw(st.booleans()) for _ in range(n_operands)]
+    broadcast = draw(
+        hnp.mutually_broadcastable_shapes(
+            num_shapes=n_operands, min_dims=0, max_dims=2, max_side=MAX_SIDE
+        )
+    ).input_shapes
+    subscripts, shapes = [], []
+    for term, dotted, extra in zip(terms, with_ellipsis, broadcast):
+        shape = []
+        for letter in term:
+            once = term.count(letter) == 1
+            shrink = once and draw(st.integers(0, 4)) == 0  # broadcast a size-1 dimension
+            shape.append(1 if shrink else sizes[letter])
+        if dotted:
+            cut = draw(st.integers(0, len(term)))
+            subscripts.append("".join(term[:cut]) + "..." + "".join(term[cut:]))
+            shapes.append(tuple(shape[:cut]) + tuple(extra) + tuple(shape[cut:]))
+        else:
+            subscripts.append("".join(term))
+            shapes.append(tuple(shape))
+    text = ",".join(subscripts)
+    if draw(st.booleans()):  # explicit output: distinct letters of the inputs, any order
+        present = sorted(set("".join("".join(t) for t in terms)))
+        chosen = draw(st.permutations(present))[: draw(st.integers(0, len(present)))]
+        output = "".join(chosen)
+        if any(with_ellipsis):
+            cut = draw(st.integers(0, len(output)))
+            output = output[:cut] + "..." + output[cut:]
+        text += "->" + output
+    return text, shapes
+
 
 @st.composite
 def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[list, dict]:
@@ -159,6 +251,8 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
             base[axis] = draw(st.integers(1, MAX_SIDE))
             input_shapes.append(tuple(base))
         kwargs["axis"] = axis
+    elif entry.shapes == "einsum":
+        kwargs["subscripts"], input_shapes = draw(einsum_case(entry.n_inputs))
     elif entry.shapes == "stack":
         shape = draw(shapes())
         input_shapes = [shape] * entry.n_inputs
@@ -190,6 +284,15 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         kwargs["index"] = draw(array_indices(first))
     elif entry.kwargs == "exponent":
         kwargs["exponent"] = draw(st.sampled_from(EXPONENTS))
+    elif entry.kwargs == "variance":
+        kwargs.update(draw(variance_kwargs(first)))
+    elif entry.kwargs == "norm":
+        kwargs.update(draw(norm_kwargs(first)))
+    elif entry.kwargs == "cumsum":
+        axes = [None] + list(range(-max(len(first), 1), max(len(first), 1)))
+        kwargs["axis"] = draw(st.sampled_from(axes))
+    elif entry.kwargs == "clip":
+        kwargs.update(draw(clip_kwargs()))
     elif entry.kwargs is not None:
         kwargs.update(draw(SHAPE_KWARGS[entry.kwargs](first)))
     arrays = draw(arrays_in_domains(tuple(map(tuple, input_shapes)), entry.domains, dtype))

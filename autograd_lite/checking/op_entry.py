@@ -6,7 +6,15 @@ Input domains (per input):
 - ``"positive"``: bounded away from 0 from above (log, sqrt, the base of a power);
 - ``"nonzero"``: bounded away from 0 on either side (a divisor, a ``where`` condition);
 - ``"distinct"``: nonzero and at least 0.05 apart from every other value of every input,
-  so no kink (abs, relu at 0) or tie (max, maximum) is within the finite-difference step.
+  so no kink (abs, relu at 0) or tie (max, maximum) is within the finite-difference step;
+- ``"small"``: within [-1, 1] (tan, away from its poles at ±pi/2);
+- ``"off_steps"``: at least 1/16 away from every multiple of 0.5, where the step functions
+  (sign, floor, ceil, round) jump.
+
+Keyword kinds of the math entries: ``"variance"`` (axis, keepdims and a ddof that leaves
+degrees of freedom), ``"norm"`` (and an ord), ``"cumsum"`` (one axis or None), ``"clip"``
+(bounds that no "distinct" value sits on); the ``"einsum"`` shape kind draws subscripts
+with the shapes.
 
 Shape kinds say how the input shapes relate, keyword-argument kinds which arguments to
 draw; ``tests/strategies.py`` knows how to draw each.
@@ -21,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-DOMAINS = ("real", "positive", "nonzero", "distinct")
+DOMAINS = ("real", "positive", "nonzero", "distinct", "small", "off_steps")
 SHAPE_KINDS = (
     "same",
     "broadcast",
@@ -32,6 +40,7 @@ SHAPE_KINDS = (
     "logits",
     "inplace",  # a tensor and an operand that broadcasts to its shape (t += x)
     "setitem",  # a tensor, a value fitting t[index], and the basic index (kwargs "index")
+    "einsum",  # subscripts drawn with the shapes that fit them
 )
 KWARGS_KINDS = (
     None,
@@ -42,6 +51,10 @@ KWARGS_KINDS = (
     "basic_index",
     "array_index",
     "exponent",
+    "variance",
+    "norm",
+    "cumsum",
+    "clip",
     "squeeze",
     "expand_dims",
     "flatten",

@@ -8,7 +8,8 @@ public Tensor method, operator or module function is neither covered here nor li
 strategies that ``tests/strategies.py`` knows how to draw.
 
 The entry type, the input domains and the shape and keyword-argument kinds are in
-`op_entry`; the shape, indexing and in-place entries in `registry_shape`.
+`op_entry`; the elementwise math, reductions and einsum entries in `registry_math`, the
+shape, indexing and in-place entries in `registry_shape`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
 from .op_entry import DOMAINS, KWARGS_KINDS, SHAPE_KINDS, OpEntry
+from .registry_math import MATH_ENTRIES
 from .registry_shape import SHAPE_ENTRIES
 
 __all__ = ["DOMAINS", "KWARGS_KINDS", "NOT_OPS", "REGISTRY", "SHAPE_KINDS", "OpEntry"]
@@ -281,7 +283,9 @@ _ENTRIES: tuple[OpEntry, ...] = (
 )
 
 #: name -> entry, in declaration order.
-REGISTRY: dict[str, OpEntry] = {entry.name: entry for entry in _ENTRIES + SHAPE_ENTRIES}
+REGISTRY: dict[str, OpEntry] = {
+    entry.name: entry for entry in _ENTRIES + MATH_ENTRIES + SHAPE_ENTRIES
+}
 
 #: Public names that are not tensor operations, each with the reason.
 NOT_OPS: dict[str, str] = {
@@ -315,6 +319,20 @@ NOT_OPS: dict[str, str] = {
     "autograd_lite.detect_anomaly": "debugging mode (context manager)",
     "autograd_lite.is_anomaly_enabled": "debugging mode flag",
     "autograd_lite.diagnose_grads": "a report on gradients (reads the graph)",
+    "Tensor.argmax": "returns an int64 NumPy array (no gradient); tested in test_reductions",
+    "Tensor.argmin": "returns an int64 NumPy array (no gradient); tested in test_reductions",
+    "autograd_lite.zeros": "creation: a new leaf tensor",
+    "autograd_lite.ones": "creation: a new leaf tensor",
+    "autograd_lite.full": "creation: a new leaf tensor",
+    "autograd_lite.zeros_like": "creation: a new leaf tensor",
+    "autograd_lite.ones_like": "creation: a new leaf tensor",
+    "autograd_lite.arange": "creation: a new leaf tensor",
+    "autograd_lite.linspace": "creation: a new leaf tensor",
+    "autograd_lite.eye": "creation: a new leaf tensor",
+    "autograd_lite.rand": "creation: random draws into a new leaf tensor",
+    "autograd_lite.randn": "creation: random draws into a new leaf tensor",
+    "autograd_lite.manual_seed": "seeds the global random generator",
+    "autograd_lite.default_generator": "returns the global random generator",
 }
 
 

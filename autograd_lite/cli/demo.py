@@ -28,7 +28,7 @@ UPDATED_PRINTED = (
 )  # fmt: skip
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``demo`` subcommand."""
     parser = subparsers.add_parser(
         "demo",

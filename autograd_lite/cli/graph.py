@@ -69,7 +69,7 @@ def demo_mlp() -> Tensor:
 DEMOS: dict[str, Callable[[], Any]] = {"222": demo_222, "chain": demo_chain, "mlp": demo_mlp}
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``graph`` subcommand."""
     parser = subparsers.add_parser(
         "graph",

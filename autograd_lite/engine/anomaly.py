@@ -169,7 +169,9 @@ def describe_nonfinite(nan: int, inf: int) -> str:
     return " and ".join(parts)
 
 
-def check_forward(fn: Any, tensors: tuple[Tensor, ...], results: tuple, site: str) -> None:
+def check_forward(
+    fn: Any, tensors: tuple[Tensor, ...], results: tuple[Any, ...], site: str
+) -> None:
     """Under detect_anomaly: raise when an op makes NaN out of inputs without NaN."""
     for index, result in enumerate(results):
         nan, _ = count_nonfinite(result._data)

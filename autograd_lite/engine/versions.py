@@ -70,7 +70,7 @@ def checksum(array: np.ndarray) -> int:
     return zlib.crc32(contiguous.view(np.uint8).reshape(-1).data, hash(contiguous.shape) & 0xFFFF)
 
 
-def fingerprints(fn: type, ctx: Context, results: tuple[TensorBase, ...]) -> tuple[Any, ...]:
+def fingerprints(fn: Any, ctx: Context, results: tuple[TensorBase, ...]) -> tuple[Any, ...]:
     """(description, array, CRC-32) of every array the backward rule will read."""
     arrays: list[tuple[str, np.ndarray]] = []
     kind = "input" if fn.is_builtin else "saved value"

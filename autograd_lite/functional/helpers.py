@@ -6,7 +6,7 @@ input the outputs do not reach (what PyTorch's ``allow_unused=True`` answers wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -120,6 +120,30 @@ def one_hot(shape: tuple[int, ...], index: int, dtype: np.dtype) -> Tensor:
     return Tensor(seed)
 
 
+@overload
+def grads(
+    outputs: Sequence[Tensor],
+    inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Any] | None = None,
+    *,
+    create_graph: bool,
+    retain_graph: bool | None = None,
+    mark_unused: Literal[False] = False,
+) -> list[Tensor]: ...
+
+
+@overload
+def grads(
+    outputs: Sequence[Tensor],
+    inputs: Sequence[Tensor],
+    grad_outputs: Sequence[Any] | None = None,
+    *,
+    create_graph: bool,
+    retain_graph: bool | None = None,
+    mark_unused: bool,
+) -> list[Tensor | None]: ...
+
+
 def grads(
     outputs: Sequence[Tensor],
     inputs: Sequence[Tensor],
@@ -128,7 +152,7 @@ def grads(
     create_graph: bool,
     retain_graph: bool | None = None,
     mark_unused: bool = False,
-) -> list[Tensor | None]:
+) -> list[Tensor] | list[Tensor | None]:
     """`grad` over the outputs that require grad (the others contribute nothing).
 
     Returns one gradient per input: zeros where the outputs do not reach an input, or None
@@ -160,7 +184,7 @@ def reachable(outputs: Sequence[Tensor]) -> set[int]:
     return {id(vertex) for vertex in topological_order(roots)}
 
 
-def check_requires_grad(tensors: Sequence[Tensor], message: Callable[[int], str]) -> None:
+def check_requires_grad(tensors: Sequence[Tensor | None], message: Callable[[int], str]) -> None:
     """Raise ``message(index)`` for the first tensor that does not require grad (strict)."""
     for index, tensor in enumerate(tensors):
         if tensor is None or not tensor.requires_grad:
@@ -189,12 +213,12 @@ def finish(tensors: Sequence[Tensor], create_graph: bool) -> tuple[Tensor, ...]:
     return tuple(tensors) if create_graph else tuple(t.detach() for t in tensors)
 
 
-def unpack(result: tuple, is_tuple: bool) -> Any:
+def unpack(result: tuple[Any, ...], is_tuple: bool) -> Any:
     """Undo `as_tuple`: a lone Tensor for a lone Tensor given."""
     return result if is_tuple else result[0]
 
 
-def unpack_nested(result: tuple, outer_tuple: bool, inner_tuple: bool) -> Any:
+def unpack_nested(result: tuple[Any, ...], outer_tuple: bool, inner_tuple: bool) -> Any:
     """Undo `as_tuple` on both levels of a tuple (per output) of tuples (per input)."""
     if not inner_tuple:
         result = tuple(row[0] for row in result)

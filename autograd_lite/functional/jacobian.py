@@ -44,7 +44,9 @@ def tensor_inputs(inputs: Any, caller: str) -> tuple[bool, tuple[Tensor, ...]]:
     return as_tuple(inputs, "inputs", caller)
 
 
-def call(func: Callable[..., Any], args: tuple[Tensor, ...], caller: str) -> tuple[bool, tuple]:
+def call(
+    func: Callable[..., Any], args: tuple[Tensor, ...], caller: str
+) -> tuple[bool, tuple[Any, ...]]:
     return as_tuple(func(*args), f"the output of {func_name(func)}", caller)
 
 
@@ -61,7 +63,7 @@ def check_outputs(outputs: tuple[Tensor, ...], name: str, caller: str) -> None:
 
 def double_vjp_start(
     outputs: tuple[Tensor, ...], args: tuple[Tensor, ...]
-) -> tuple[tuple[Tensor, ...], list[Tensor | None]]:
+) -> tuple[tuple[Tensor, ...], list[Tensor]]:
     """The first half of the double-vjp trick: ``u`` (zeros, one per output, requiring grad)
     and ``J^T u`` per input, recorded. Its value is 0; only its dependence on ``u`` is used."""
     u = tuple(zeros(out.shape, out.dtype, requires_grad=True) for out in outputs)

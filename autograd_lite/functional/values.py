@@ -36,7 +36,9 @@ def is_value_input(inputs: Any) -> bool:
     return any(isinstance(item, Value) for item in items)
 
 
-def _values(inputs: Any, create_graph: bool, strategy: str, caller: str) -> tuple[bool, tuple]:
+def _values(
+    inputs: Any, create_graph: bool, strategy: str, caller: str
+) -> tuple[bool, tuple[Any, ...]]:
     """(was it a tuple, fresh copies of the Values) after checking the arguments."""
     if create_graph:
         raise ValueError(
@@ -59,7 +61,9 @@ def _values(inputs: Any, create_graph: bool, strategy: str, caller: str) -> tupl
     return is_tuple, tuple(Value(item.data, label=item.label) for item in items)
 
 
-def _value_outputs(result: Any, func: Callable[..., Any], caller: str) -> tuple[bool, tuple]:
+def _value_outputs(
+    result: Any, func: Callable[..., Any], caller: str
+) -> tuple[bool, tuple[Any, ...]]:
     is_tuple = isinstance(result, tuple)
     outputs = result if is_tuple else (result,)
     for index, out in enumerate(outputs):

@@ -206,6 +206,29 @@ class Maximum(Op):
         return grad_a, grad_b
 
 
+class Minimum(Op):
+    """y = min(a, b) elementwise;  dy/da = [a < b] + [a == b]/2, dy/db = [b < a] + [a == b]/2
+
+    Ties split the gradient equally, as for `Maximum` (and torch.minimum).
+    """
+
+    @staticmethod
+    def forward(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        try:
+            return np.minimum(a, b)
+        except ValueError:
+            raise _broadcast_error("minimum", a, b) from None
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        dtype = grad_output.dtype
+        a_wins = (a.data < b.data).astype(dtype) + 0.5 * (a.data == b.data).astype(dtype)
+        grad_a = grad_output * a_wins if ctx.needs_input_grad[0] else None
+        grad_b = grad_output * (1 - a_wins) if ctx.needs_input_grad[1] else None
+        return grad_a, grad_b
+
+
 class Where(Op):
     """y = a where cond else b;  dy/da = [cond], dy/db = [not cond]; cond gets no gradient"""
 

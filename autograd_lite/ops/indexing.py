@@ -47,7 +47,7 @@ class SetItem(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         # Repeated integer indices: NumPy keeps one of the writes, but each copy of the value
         # receives the gradient of its position (as PyTorch's index_put_ without accumulate).
         needs_x, needs_value = ctx.needs_input_grad

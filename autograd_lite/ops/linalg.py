@@ -48,7 +48,7 @@ class MatMul(Op):
             ) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         a, b = ctx.saved_tensors
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
@@ -99,7 +99,7 @@ class Linear(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         x, weight = ctx.saved_as(grad_output)[:2]
         needs = ctx.needs_input_grad
         grad_x = grad_output @ weight if needs[0] else None

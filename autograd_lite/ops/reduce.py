@@ -1,4 +1,5 @@
-"""Reductions: sum, mean, max, and SumTo (the inverse of broadcasting)."""
+"""Reductions: sum, mean, max, min, prod, norm, logsumexp, and SumTo (the inverse of
+broadcasting)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import numpy as np
 
 from ..engine.broadcast import sum_to_array
 from ..engine.context import Context
+from ..engine.tensor_base import bound
 from ..errors import ShapeError
+from ..grad_mode import is_grad_enabled
+from .cumulative import ProdExcept
+from .elementwise import Where
 from .op import Op
-from .shape import BroadcastTo
+from .shape import BroadcastTo, Reshape, Transpose
 
 
 def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
@@ -89,10 +94,96 @@ class Max(Op):
     def forward(
         ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False
     ) -> np.ndarray:
-        axes = normalize_axis(axis, x.ndim, "max")
-        if any(x.shape[i] == 0 for i in axes) or x.size == 0 and not axes:
-            raise ShapeError(f"max: cannot take the max over an empty axis (shape {x.shape})")
-        kept = np.max(x, axis=axes, keepdims=True)
+        return _extreme(ctx, x, axis, keepdims, np.max, "max")
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        is_max = (x.data == ctx.kept).astype(grad_output.dtype)
+        share = is_max / np.sum(is_max, axis=ctx.axes, keepdims=True)
+        return BroadcastTo.apply(grad_output.reshape(ctx.kept.shape), shape=x.shape) * share
+
+
+class Min(Max):
+    """y = min(x, axis);  dy/dx = [x == y] / (number of tied minima)  (backward: Max's)
+
+    Tied minima split the gradient equally, as tied maxima do.
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False
+    ) -> np.ndarray:
+        return _extreme(ctx, x, axis, keepdims, np.min, "min")
+
+
+def _extreme(
+    ctx: Context, x: np.ndarray, axis: Any, keepdims: bool, reducer: Any, name: str
+) -> np.ndarray:
+    """The forward of Max and Min: ``reducer`` over the axes, kept for the backward."""
+    axes = normalize_axis(axis, x.ndim, name)
+    if any(x.shape[i] == 0 for i in axes) or x.size == 0 and not axes:
+        raise ShapeError(f"{name}: cannot take the {name} over an empty axis (shape {x.shape})")
+    kept = reducer(x, axis=axes, keepdims=True)
+    ctx.kept, ctx.axes = kept, axes
+    if keepdims:
+        return kept
+    return kept.reshape([size for i, size in enumerate(x.shape) if i not in axes])
+
+
+class Prod(Op):
+    """y = prod(x, axis);  dy/dx_i = product of the other x_j  (ProdExcept: exact at zeros)
+
+    Not y / x_i, which is 0/0 where x_i = 0: with one zero in the product, the zero's
+    gradient is the product of the rest and every other gradient is 0; with two zeros all
+    are 0 (as PyTorch).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, axis: Any = None, keepdims: bool = False
+    ) -> np.ndarray:
+        ctx.axes = normalize_axis(axis, x.ndim, "prod")
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.prod(x, axis=ctx.axes, keepdims=keepdims)
+
+    @staticmethod
+    def backward(ctx: Context, grad_output: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        axes = ctx.axes
+        if not axes:  # a product over no axis is the identity
+            return grad_output
+        # the reduced axes moved last and flattened into one, ProdExcept along it, moved back
+        rest = [i for i in range(x.ndim) if i not in axes]
+        order = rest + list(axes)
+        moved = x if order == sorted(order) else Transpose.apply(x, axes=order)
+        lead = tuple(x.shape[i] for i in rest)
+        count = int(np.prod([x.shape[i] for i in axes]))
+        others = ProdExcept.apply(Reshape.apply(moved, shape=lead + (count,)))
+        others = Reshape.apply(others, shape=moved.shape)
+        if moved is not x:
+            others = Transpose.apply(others, axes=tuple(np.argsort(order)))
+        kept = kept_shape(x.shape, axes)
+        return BroadcastTo.apply(grad_output.reshape(kept), shape=x.shape) * others
+
+
+class Norm(Op):
+    """y = sqrt(sum(x**2, axis));  dy/dx = x / y  (0 where y = 0, as PyTorch)
+
+    The vector 2-norm, or the Frobenius norm over two axes: the same formula. At y = 0
+    (every x in the group 0) the subgradient 0 is chosen, so the gradient stays finite.
+    """
+
+    saves_output = True  # the output is (a view of) ctx.kept
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: np.ndarray, ord: Any = None, axis: Any = None, keepdims: bool = False
+    ) -> np.ndarray:
+        axes = normalize_axis(axis, x.ndim, "norm")
+        _check_norm_order(ord, axes, axis, x.shape)
+        with np.errstate(over="ignore", invalid="ignore"):
+            kept = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
         ctx.kept, ctx.axes = kept, axes
         if keepdims:
             return kept
@@ -101,9 +192,39 @@ class Max(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        is_max = (x.data == ctx.kept).astype(grad_output.dtype)
-        share = is_max / np.sum(is_max, axis=ctx.axes, keepdims=True)
-        return BroadcastTo.apply(grad_output.reshape(ctx.kept.shape), shape=x.shape) * share
+        kept = ctx.kept
+        if is_grad_enabled():  # create_graph: the norm must be differentiable with respect to x
+            norm = Norm.apply(x, axis=ctx.axes, keepdims=True)
+        else:
+            norm = bound.wrap(kept, False)
+        zero = kept == 0
+        safe = Where.apply(zero, np.ones((), dtype=x.dtype), norm) if zero.any() else norm
+        return BroadcastTo.apply(grad_output.reshape(kept.shape), shape=x.shape) * (x / safe)
+
+
+def _check_norm_order(order: Any, axes: tuple[int, ...], axis: Any, shape: tuple) -> None:
+    """Accept the orders that mean sqrt(sum(x**2)): None and 'fro' over any axes, 2 over one.
+
+    Over two axes NumPy's ord=2 is the spectral norm (the largest singular value), a
+    different function, so it is refused rather than silently replaced.
+    """
+    if order is None or isinstance(order, str) and order == "fro":
+        return
+    number = isinstance(order, (int, float, np.integer, np.floating)) and not isinstance(
+        order, bool
+    )
+    if number and order == 2:
+        if len(axes) <= 1:
+            return
+        raise ValueError(
+            f"norm: ord=2 over {len(axes)} axes (axis={axis!r}, shape {shape}) is NumPy's "
+            "spectral norm, which is not supported; ord=None or 'fro' gives the Frobenius "
+            "norm, and an int axis the vector 2-norm"
+        )
+    raise ValueError(
+        f"norm: ord={order!r} is not supported; only the 2-norm (ord=None or 2, a vector) "
+        "and the Frobenius norm (ord=None or 'fro') are"
+    )
 
 
 class LogSumExp(Op):

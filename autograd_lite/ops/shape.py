@@ -174,7 +174,7 @@ class Concatenate(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         lead = (slice(None),) * ctx.axis
         return tuple(
             grad_output[lead + (slice(start, stop),)] if needed else None
@@ -194,7 +194,7 @@ class Stack(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         lead = (slice(None),) * ctx.axis
         return tuple(
             grad_output[lead + (i,)] if needed else None
@@ -209,7 +209,9 @@ class Split(Op):
     returns_view = True
 
     @staticmethod
-    def forward(ctx: Context, x: np.ndarray, indices: tuple[int, ...], axis: int) -> tuple:
+    def forward(
+        ctx: Context, x: np.ndarray, indices: tuple[int, ...], axis: int
+    ) -> tuple[Any, ...]:
         ctx.axis = axis
         return tuple(np.split(x, indices, axis=axis))
 

@@ -60,7 +60,7 @@ class WindowsAdd(Op):
             for ax, step in zip(axis, offset):  # an axis may be windowed more than once
                 start[ax] += step
             place = tuple(slice(s, s + n) for s, n in zip(start, positions))
-            out[place] += windows[(Ellipsis, *offset)]
+            out[place] += windows[(Ellipsis,) + offset]
         return out
 
     @staticmethod

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from ..scalar.value import Value
 from ..scalar.walk import values_below
 from ..stepping.steps import BackwardStep, backward_steps
 from .draw import _escape, dot_names, draw_graph, vertices_below
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 #: the texts of a gradient not reached yet, and of the current node's colours
 UNREACHED = "grad ?"
@@ -46,7 +49,7 @@ GIF_HINT = (
 
 
 def draw_backward(
-    output: Value | TensorBase,
+    output: Value | Tensor,
     *,
     max_nodes: int = 150,
     grad: Any = None,
@@ -228,7 +231,7 @@ def _gif_palette() -> Any:
     from PIL import Image
 
     inks = [(0, 0, 0), (0xD6, 0x27, 0x28), (0x1F, 0x77, 0xB4)]
-    colours = [(255, 255, 255)]
+    colours: list[tuple[int, ...]] = [(255, 255, 255)]
     for ink in inks:
         for level in range(1, 17):  # (16 shades: closer ones would be confused with white)
             share = level / 16
@@ -293,7 +296,7 @@ class _Story:
     @classmethod
     def build(
         cls,
-        output: Value | TensorBase,
+        output: Value | Tensor,
         steps: list[BackwardStep],
         graph: Any,
         digits: int,
@@ -312,7 +315,7 @@ class _Story:
 
         labels = _node_labels(graph.body)
         names = dot_names(output)
-        root_vertex = output if is_value else output._vertex()
+        root_vertex = output if isinstance(output, Value) else output._vertex()
 
         def dot_name(node: Any, slot: int = 0) -> str | None:
             """The drawn node holding the value of ``node`` (output ``slot``), if drawn."""
@@ -331,7 +334,7 @@ class _Story:
             return name if name in labels else None
 
         output_name = steps[0].name if steps else _plain_name(output)
-        root_name = dot_name(root_vertex, 0 if is_value else output._slot)
+        root_name = dot_name(root_vertex, 0 if isinstance(output, Value) else output._slot)
         seed = _seed_value(output, grad)
         state: dict[str, str] = {}
         # every drawn value gets a gradient text: "?" until the pass reaches it

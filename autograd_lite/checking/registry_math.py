@@ -1,0 +1,131 @@
+"""Registry entries of the elementwise math, reductions and einsum (issue 17, part A).
+
+See `registry` for what an entry is; these are added to its `REGISTRY`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..functions import einsum, minimum
+from .op_entry import OpEntry
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """math.erf elementwise: a reference independent of the engine's own erf."""
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _norm_reference(x: np.ndarray, ord: Any, axis: Any, keepdims: bool) -> np.ndarray:
+    """sqrt(sum(x**2)): what ord None, 2 (one axis) and 'fro' all mean (np.linalg.norm
+    refuses some axis tuples the engine takes, such as three axes)."""
+    return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=keepdims))
+
+
+def _reduction(name: str, reference: Callable, domain: str = "real", kwargs: str = "reduce"):
+    """An entry for ``x.name(axis=..., keepdims=..., [more])`` with its NumPy reference."""
+    return OpEntry(
+        name,
+        lambda x, **options: getattr(x, name)(**options),
+        reference,
+        (domain,),
+        covers=(f"Tensor.{name}",),
+        kwargs=kwargs,
+    )
+
+
+def _step(name: str, reference: Callable) -> OpEntry:
+    """A step function: gradient 0, checked away from its jumps; no second derivative."""
+    return OpEntry(
+        name,
+        lambda x: getattr(x, name)(),
+        reference,
+        ("off_steps",),
+        covers=(f"Tensor.{name}",),
+        twice_differentiable=False,
+    )
+
+
+def _einsum_entry(name: str, n_operands: int) -> OpEntry:
+    return OpEntry(
+        name,
+        lambda *xs, subscripts: einsum(subscripts, *xs),
+        lambda *xs, subscripts: np.einsum(subscripts, *xs),
+        ("real",) * n_operands,
+        covers=("autograd_lite.einsum",),
+        shapes="einsum",
+    )
+
+
+def _unary(name: str, reference: Callable, domain: str = "real") -> OpEntry:
+    return OpEntry(
+        name, lambda x: getattr(x, name)(), reference, (domain,), covers=(f"Tensor.{name}",)
+    )
+
+
+MATH_ENTRIES: tuple[OpEntry, ...] = (
+    _unary("sin", np.sin),
+    _unary("cos", np.cos),
+    _unary("tan", np.tan, "small"),
+    _unary("log1p", np.log1p, "positive"),
+    _unary("expm1", np.expm1),
+    _unary("square", np.square),
+    _unary("erf", _erf),
+    _step("sign", np.sign),
+    _step("floor", np.floor),
+    _step("ceil", np.ceil),
+    _step("round", np.round),
+    OpEntry(
+        "clip",
+        lambda x, low, high: x.clip(low, high),
+        lambda x, low, high: np.clip(x, low, high),
+        ("distinct",),
+        covers=("Tensor.clip",),
+        kwargs="clip",
+    ),
+    OpEntry(
+        "clamp",
+        lambda x, low, high: x.clamp(min=low, max=high),
+        lambda x, low, high: np.clip(x, low, high),
+        ("distinct",),
+        covers=("Tensor.clamp",),
+        kwargs="clip",
+    ),
+    OpEntry(
+        "pow_method",
+        lambda x, exponent: x.pow(exponent),
+        lambda x, exponent: np.power(x, exponent),
+        ("positive",),
+        covers=("Tensor.pow",),
+        kwargs="exponent",
+    ),
+    OpEntry(
+        "pow_method_tensor",
+        lambda a, b: a.pow(b),
+        np.power,
+        ("positive", "real"),
+        covers=("Tensor.pow",),
+        shapes="broadcast",
+    ),
+    OpEntry(
+        "minimum",
+        minimum,
+        np.minimum,
+        ("distinct", "distinct"),
+        covers=("autograd_lite.minimum",),
+        shapes="broadcast",
+    ),
+    _reduction("min", np.min, "distinct"),
+    _reduction("prod", np.prod),
+    _reduction("var", np.var, kwargs="variance"),
+    _reduction("std", np.std, "distinct", kwargs="variance"),
+    _reduction("norm", _norm_reference, "nonzero", kwargs="norm"),
+    _reduction("cumsum", np.cumsum, kwargs="cumsum"),
+    _einsum_entry("einsum", 2),
+    _einsum_entry("einsum_one", 1),
+    _einsum_entry("einsum_three", 3),
+)
