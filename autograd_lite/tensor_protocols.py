@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import DTypeLike
 
+from .engine import provenance
 from .engine.tensor_base import TensorBase, bound
 from .errors import ShapeError
 from .tensor_args import TensorMixinBase
@@ -83,7 +84,9 @@ class ProtocolMethods(TensorMixinBase):
 
     def __invert__(self) -> Tensor:
         _check_boolean(self, "~")
-        return bound.wrap(~self._data, False)
+        inverted = bound.wrap(~self._data, False)
+        inverted._origin = self._origin  # a comparison's record goes on (engine.provenance)
+        return inverted
 
     def __and__(self, other: Any) -> Tensor:
         return _logical(self, other, np.logical_and, "&")
@@ -120,7 +123,9 @@ def _logical(tensor: TensorBase, other: Any, ufunc: np.ufunc, symbol: str) -> An
         raise ShapeError(
             f"{symbol}: shapes {tensor.shape} and {other_data.shape} do not broadcast"
         ) from None
-    return bound.wrap(np.asarray(result), False)
+    combined = bound.wrap(np.asarray(result), False)
+    combined._origin = provenance.cut(f"boolean {symbol}", (tensor, other))  # comparisons' records
+    return combined
 
 
 def _ufunc_message(tensor: TensorBase, ufunc: np.ufunc, method: str, kwargs: dict[str, Any]) -> str:

@@ -15,7 +15,6 @@ import nn
 from autograd_lite import Tensor, detect_anomaly, diagnose_grads, no_grad
 from autograd_lite.checking.diagnose import GradDiagnosis
 from autograd_lite.grad_mode import watch
-from autograd_lite.ops.op import Op
 
 X = np.random.default_rng(0).uniform(-1, 1, (8, 3))
 
@@ -145,23 +144,22 @@ def test_a_copy_through_the_tensor_constructor_is_a_cut_too() -> None:
     assert report["w"].status == "detached" and "Tensor(t)" in report["w"].details[0]
 
 
-class Floor(Op):
-    """y = floor(x);  dy/dx = 0 (a zero-gradient op like the built-in floor)"""
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.floor(x)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output * 0.0
-
-
 def test_a_zero_gradient_op_is_non_differentiable() -> None:
     w, v = _leaf([1.5, 2.5], "w"), _leaf([1.0, 1.0], "v")
-    report = diagnose_grads((v * Floor.apply(w)).sum(), [w, v])
+    report = diagnose_grads((v * w.floor()).sum(), [w, v])
     assert report["w"].status == "non-differentiable"
-    assert "Floor" in report["w"].details[0]
+    assert report["w"].details == ["reaches the output only through Floor, whose gradient is 0"]
+
+
+def test_boolean_combinations_of_comparisons_keep_their_origin() -> None:
+    w, v = _leaf([1.5, 2.5], "w"), _leaf([1.0, 1.0], "v")
+    mask = ~(w > 2.0) & (w > 0.0)
+    report = diagnose_grads((v * mask + v * w.sign()).sum(), [w, v])
+    assert report["w"].status == "non-differentiable"
+    assert report["w"].details == [
+        "reaches the output only through Sign, whose gradient is 0 and a comparison > "
+        "(comparisons have no gradient)"
+    ]
 
 
 def test_frozen_parameters_and_grads_are_untouched_before_and_after_backward() -> None:

@@ -18,12 +18,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograd_lite import Function, GradcheckError, Tensor, Value, gradcheck, maximum
+from autograd_lite import (
+    Function,
+    GradcheckError,
+    Tensor,
+    Value,
+    gradcheck,
+    maximum,
+    minimum,
+)
 from autograd_lite.checking.culprit import check_op
 from autograd_lite.checking.gradcheck import GradcheckWarning, gradcheck_report
 from autograd_lite.cli.main import main
 from autograd_lite.ops.nonlinear import Abs
-from autograd_lite.ops.op import Op
 from tests.helpers import Square
 
 
@@ -168,42 +175,18 @@ def test_ties_and_scaled_kinks_are_found(fn, data, op) -> None:
     assert any("crosses a kink" in hint for hint in report.hints)
 
 
-class Clip(Op):
-    """y = min(max(x, low), high);  dy/dx = [low <= x <= high] (torch.clamp: bounds inside),
-    named as the built-in clip is, so gradcheck reads its kinks at the bounds."""
-
-    @staticmethod
-    def forward(ctx, x, low=None, high=None):
-        ctx.low, ctx.high = low, high
-        return np.clip(x, low, high)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (x,) = ctx.saved_tensors
-        inside = (x.data >= ctx.low) & (x.data <= ctx.high)
-        return grad_output * inside.astype(float)
-
-
-class Floor(Op):
-    """y = floor(x);  dy/dx = 0, named as the built-in floor is."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return np.floor(x)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        return grad_output * 0.0
-
-
 @pytest.mark.parametrize(
     ("fn", "data", "op"),
     [
-        (lambda t: Clip.apply(t, low=0.0, high=1.0), [0.0, 0.5, 2.0], "Clip"),
-        (lambda t: Floor.apply(t) + t, [1.9999999, 0.5], "Floor"),
+        (lambda t: t.clip(0.0, 1.0), [0.0, 0.5, 2.0], "Clip"),  # bounds count as inside
+        (lambda t: t.min(), [1.0, 1.0 + 1e-7, 3.0], "Min"),
+        (lambda t: minimum(t[:2], t[2:]), [1.0, 2.0, 1.0 + 1e-7, 5.0], "Minimum"),
+        (lambda t: t.floor() + t, [1.9999999, 0.5], "Floor"),
+        (lambda t: t.round() + t, [0.4999999, 0.2], "Round"),
+        (lambda t: t.sign() + t, [1e-7, 0.5], "Sign"),
     ],
 )
-def test_kinks_of_clip_at_its_bounds_and_jumps_of_floor(fn, data, op) -> None:
+def test_kinks_of_clip_min_minimum_and_jumps_of_floor_round_sign(fn, data, op) -> None:
     report = gradcheck_report(fn, Tensor(data, requires_grad=True))
     assert not report.passed
     assert [note.op for note in report.kinks if note.crossed] == [op]

@@ -342,8 +342,9 @@ def _differentiable_reach(root: Any) -> set[int]:
 
 
 def _cut_reach(order: list[Any], output: Tensor) -> dict[int, list[tuple[str, str | None]]]:
-    """id(vertex) -> [(how, where)] for vertices that reach the output only through links
-    the graph cut (detach, no_grad, comparisons), found from the cut links' records."""
+    """id(vertex) -> [(how, where)] for vertices that reach the output through links the
+    graph cut (detach, no_grad, comparisons), found from the cut links' records (vertices
+    in the graph too, which may reach it both ways)."""
     found: dict[int, list[tuple[str, str | None]]] = {}
     reach = {id(vertex) for vertex in order}
     links: list[tuple[str, Any, str | None]] = []
@@ -356,12 +357,13 @@ def _cut_reach(order: list[Any], output: Tensor) -> dict[int, list[tuple[str, st
     while links:
         how, vertex, where = links.pop()
         for below in topological_order([vertex]):
-            if id(below) in reach or (id(below), how) in seen:
+            if (id(below), how) in seen:
                 continue
             seen.add((id(below), how))
             found.setdefault(id(below), []).append((how, where))
-            for _, origin in cuts_of(below):  # a cut behind a cut
-                links += sources_of(origin)
+            if id(below) not in reach:  # a cut behind a cut (those in the graph are listed)
+                for _, origin in cuts_of(below):
+                    links += sources_of(origin)
     return found
 
 
@@ -485,12 +487,14 @@ def _diagnose_one(
         ops = sorted(
             {_op_name(v) for v in _on_paths(order, param) if _op_name(v) in NON_DIFFERENTIABLE}
         )
+        ways = [f"{', '.join(ops)}, whose gradient is 0"]
+        ways += [_how_text(how) for how in sorted({h for h, _ in cut_links.get(id(param), [])})]
         return ParamDiagnosis(
             name,
             shape,
             "non-differentiable",
             norm,
-            [f"reaches the output only through {', '.join(ops)}, whose gradient is 0"],
+            [f"reaches the output only through {' and '.join(ways)}"],
         )
     on_paths = _on_paths(order, param)
     saturation = [layers[id(v)] for v in on_paths if id(v) in layers and layers[id(v)].count]
