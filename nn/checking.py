@@ -172,10 +172,10 @@ def gradcheck_module(
         raise ValueError(f"gradcheck_module: eps must be a positive finite number, got {eps!r}")
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     rng = generator if generator is not None else np.random.default_rng(0)
-    call = (lambda: model(*inputs)) if isinstance(inputs, tuple) else (lambda: model(inputs))
+    arguments = inputs if isinstance(inputs, tuple) else (inputs,)
 
     def loss_tensor() -> Tensor:
-        loss = loss_fn(call(), targets)
+        loss = loss_fn(model(*arguments), targets)
         if not isinstance(loss, Tensor) or loss.data.size != 1:
             shape = getattr(loss, "shape", type(loss).__name__)
             raise ValueError(

@@ -28,7 +28,7 @@ from .anomaly import state as _anomaly_state
 from .anomaly import user_call_site
 
 #: an origin: (how the link was cut, what it was computed from, call site or None)
-Origin = tuple  # (str, tuple[Any, ...], str | None)
+Origin = tuple[str, tuple[Any, ...], "str | None"]
 
 
 def _site() -> str | None:
