@@ -15,7 +15,23 @@ import numpy as np
 
 # manual_seed and default_generator are the engine's own (autograd_lite.rng), re-exported:
 # nn.manual_seed is autograd_lite.manual_seed, one global generator for both packages
-from autograd_lite import Tensor, default_generator, manual_seed  # noqa: F401
+from autograd_lite import Tensor, default_generator, manual_seed
+
+__all__ = [
+    "calculate_fans",
+    "calculate_gain",
+    "constant_",
+    "default_generator",
+    "kaiming_normal_",
+    "kaiming_uniform_",
+    "manual_seed",
+    "normal_",
+    "ones_",
+    "uniform_",
+    "xavier_normal_",
+    "xavier_uniform_",
+    "zeros_",
+]
 
 
 def _rng(generator: np.random.Generator | None) -> np.random.Generator:

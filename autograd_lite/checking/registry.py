@@ -55,7 +55,10 @@ def _cross_entropy_reference(x: np.ndarray) -> np.ndarray:
 
 
 def _binary(
-    name: str, dunder: str, reference: Callable, domains: tuple[str, str] = ("real", "real")
+    name: str,
+    dunder: str,
+    reference: Callable[..., Any],
+    domains: tuple[str, str] = ("real", "real"),
 ) -> OpEntry:
     return OpEntry(
         name,
@@ -68,7 +71,10 @@ def _binary(
 
 
 def _reflected(
-    name: str, dunder: str, reference: Callable, domains: tuple[str, str] = ("real", "real")
+    name: str,
+    dunder: str,
+    reference: Callable[..., Any],
+    domains: tuple[str, str] = ("real", "real"),
 ) -> OpEntry:
     # b.__rsub__(a) is what Python calls for `a - b` when a is a number or an ndarray.
     return OpEntry(
@@ -81,7 +87,7 @@ def _reflected(
     )
 
 
-def _unary(name: str, reference: Callable, domain: str = "real") -> OpEntry:
+def _unary(name: str, reference: Callable[..., Any], domain: str = "real") -> OpEntry:
     return OpEntry(
         name, lambda x: getattr(x, name)(), reference, (domain,), covers=(f"Tensor.{name}",)
     )

@@ -26,7 +26,9 @@ def _norm_reference(x: np.ndarray, ord: Any, axis: Any, keepdims: bool) -> np.nd
     return np.sqrt(np.sum(np.square(x), axis=axis, keepdims=keepdims))
 
 
-def _reduction(name: str, reference: Callable, domain: str = "real", kwargs: str = "reduce"):
+def _reduction(
+    name: str, reference: Callable[..., Any], domain: str = "real", kwargs: str = "reduce"
+) -> OpEntry:
     """An entry for ``x.name(axis=..., keepdims=..., [more])`` with its NumPy reference."""
     return OpEntry(
         name,
@@ -38,7 +40,7 @@ def _reduction(name: str, reference: Callable, domain: str = "real", kwargs: str
     )
 
 
-def _step(name: str, reference: Callable) -> OpEntry:
+def _step(name: str, reference: Callable[..., Any]) -> OpEntry:
     """A step function: gradient 0, checked away from its jumps; no second derivative."""
     return OpEntry(
         name,
@@ -61,7 +63,7 @@ def _einsum_entry(name: str, n_operands: int) -> OpEntry:
     )
 
 
-def _unary(name: str, reference: Callable, domain: str = "real") -> OpEntry:
+def _unary(name: str, reference: Callable[..., Any], domain: str = "real") -> OpEntry:
     return OpEntry(
         name, lambda x: getattr(x, name)(), reference, (domain,), covers=(f"Tensor.{name}",)
     )

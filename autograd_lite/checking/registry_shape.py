@@ -22,7 +22,7 @@ def _float_dtype(x: Any) -> Any:
     return np.float32 if x.dtype == np.float32 else np.float64
 
 
-def _weighted_join(pieces: Sequence[Any], axis: int, join: Callable) -> Any:
+def _weighted_join(pieces: Sequence[Any], axis: int, join: Callable[..., Any]) -> Any:
     """The pieces scaled by 1, 2, 3, ... and joined again: a wrong piece gradient shows."""
     return join([piece * (i + 1) for i, piece in enumerate(pieces)], axis=axis)
 
@@ -187,7 +187,7 @@ SHAPE_ENTRIES: tuple[OpEntry, ...] = (
     OpEntry(
         "masked_fill",
         lambda x, mask, value: x.masked_fill(mask, value),
-        lambda x, mask, value: np.where(mask, value, x).astype(x.dtype),
+        lambda x, mask, value: np.asarray(np.where(mask, value, x), dtype=x.dtype),
         ("real",),
         covers=("Tensor.masked_fill",),
         kwargs="masked_fill",

@@ -48,7 +48,7 @@ class Einsum(Op):
             ) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         operands = ctx.saved_tensors
         terms, output = ctx.terms, ctx.output
         grads: list[Any] = []

@@ -30,7 +30,7 @@ class Add(Op):
             raise _broadcast_error("add", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         return grad_output, grad_output
 
 
@@ -48,7 +48,7 @@ class Sub(Op):
             raise _broadcast_error("sub", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         return grad_output, -grad_output if ctx.needs_input_grad[1] else None
 
 
@@ -65,7 +65,7 @@ class Mul(Op):
             raise _broadcast_error("mul", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         a, b = ctx.saved_as(grad_output)
         grad_a = grad_output * b if ctx.needs_input_grad[0] else None
         grad_b = grad_output * a if ctx.needs_input_grad[1] else None
@@ -88,7 +88,7 @@ class Div(Op):
                 raise _broadcast_error("div", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         a, b = ctx.saved_tensors
         grad_a = grad_output / b if ctx.needs_input_grad[0] else None
         grad_b = -grad_output * a / (b * b) if ctx.needs_input_grad[1] else None
@@ -146,7 +146,7 @@ class Pow(Op):
                 raise _broadcast_error("pow", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         a, b = ctx.saved_tensors
         grad_a = grad_b = None
         zero_base = a.data == 0
@@ -197,7 +197,7 @@ class Maximum(Op):
             raise _broadcast_error("maximum", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         a, b = ctx.saved_tensors
         dtype = grad_output.dtype
         a_wins = (a.data > b.data).astype(dtype) + 0.5 * (a.data == b.data).astype(dtype)
@@ -220,7 +220,7 @@ class Minimum(Op):
             raise _broadcast_error("minimum", a, b) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         a, b = ctx.saved_tensors
         dtype = grad_output.dtype
         a_wins = (a.data < b.data).astype(dtype) + 0.5 * (a.data == b.data).astype(dtype)
@@ -244,7 +244,7 @@ class Where(Op):
             ) from None
 
     @staticmethod
-    def backward(ctx: Context, grad_output: Any) -> tuple:
+    def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
         cond = ctx.saved_tensors[0].data.astype(bool)
         zero = np.zeros((), dtype=grad_output.dtype)
         grad_a = Where.apply(cond, grad_output, zero) if ctx.needs_input_grad[1] else None

@@ -23,7 +23,7 @@ def normalize_axis(axis: Any, ndim: int, name: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
-        axes: tuple = (axis,)
+        axes: tuple[Any, ...] = (axis,)
     elif isinstance(axis, (tuple, list)) and all(isinstance(a, (int, np.integer)) for a in axis):
         axes = tuple(axis)
     else:
@@ -202,7 +202,7 @@ class Norm(Op):
         return BroadcastTo.apply(grad_output.reshape(kept.shape), shape=x.shape) * (x / safe)
 
 
-def _check_norm_order(order: Any, axes: tuple[int, ...], axis: Any, shape: tuple) -> None:
+def _check_norm_order(order: Any, axes: tuple[int, ...], axis: Any, shape: tuple[int, ...]) -> None:
     """Accept the orders that mean sqrt(sum(x**2)): None and 'fro' over any axes, 2 over one.
 
     Over two axes NumPy's ord=2 is the spectral norm (the largest singular value), a

@@ -84,7 +84,9 @@ class Std(Op):
         return grad
 
 
-def _axes_and_divisor(x: np.ndarray, axis: Any, ddof: Any, name: str) -> tuple[tuple, float]:
+def _axes_and_divisor(
+    x: np.ndarray, axis: Any, ddof: Any, name: str
+) -> tuple[tuple[int, ...], float]:
     """The reduced axes and N - ddof; errors for a bad ddof, an empty axis or N <= ddof."""
     if isinstance(ddof, bool) or not isinstance(ddof, numbers.Real):
         raise TypeError(f"{name}: ddof must be a number, got {type(ddof).__name__} {ddof!r}")
