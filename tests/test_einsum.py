@@ -143,3 +143,11 @@ def test_malformed_subscripts_raise_a_value_error_naming_einsum(subscripts, shap
 def test_subscripts_must_be_a_string() -> None:
     with pytest.raises(TypeError, match="einsum: subscripts must be a string"):
         einsum(Tensor([1.0]), Tensor([1.0]))  # the operand first, by mistake
+
+
+def test_a_repeated_index_of_unequal_sizes_is_refused_even_with_a_zero() -> None:
+    # np.einsum takes '...ii->...i' on shape (0, 2) (a 0 beside a 2), whose gradient cannot
+    # be written back; the engine refuses it by name (found by the fuzz test)
+    x = Tensor(np.zeros((0, 2), np.float32), requires_grad=True)
+    with pytest.raises(ValueError, match=r"index 'i' repeats with sizes 0 and 2"):
+        einsum("...ii->...i", x)

@@ -37,6 +37,16 @@ class Einsum(Op):
     @staticmethod
     def forward(ctx: Context, *operands: np.ndarray, subscripts: str) -> np.ndarray:
         terms, output = parse_subscripts(subscripts, [x.shape for x in operands])
+        for term, x in zip(terms, operands):  # NumPy takes a 0 beside any size here
+            sizes: dict[str, int] = {}
+            for letter, size in zip(term, x.shape):
+                if sizes.setdefault(letter, size) != size:
+                    shapes = ", ".join(str(o.shape) for o in operands)
+                    raise ValueError(
+                        f"einsum: subscripts {subscripts!r} do not fit operand shapes {shapes}: "
+                        f"index {letter!r} repeats with sizes {sizes[letter]} and {size} (a "
+                        "repeated index takes a diagonal and needs equal sizes)"
+                    )
         ctx.terms, ctx.output = terms, output
         explicit = ",".join(terms) + "->" + output
         try:
