@@ -147,7 +147,8 @@ def half_squared_error(prediction: Tensor, target: Any, reduction: str = "mean")
         A 0-d tensor, or the elementwise halves of squared errors for "none".
 
     Raises:
-        ShapeError: when the shapes differ. ValueError: for an unknown reduction.
+        ShapeError: when the shapes differ, or for "mean" over 0 samples. ValueError: for an
+            unknown reduction.
 
     Example:
         >>> half_squared_error(Tensor([[0.5], [1.0]]), [[0.0], [0.0]]).item()  # (0.25+1)/4
@@ -163,6 +164,11 @@ def half_squared_error(prediction: Tensor, target: Any, reduction: str = "mean")
     if reduction == "sum":
         return total
     samples = prediction.shape[0] if prediction.ndim > 0 else 1
+    if samples == 0:  # 0 / 0: NaN, where the other losses' mean raises
+        raise ShapeError(
+            f"half_squared_error: reduction 'mean' cannot average over 0 samples (prediction "
+            f"shape {prediction.shape}); use reduction='sum' for an empty batch"
+        )
     return total / samples
 
 
@@ -180,7 +186,8 @@ def binary_cross_entropy(prediction: Tensor, target: Any, reduction: str = "mean
         The reduced loss.
 
     Raises:
-        ValueError: for a probability outside [0, 1]. ShapeError: when the shapes differ.
+        ValueError: for a probability outside [0, 1] or NaN (the message counts the NaNs).
+            ShapeError: when the shapes differ.
 
     Example:
         >>> round(binary_cross_entropy(Tensor([0.5]), [1.0]).item(), 6)   # log 2
@@ -189,16 +196,31 @@ def binary_cross_entropy(prediction: Tensor, target: Any, reduction: str = "mean
     _check_reduction("binary_cross_entropy", reduction)
     prediction, target = _as_tensor(prediction), _as_tensor(target)
     _same_shape("binary_cross_entropy", prediction, target)
-    probabilities = prediction.data
-    if np.any((probabilities < 0) | (probabilities > 1) | np.isnan(probabilities)):
-        raise ValueError(
-            "binary_cross_entropy: prediction must hold probabilities in [0, 1], got values "
-            f"from {np.nanmin(probabilities)} to {np.nanmax(probabilities)} (use "
-            "binary_cross_entropy_with_logits for raw scores)"
-        )
+    _check_probabilities(prediction.data)
     log_p = _clamped_log(prediction)
     log_not_p = _clamped_log(1.0 - prediction)
     return _reduce(-(target * log_p + (1.0 - target) * log_not_p), reduction)
+
+
+def _check_probabilities(probabilities: np.ndarray) -> None:
+    """Raise ValueError naming NaNs and values outside [0, 1] in a BCE prediction."""
+    nan = np.isnan(probabilities)
+    outside = (probabilities < 0) | (probabilities > 1)
+    if not (np.any(nan) or np.any(outside)):
+        return
+    problems = []
+    if np.any(nan):
+        first = tuple(int(i) for i in np.argwhere(nan)[0])
+        problems.append(
+            f"NaN in {int(nan.sum())} of {probabilities.size} values (first at index {first})"
+        )
+    numbers = probabilities[~nan]
+    if np.any(outside):
+        problems.append(f"values from {numbers.min()} to {numbers.max()}")
+    raise ValueError(
+        "binary_cross_entropy: prediction must hold probabilities in [0, 1], got "
+        f"{' and '.join(problems)} (use binary_cross_entropy_with_logits for raw scores)"
+    )
 
 
 def _clamped_log(x: Tensor) -> Tensor:
@@ -239,12 +261,24 @@ def binary_cross_entropy_with_logits(
 
 def _class_indices(target: Any, samples: int, classes: int) -> np.ndarray:
     array = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if array.dtype.kind == "f":
-        if not np.all(array == np.round(array)):
-            raise TypeError("cross_entropy: target must hold integer class indices")
+    if isinstance(target, Tensor) and array.dtype.kind == "f":
+        # a Tensor always holds floats: integer-valued ones are class indices (API.md)
+        whole = np.isfinite(array) & (array == np.round(array))
+        if not np.all(whole):
+            bad = array[~whole].ravel()[:3].tolist()
+            raise TypeError(
+                f"cross_entropy: target must hold integer class indices, got a Tensor of dtype "
+                f"{array.dtype} with non-integer values such as {bad}"
+            )
         array = array.astype(np.int64)
     elif array.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: target must hold integer class indices, got {array.dtype}")
+        # floats such as [0.0, 1.0] are refused, not rounded: PyTorch reads a float target as
+        # class probabilities of the logits' shape, never as class indices
+        raise TypeError(
+            f"cross_entropy: target must hold integer class indices, got dtype {array.dtype}; "
+            "pass an integer array, e.g. np.array(target, dtype=np.int64) (class "
+            "probabilities as targets are not supported)"
+        )
     if array.shape != (samples,):
         raise ShapeError(
             f"cross_entropy: target shape {array.shape} does not match {samples} samples "
@@ -285,7 +319,9 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
 
     Raises:
         ShapeError: for logits not 1-D/2-D or a target of the wrong length.
-        IndexError: for a class index out of range. TypeError: for non-integer targets.
+        IndexError: for a class index out of range. TypeError: for a target that is not
+            integer class indices: a float array or list (even [0.0, 1.0]), bools, or a
+            Tensor with non-integer values (an integer-valued Tensor is accepted).
 
     Example:
         >>> round(cross_entropy(Tensor([[0.0, 0.0]]), [1]).item(), 6)   # log 2
@@ -294,7 +330,8 @@ def cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tenso
     _check_reduction("cross_entropy", reduction)
     logits = _as_tensor(logits)
     if logits.ndim == 1:  # one sample: a single class index
-        target = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if not isinstance(target, Tensor):  # (a Tensor stays one: its dtype is checked below)
+            target = np.asarray(target)
         if target.size != 1:
             raise ShapeError(
                 f"cross_entropy: logits of shape {logits.shape} are one sample and take one "
