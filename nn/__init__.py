@@ -2,7 +2,7 @@
 
 Example:
     >>> import numpy as np, nn
-    >>> nn.manual_seed(0)
+    >>> _ = nn.manual_seed(0)       # (returns the new generator)
     >>> model = nn.MLP([2, 8, 1], activation=nn.Tanh)
     >>> opt = nn.optim.SGD(model.parameters(), lr=0.1)
     >>> history = nn.fit(model, nn.MSELoss(), opt, np.ones((4, 2)), np.zeros((4, 1)), epochs=5)

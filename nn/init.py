@@ -34,8 +34,8 @@ def manual_seed(seed: int) -> np.random.Generator:
         ValueError: for a negative seed; TypeError for a non-integer one.
 
     Example:
-        >>> manual_seed(0); a = Linear(3, 2).weight.numpy().copy()
-        >>> manual_seed(0); bool((Linear(3, 2).weight.numpy() == a).all())
+        >>> _ = manual_seed(0); a = Linear(3, 2).weight.numpy().copy()
+        >>> _ = manual_seed(0); bool((Linear(3, 2).weight.numpy() == a).all())
         True
     """
     global _global_generator

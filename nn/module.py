@@ -268,7 +268,9 @@ class Module:
 
         Example:
             >>> a, b = Linear(2, 1), Linear(2, 1)
-            >>> b.load_state_dict(a.state_dict()); bool((a.weight == b.weight).numpy().all())
+            >>> b.load_state_dict(a.state_dict())
+            IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+            >>> bool((a.weight == b.weight).numpy().all())
             True
         """
         updates = self.check_state_dict(state, strict)

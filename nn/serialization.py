@@ -75,8 +75,11 @@ def save(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
         OSError: when the directory is not writable (the old file stays intact).
 
     Example:
-        >>> model = Linear(2, 1); save(model, "model.npz")
-        >>> load(Linear(2, 1), "model.npz")
+        >>> import os, tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "model.npz")
+        ...     save(Linear(2, 1), path)
+        ...     load(Linear(2, 1), path)
     """
     arrays: dict[str, np.ndarray] = {FORMAT_KEY: np.asarray(FORMAT_VERSION)}
     arrays.update(module.state_dict())
@@ -153,7 +156,12 @@ def load(module: Module, path: PathLike, optimizer: Optimizer | None = None) -> 
         KeyError: for missing or unexpected parameter names or optimizer entries.
 
     Example:
-        >>> save(model, "model.npz"); load(model, "model.npz")
+        >>> import os, tempfile
+        >>> model = Linear(2, 1)
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     path = os.path.join(folder, "model.npz")
+        ...     save(model, path)
+        ...     load(model, path)
     """
     path = os.fspath(path)
     arrays = _read_archive(path)
