@@ -54,8 +54,10 @@ def test_value_square_root_at_zero_has_an_infinite_slope() -> None:
 
 def test_value_powers_at_zero_next_to_the_square_root() -> None:
     # b a^(b-1) at a = 0: b = 1.5 -> 1.5 * 0^0.5 = 0; b = 1 -> 1 * 0^0 = 1; b = 2 -> 0;
+    # b = 0: a^0 = 1 is constant, slope 0 (at a = 0 too, where 0 * 0^-1 has no value);
     # and at a = 4, b = 0.5: 0.5 / sqrt(4) = 0.25
-    for base, exponent, slope in ((0.0, 1.5, 0.0), (0.0, 1.0, 1.0), (0.0, 2.0, 0.0)):
+    cases = ((0.0, 1.5, 0.0), (0.0, 1.0, 1.0), (0.0, 2.0, 0.0), (0.0, 0.0, 0.0), (2.0, 0, 0.0))
+    for base, exponent, slope in cases:
         x = Value(base)
         (x**exponent).backward()
         assert x.grad == slope, (base, exponent)
