@@ -27,8 +27,8 @@ def manual_seed(seed: int) -> np.random.Generator:
         ValueError: for a negative seed.
 
     Example:
-        >>> manual_seed(0); a = randn(3).numpy()
-        >>> manual_seed(0); bool((randn(3).numpy() == a).all())
+        >>> _ = manual_seed(0); a = randn(3).numpy()
+        >>> _ = manual_seed(0); bool((randn(3).numpy() == a).all())
         True
     """
     global _generator

@@ -162,6 +162,8 @@ def gradcheck_module(
         TypeError: if ``model`` has no ``named_parameters()``.
 
     Example:
+        >>> model = nn.Linear(2, 1)
+        >>> x, y = Tensor([[1.0, 2.0], [0.5, -1.0]]), Tensor([[0.5], [1.0]])
         >>> report = nn.gradcheck_module(model, nn.MSELoss(), x, y)
         >>> report.passed
         True

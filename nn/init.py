@@ -1,7 +1,9 @@
 """Parameter initialisation driven by a seedable `numpy.random.Generator`.
 
-Every function fills a Tensor's array in place (the trailing underscore, as in PyTorch) and
-returns the tensor. Random draws come from the ``generator`` argument or, when it is None,
+Every function fills a Tensor in place (the trailing underscore, as in PyTorch) and returns
+the tensor. The values go in through the ``.data`` assignment, which gives the tensor a new
+version stamp: a graph that saved the old values refuses to backward instead of silently
+using the new ones. Random draws come from the ``generator`` argument or, when it is None,
 from the engine's global generator, which `manual_seed` (``autograd_lite.manual_seed``, the
 same function) resets: two runs that call ``nn.manual_seed(0)`` first build identical models
 and shuffle identically.
@@ -39,7 +41,9 @@ def _rng(generator: np.random.Generator | None) -> np.random.Generator:
 
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
-    tensor.data[...] = values.astype(tensor.dtype, copy=False)
+    """Give ``tensor`` the fresh array ``values`` (its shape) through the versioned setter."""
+    # ``tensor.data[...] = values`` would write the old array without a new version stamp
+    tensor.data = values.astype(tensor.dtype, copy=False)
     return tensor
 
 

@@ -158,3 +158,117 @@ def test_help_documents_the_syntax(capsys) -> None:
     assert info.value.code == 0
     text = capsys.readouterr().out
     assert "FILE.py:FUNCTION" in text and "--shapes" in text and "Exit status" in text
+
+
+# ------------------------------------------------------------- exit codes (issue 24, item 4)
+# 0 agree, 1 disagree, 2 could not run; "could not run" is always one line on stderr.
+def _one_error_line(capsys: pytest.CaptureFixture, *parts: str) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("autograd-lite gradcheck: error: "), lines[0]
+    assert "Traceback" not in captured.err and "passed" not in captured.out
+    for part in parts:
+        assert part in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("code", ["0", "None", "'bye'"])
+def test_sys_exit_at_import_exits_2_naming_the_line(tmp_path: Path, capsys, code: str) -> None:
+    # was exit 0 with nothing printed: the SystemExit went through as the command's own
+    source = tmp_path / "exits.py"
+    source.write_text(f"import sys\n\nsys.exit({code})\n\n\ndef f(x):\n    return x\n")
+    assert main(["gradcheck", f"{source}:f", "--shapes", "3"]) == 2
+    _one_error_line(capsys, "cannot import", "SystemExit", "exits.py:3")
+
+
+def test_sys_exit_inside_the_function_exits_2_naming_the_line(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "exits.py"
+    source.write_text("import sys\n\n\ndef f(x):\n    sys.exit(0)\n")
+    assert main(["gradcheck", f"{source}:f", "--shapes", "3"]) == 2
+    _one_error_line(capsys, "could not run", "SystemExit", "exits.py:5")
+
+
+@pytest.mark.parametrize(
+    "code, parts",
+    [
+        ("x = 1\ny = 1 / 0\n", ["ZeroDivisionError: division by zero", "bad.py:2"]),
+        ("def f(x:\n", ["SyntaxError", "bad.py:1"]),
+        # raised inside the json module: the line named is the user's, not json's
+        ("import json\n\n\njson.loads('{')\n", ["JSONDecodeError", "bad.py:4"]),
+        (
+            "import no_such_module_here\n",
+            ["ModuleNotFoundError", "no_such_module_here", "bad.py:1"],
+        ),
+    ],
+)
+def test_import_errors_name_the_type_and_the_users_line(tmp_path: Path, capsys, code, parts):
+    source = tmp_path / "bad.py"
+    source.write_text(code)
+    assert main(["gradcheck", f"{source}:f", "--shapes", "3"]) == 2
+    _one_error_line(capsys, "cannot import", *parts)
+
+
+def test_an_error_inside_the_engine_names_the_users_line(module_file: str, capsys) -> None:
+    # affine_tanh's x @ w fails inside the matmul op: the line named is my_functions.py's
+    assert main(["gradcheck", f"{module_file}:affine_tanh", "--shapes", "3,4", "5"]) == 2
+    _one_error_line(capsys, "ShapeError", "my_functions.py:6")
+
+
+@pytest.mark.parametrize(
+    "arguments, parts",
+    [
+        (["--seed", "-1"], ["--seed must be a non-negative integer, got -1"]),
+        (["--range", "0", "inf"], ["--range needs finite LOW and HIGH", "0.0 inf"]),
+        (["--range", "inf", "inf"], ["--range needs finite LOW and HIGH"]),
+        (["--range", "nan", "1"], ["--range needs finite LOW and HIGH"]),
+        (["--range", "2", "1"], ["--range needs LOW < HIGH, got 2.0 1.0"]),
+        # -1e308 as argparse takes a negative number (digits only), then 1e308: HIGH - LOW
+        # overflows, which NumPy's uniform refused with an OverflowError traceback
+        (["--range", "-1" + "0" * 308, "1e308"], ["--range", "too wide"]),
+    ],
+)
+def test_bad_seed_and_range_exit_2_with_one_line(module_file: str, capsys, arguments, parts):
+    # --seed -1 and --range 0 inf were a NumPy traceback and exit 1 ("disagree")
+    assert main(["gradcheck", f"{module_file}:log_of", "--shapes", "3", *arguments]) == 2
+    _one_error_line(capsys, *parts)
+
+
+@pytest.mark.parametrize(
+    "arguments, parts",
+    [
+        (["--shapes", "100000,100000"], ["10000000000 input elements", "at most 100000"]),
+        (["--shapes", "60000", "50000"], ["110000 input elements"]),
+        (["--values", "200000"], ["200000 input elements"]),
+    ],
+)
+def test_huge_inputs_exit_2_with_one_line(module_file: str, capsys, arguments, parts) -> None:
+    # 100000,100000 was a 74.5 GiB allocation: MemoryError traceback, exit 1
+    assert main(["gradcheck", f"{module_file}:log_of", *arguments]) == 2
+    _one_error_line(capsys, *parts)
+
+
+def test_memory_error_inside_the_function_exits_2(tmp_path: Path, capsys) -> None:
+    source = tmp_path / "greedy.py"
+    source.write_text("def f(x):\n    raise MemoryError('no room')\n")
+    assert main(["gradcheck", f"{source}:f", "--shapes", "3"]) == 2
+    _one_error_line(capsys, "MemoryError: no room", "greedy.py:2")
+
+
+def test_the_console_process_exits_2_when_the_file_calls_sys_exit(tmp_path: Path) -> None:
+    # end to end, as a user runs it: the process status, not main()'s return value
+    import subprocess
+    import sys
+
+    source = tmp_path / "exits.py"
+    source.write_text("import sys\nsys.exit(0)\n")
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "autograd_lite", "gradcheck", f"{source}:f", "--shapes", "3"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+    )
+    assert result.returncode == 2, result
+    assert result.stderr.count("\n") == 1 and "SystemExit" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import textwrap
 
 import pytest
@@ -79,12 +80,13 @@ def test_errors_are_one_clear_line(argv, message, capsys, tmp_path, monkeypatch)
     assert_one_error_line(capsys, message)
 
 
-def assert_one_error_line(capsys, message: str) -> None:
+def assert_one_error_line(capsys, *messages: str) -> None:
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("autograd-lite graph: error: ")
-    assert message in lines[0]
+    for message in messages:
+        assert message in lines[0], lines[0]
     assert "Traceback" not in captured.err and captured.out == ""
 
 
@@ -114,3 +116,58 @@ def test_a_broken_user_function_exits_2_with_one_line(tmp_path, capsys, code, me
 def test_bad_max_nodes_exits_2(capsys):
     assert main(["graph", "--demo", "222", "--max-nodes", "0"]) == 2
     assert_one_error_line(capsys, "max_nodes must be at least 1")
+
+
+# ------------------------------------------------------------- exit codes (issue 24, item 4)
+def test_output_that_is_a_directory_says_so(tmp_path, capsys):
+    # a directory named like a picture: was graphviz's IsADirectoryError traceback, exit 1
+    folder = tmp_path / "pictures.png"
+    folder.mkdir()
+    assert main(["graph", "--demo", "222", "-o", str(folder)]) == 2
+    assert_one_error_line(capsys, "is a directory")
+    # a directory without a suffix: was "must end in .png, .svg or .pdf, got 'tmp...'"
+    assert main(["graph", "--demo", "222", "-o", str(tmp_path)]) == 2
+    assert_one_error_line(capsys, "is a directory")
+
+
+def test_output_under_a_regular_file_exits_2(tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    assert main(["graph", "--demo", "222", "-o", str(blocker / "graph.png")]) == 2
+    assert_one_error_line(capsys, "notes.txt is not a directory")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs Linux's /proc")
+def test_output_into_an_unwritable_place_exits_2(capsys):
+    # /proc refuses new files even to root: was FileNotFoundError traceback, exit 1
+    assert main(["graph", "--demo", "222", "-o", "/proc/autograd_lite_graph.png"]) == 2
+    assert_one_error_line(capsys, "cannot write")
+
+
+def test_sys_exit_in_the_users_file_exits_2(tmp_path, capsys):
+    source = tmp_path / "exits.py"
+    source.write_text("import sys\nsys.exit(0)\n")
+    assert main(["graph", str(source)]) == 2
+    assert_one_error_line(capsys, "SystemExit", "exits.py:2")
+    source.write_text("import sys\n\n\ndef build_graph():\n    sys.exit(3)\n")
+    assert main(["graph", str(source)]) == 2
+    assert_one_error_line(capsys, "SystemExit", "exits.py:5")
+
+
+def test_an_import_error_names_the_users_line_not_the_library_line(tmp_path, capsys):
+    source = tmp_path / "bad.py"
+    source.write_text("import json\n\njson.loads('{')\n")
+    assert main(["graph", str(source)]) == 2
+    assert_one_error_line(capsys, "JSONDecodeError", "bad.py:3")
+
+
+def test_a_write_that_fails_after_the_checks_exits_2(tmp_path, capsys, monkeypatch):
+    # e.g. the disk fills up between the check of -o and the rendering
+    import autograd_lite.cli.graph as graph_command
+
+    def full_disk(graph, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(graph_command, "render_graph", full_disk)
+    assert main(["graph", "--demo", "222", "-o", str(tmp_path / "g.png")]) == 2
+    assert_one_error_line(capsys, "cannot write", "OSError", "No space left on device")

@@ -85,3 +85,59 @@ def test_every_gradient_in_the_demo_picture_is_the_engines_gradient_of_e(tmp_pat
         if text != f"{values[name].grad:.4g}"
     }
     assert not wrong, f"picture gradient != engine's dE/dvalue: {wrong}"
+
+
+# ------------------------------------------------------------- exit codes (issue 24, item 4)
+def _refused(capsys, *parts: str) -> None:
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("autograd-lite demo: error: "), lines[0]
+    for part in parts:
+        assert part in lines[0], lines[0]
+    assert captured.out == ""  # checked before anything is computed or printed
+
+
+@pytest.mark.parametrize(
+    "arguments, parts",
+    [
+        (["--epochs", "-5"], ["--epochs must be a positive integer, got -5"]),
+        (["--epochs", "0"], ["--epochs must be a positive integer, got 0"]),
+        (["--lr", "nan"], ["--lr must be a positive finite number, got nan"]),
+        (["--lr", "-1"], ["--lr must be a positive finite number, got -1.0"]),
+        (["--lr", "inf"], ["--lr must be a positive finite number, got inf"]),
+        (["--lr", "0"], ["--lr must be a positive finite number, got 0.0"]),
+        (["--threshold", "nan"], ["--threshold must be a number, got nan"]),
+    ],
+)
+def test_demo_refuses_bad_settings(capsys, arguments, parts) -> None:
+    # --epochs -5, --lr nan and --lr -1 ran and exited 0
+    assert main(["demo", "--picture", "", *arguments]) == 2
+    _refused(capsys, *parts)
+
+
+def test_demo_checks_the_picture_path_before_anything_runs(tmp_path, capsys) -> None:
+    # was a traceback (exit 1) after the forward and backward passes were printed
+    assert main(["demo", "--epochs", "3", "--picture", str(tmp_path / "x.jpg")]) == 2
+    _refused(capsys, "--picture", ".png, .svg or .pdf", "x.jpg")
+    assert main(["demo", "--epochs", "3", "--picture", str(tmp_path)]) == 2
+    _refused(capsys, "--picture", "is a directory")
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder")
+    assert main(["demo", "--epochs", "3", "--picture", str(blocker / "g.png")]) == 2
+    _refused(capsys, "notes.txt is not a directory")
+
+
+def test_an_unexpected_failure_is_exit_2_with_one_line_not_a_traceback(capsys, monkeypatch):
+    # exit 1 means "gradients disagree"; a crash must not be mistaken for it
+    import autograd_lite.cli.demo as demo_command
+
+    def broken(numbers):
+        raise RuntimeError("internal failure")
+
+    monkeypatch.setattr(demo_command, "network_222", broken)
+    assert main(["demo", "--picture", ""]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("autograd-lite demo: error: RuntimeError: internal failure")
+    assert "test_demo.py:" in lines[0]  # where it was raised

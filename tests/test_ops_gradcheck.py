@@ -110,7 +110,7 @@ def test_every_public_op_has_a_registry_entry() -> None:
     surface = _public_surface()
     missing = sorted(surface - covered_names() - set(NOT_OPS))
     assert not missing, (
-        f"public operations without a registry entry in autograd_lite/ops/registry.py "
+        f"public operations without a registry entry in autograd_lite/checking/registry.py "
         f"(add one, or list the name in NOT_OPS with a reason): {missing}"
     )
 

@@ -233,8 +233,10 @@ def diagnose_grads(output: Any, params: Any, *, tiny: float = 1e-8) -> GradDiagn
         TypeError: if ``output`` is not a Tensor or ``params`` holds something else.
 
     Example:
-        >>> report = diagnose_grads(loss, model)      # before or after loss.backward()
-        >>> report["layers.0.weight"].status
+        >>> w = Tensor([[1.0, -1.0]], requires_grad=True)
+        >>> hidden = (Tensor([[-1.0, 1.0]]) @ w.T - 5.0).relu()   # every unit dead
+        >>> report = diagnose_grads(hidden.sum(), [w])   # before or after backward()
+        >>> report["params[0]"].status
         'saturated'
     """
     if not isinstance(output, Tensor):

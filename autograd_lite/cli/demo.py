@@ -1,8 +1,17 @@
-"""``autograd-lite demo``: document 002's 2-2-2 network, the document's numbers beside ours."""
+"""``autograd-lite demo``: document 002's 2-2-2 network, the document's numbers beside ours.
+
+Exit status: 0 when the demo ran, 2 when it could not (a bad setting, or a --picture path
+that is a directory, has another suffix than .png/.svg/.pdf or cannot be written), with
+the reason as one line on stderr; the settings and the picture path are checked before
+anything is computed.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+import subprocess
+import sys
 from collections.abc import Callable
 
 from ..documents import (
@@ -15,6 +24,7 @@ from ..documents import (
 from ..explaining.explain import explain
 from ..scalar.value import Value
 from ..viz.draw import GraphvizNotFoundError, draw_graph, render_graph
+from ._common import USAGE_ERROR, CommandError, check_picture_path, describe
 
 # The numbers document 002 prints, in the order it derives them.
 FORWARD_PRINTED = (
@@ -63,8 +73,25 @@ def _derivative(output: Value, wrt: Value, values: dict[str, Value]) -> float:
     return wrt.grad
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Raise CommandError for a setting the demo cannot run with, before any work."""
+    if args.epochs < 1:
+        raise CommandError(f"--epochs must be a positive integer, got {args.epochs}")
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise CommandError(f"--lr must be a positive finite number, got {args.lr}")
+    if args.threshold is not None and math.isnan(args.threshold):
+        raise CommandError(f"--threshold must be a number, got {args.threshold}")
+    if args.picture:
+        check_picture_path(args.picture, "--picture")
+
+
 def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
-    """Run the demo, printing through ``echo``; returns the exit code."""
+    """Run the demo, printing through ``echo``; returns the exit code (0, or 2 if it cannot)."""
+    try:
+        _check_arguments(args)
+    except CommandError as exc:
+        print(f"autograd-lite demo: error: {exc}", file=sys.stderr)
+        return USAGE_ERROR
     echo("autograd_lite demo: the 2-2-2 network of document 002, built from Values\n")
     echo(f"  {'quantity':<28} {'document':>14}   {'engine':>16}")
     numbers = dict(NETWORK_222_START)
@@ -96,6 +123,12 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
             echo(f"\nPicture of the graph (paths from w5 in red): {path}")
         except GraphvizNotFoundError as exc:
             echo(f"\nNo picture written: {exc}")
+        except (OSError, subprocess.CalledProcessError) as exc:  # e.g. the disk is full
+            print(
+                f"autograd-lite demo: error: cannot write {args.picture}: {describe(exc)}",
+                file=sys.stderr,
+            )
+            return USAGE_ERROR
 
     echo(f"\nOne gradient-descent update of the eight weights, w <- w - {args.lr} * dE/dw")
     sgd_step(numbers, NETWORK_222_WEIGHTS, args.lr, network_222)

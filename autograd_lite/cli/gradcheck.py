@@ -15,17 +15,20 @@ input (each filled in row-major order) or one list for all inputs together, in o
 (write ``--at=-1,2`` when the first number is negative). The function may return a
 Tensor/Value or a tuple of them.
 
+The inputs hold at most 100000 elements in all: central differences evaluate the
+function twice per element (small shapes such as 3,4 check a rule as well as big ones).
+
 Exit status: 0 when the gradients agree, 1 when they do not (the failure table is
 printed), 2 when the check could not run (bad file, function or arguments, or the
-function raised an exception).
+function raised an exception or called sys.exit); the reason is one line on stderr,
+with the exception type and the line of your file it came from.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import math
 import sys
-import traceback
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -36,8 +39,10 @@ import numpy as np
 from ..checking.gradcheck import _check_settings, gradcheck_report
 from ..scalar.value import Value
 from ..tensor import Tensor
+from ._common import USAGE_ERROR, CommandError, describe, import_user_file
 
-USAGE_ERROR = 2
+#: the most input elements a check accepts (two evaluations of the function per element)
+MAX_INPUT_ELEMENTS = 100_000
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -109,38 +114,12 @@ def run(args: argparse.Namespace) -> int:
     """Run the check; return 0 (gradients agree), 1 (they do not) or 2 (could not check)."""
     try:
         fn = load_function(args.target)
-    except Exception as exc:  # noqa: BLE001 - a broken file is a usage error, not a crash
-        print(f"autograd-lite gradcheck: error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
-    try:
-        _check_settings("--", args.eps, args.atol, args.rtol)
-    except ValueError as exc:
-        print(f"autograd-lite gradcheck: error: {exc}", file=sys.stderr)
-        return USAGE_ERROR
-    low, high = args.range
-    if not low < high:
-        print(
-            f"autograd-lite gradcheck: error: --range needs LOW < HIGH, got {low} {high}",
-            file=sys.stderr,
-        )
-        return USAGE_ERROR
-    if args.values is not None and args.values < 1:
-        print("autograd-lite gradcheck: error: --values needs at least 1", file=sys.stderr)
-        return USAGE_ERROR
-    if args.values is not None and args.gradgrad:
-        print(
-            "autograd-lite gradcheck: error: --gradgrad needs Tensors (--shapes); Values are "
-            "differentiable once",
-            file=sys.stderr,
-        )
-        return USAGE_ERROR
-    inputs = _random_inputs(args.shapes, args.values, low, high, args.seed)
-    if args.at is not None:
-        try:
+        _check_arguments(args)
+        inputs = _random_inputs(args.shapes, args.values, *args.range, args.seed)
+        if args.at is not None:
             place_at(inputs, args.at)
-        except ValueError as exc:
-            print(f"autograd-lite gradcheck: error: --at: {exc}", file=sys.stderr)
-            return USAGE_ERROR
+    except (CommandError, ValueError, TypeError, OSError, MemoryError) as exc:
+        return _error(str(exc) if isinstance(exc, CommandError) else describe(exc))
     described = (
         f"{args.values} Value(s)"
         if args.values is not None
@@ -148,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.at is not None:
         described += " at " + " ".join(args.at)
+    user_file = args.target.rpartition(":")[0]
     status = 0
     for second_order in (False, True) if args.gradgrad else (False,):
         try:
@@ -161,14 +141,9 @@ def run(args: argparse.Namespace) -> int:
                     rtol=args.rtol,
                     second_order=second_order,
                 )
-        except Exception as exc:  # noqa: BLE001 - report the user's error, do not crash
-            last = traceback.extract_tb(exc.__traceback__)[-1]
-            print(
-                f"autograd-lite gradcheck: error: the check could not run: {type(exc).__name__}: "
-                f"{exc} ({Path(last.filename).name}:{last.lineno})",
-                file=sys.stderr,
-            )
-            return USAGE_ERROR
+        # sys.exit() in the function too: it must not end the command with its status
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - report it, do not crash
+            return _error(f"the check could not run: {describe(exc, user_file)}")
         report.fn_name = f"{args.target} ({described})"
         print(report.format())
         if not report.passed:
@@ -176,38 +151,71 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
+def _error(message: str) -> int:
+    print(f"autograd-lite gradcheck: error: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Raise CommandError for a setting the check cannot run with (before any work)."""
+    try:
+        _check_settings("--", args.eps, args.atol, args.rtol)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    if args.seed < 0:
+        raise CommandError(f"--seed must be a non-negative integer, got {args.seed}")
+    low, high = args.range
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise CommandError(f"--range needs finite LOW and HIGH, got {low} {high}")
+    if not low < high:
+        raise CommandError(f"--range needs LOW < HIGH, got {low} {high}")
+    if not math.isfinite(high - low):
+        raise CommandError(f"--range {low} {high} is too wide: HIGH - LOW overflows a float64")
+    if args.values is not None and args.values < 1:
+        raise CommandError("--values needs at least 1")
+    if args.values is not None and args.gradgrad:
+        raise CommandError("--gradgrad needs Tensors (--shapes); Values are differentiable once")
+    if args.values is not None:
+        option, count = "--values", args.values
+    else:
+        option, count = "--shapes", sum(math.prod(shape) for shape in args.shapes)
+    if count > MAX_INPUT_ELEMENTS:
+        raise CommandError(
+            f"{option} asks for {count} input elements in all; central differences evaluate the "
+            f"function twice per element, so at most {MAX_INPUT_ELEMENTS} are accepted "
+            "(small shapes such as 3,4 check a gradient rule as well as big ones)"
+        )
+
+
 def load_function(target: str) -> Callable[..., Any]:
     """Import ``FILE.py:FUNCTION`` and return the function.
 
     Raises:
-        ValueError: if ``target`` has no ``:FUNCTION`` part or the name is not callable.
-        FileNotFoundError: if the file does not exist.
-        AttributeError: if the file defines no such function.
+        CommandError: no ``:FUNCTION`` part, no such file, a file that raised (or called
+            sys.exit) while being imported, no such function, or a name that is not
+            callable.
     """
     path_text, separator, name = target.rpartition(":")
     if not separator or not path_text or not name:
-        raise ValueError(f"expected FILE.py:FUNCTION, got {target!r}")
+        raise CommandError(f"expected FILE.py:FUNCTION, got {target!r}")
     path = Path(path_text)
     if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
+        raise CommandError(f"no such file: {path}")
     module_name = f"_autograd_lite_gradcheck_{abs(hash(path.resolve()))}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path} (is it a .py file?)")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.resolve().parent))  # let the file import its neighbours
+    folder = str(path.resolve().parent)
+    sys.path.insert(0, folder)  # let the file import its neighbours
     try:
-        spec.loader.exec_module(module)
+        module = import_user_file(path, module_name)
     finally:
-        sys.path.remove(str(path.resolve().parent))
+        sys.path.remove(folder)
     if not hasattr(module, name):
         defined = sorted(
             n for n, v in vars(module).items() if callable(v) and not n.startswith("_")
         )
-        raise AttributeError(f"{path} defines no function {name!r} (it defines: {defined})")
+        raise CommandError(f"{path} defines no function {name!r} (it defines: {defined})")
     function = getattr(module, name)
     if not callable(function):
-        raise ValueError(f"{path}:{name} is not callable")
+        raise CommandError(f"{path}:{name} is not callable")
     return function
 
 

@@ -9,17 +9,18 @@ A user function takes no arguments and returns the output Value or Tensor (or a 
 ``-o`` the DOT text is printed, which needs no Graphviz program.
 
 Exit status: 0 when the graph was drawn, 2 when it could not be (no such file or function,
-a function that needs arguments or raised, a bad option, or no Graphviz ``dot`` for -o);
-the reason is printed as one line on stderr.
+a file or function that raised or called sys.exit, a function that needs arguments, a bad
+option, an -o that is a directory or cannot be written, or no Graphviz ``dot`` for -o);
+the reason is printed as one line on stderr, naming the exception type and the line of
+your file it came from.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import inspect
+import subprocess
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,13 @@ from ..explaining.explain import explain
 from ..scalar.value import Value
 from ..tensor import Tensor
 from ..viz.draw import GraphvizNotFoundError, draw_graph, render_graph, vertices_below
+from ._common import (
+    USAGE_ERROR,
+    CommandError,
+    check_picture_path,
+    describe,
+    import_user_file,
+)
 
 DEFAULT_FUNCTION = "build_graph"
 
@@ -99,41 +107,19 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(run=run)
 
 
-USAGE_ERROR = 2
-
-
-class CommandError(Exception):
-    """A problem with the command's input, reported as one line on stderr (exit status 2)."""
-
-
-def _one_line(exc: BaseException) -> str:
-    """``Type: message (file.py:line)`` of an exception raised by the user's code."""
-    text = " ".join(str(exc).split())
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {text}{where}"
-
-
 def load_function(spec: str) -> Callable[[], Any]:
     """Import ``FILE.py[:FUNCTION]`` and return the function (no arguments).
 
     Raises:
-        CommandError: no such file, a file that cannot be imported (the error is named),
-            no such function, or a function that needs arguments.
+        CommandError: no such file, a file that cannot be imported (the error is named,
+            sys.exit() included), no such function, or a function that needs arguments.
     """
     file_part, _, function_name = spec.partition(":")
     path = Path(file_part)
     function_name = function_name or DEFAULT_FUNCTION
     if not path.is_file():
         raise CommandError(f"no such file {file_part!r}")
-    module_spec = importlib.util.spec_from_file_location(f"_graph_source_{path.stem}", path)
-    if module_spec is None or module_spec.loader is None:
-        raise CommandError(f"cannot import {file_part!r} (is it a .py file?)")
-    module = importlib.util.module_from_spec(module_spec)
-    try:
-        module_spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - the user's file is at fault, not the command
-        raise CommandError(f"cannot import {file_part!r}: {_one_line(exc)}") from exc
+    module = import_user_file(path, f"_graph_source_{path.stem}")
     function = getattr(module, function_name, None)
     if not callable(function):
         raise CommandError(f"{file_part!r} has no function {function_name!r}")
@@ -177,10 +163,12 @@ def _parse_index(text: str) -> tuple[int, ...]:
 
 def _build(args: argparse.Namespace) -> tuple[Value | Tensor, Any]:
     function = DEMOS[args.demo] if args.demo else load_function(args.function)
+    user_file = None if args.demo else args.function.partition(":")[0]
     try:
         result = function()
-    except Exception as exc:  # noqa: BLE001 - the user's function failed, not the command
-        raise CommandError(f"the function could not run: {_one_line(exc)}") from exc
+    # sys.exit() too: it must not end the command with the user's status
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's function failed
+        raise CommandError(f"the function could not run: {describe(exc, user_file)}") from exc
     module = None
     if isinstance(result, tuple) and len(result) == 2:
         result, module = result
@@ -205,6 +193,8 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
         function raised); the reason is printed as one line on stderr.
     """
     try:
+        if args.output:  # before any work: a directory, a bad suffix, a read-only place
+            check_picture_path(args.output, "-o")
         root, module = _build(args)
         names = {id(p): name for name, p in module.named_parameters()} if module is not None else {}
         if args.explain:  # before backward: a Tensor graph is freed by backward()
@@ -228,7 +218,10 @@ def run(args: argparse.Namespace, echo: Callable[[str], None] = print) -> int:
             module=module,
         )
         if args.output:
-            written = render_graph(graph, args.output)
+            try:
+                written = render_graph(graph, args.output)
+            except (OSError, subprocess.CalledProcessError) as exc:
+                raise CommandError(f"cannot write {args.output}: {describe(exc)}") from exc
             echo(f"wrote {written}")
         else:
             echo(graph.source)

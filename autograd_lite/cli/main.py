@@ -2,6 +2,10 @@
 
 Each subcommand lives in its own module under ``autograd_lite/cli/`` and exposes
 ``add_parser(subparsers)``, which registers its arguments and a ``run(args) -> int``.
+
+Exit status: 0 success (gradients agree), 1 gradients disagree (gradcheck), 2 the command
+could not run, always with one line on stderr naming the cause; an unexpected exception
+in a subcommand is reported the same way rather than as a traceback with status 1.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from .._version import __version__
+from ._common import USAGE_ERROR, describe
 
 SUBCOMMANDS = ("demo", "gradcheck", "graph")
 
@@ -40,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except Exception as exc:  # noqa: BLE001 - a crash is "could not run" too: 2, one line
+        print(f"autograd-lite {args.command}: error: {describe(exc)}", file=sys.stderr)
+        return USAGE_ERROR
 
 
 if __name__ == "__main__":

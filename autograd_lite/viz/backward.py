@@ -70,7 +70,7 @@ def draw_backward(
 
     Example:
         >>> x = Value(2.0, label="x"); y = (x * x).tanh(); y.label = "y"
-        >>> draw_backward(y).save("y_backward.html")
+        >>> page = draw_backward(y)          # page.save("y_backward.html"), or shown inline
     """
     if not isinstance(output, (Value, TensorBase)):
         raise TypeError(

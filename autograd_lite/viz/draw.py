@@ -163,7 +163,8 @@ def render_graph(graph: Any, path: str | Path) -> Path:
         GraphvizNotFoundError: if Graphviz's ``dot`` is not installed (says how to install).
 
     Example:
-        >>> render_graph(draw_graph(y), "docs/y.svg")
+        >>> y = Value(2.0, label="x").tanh()
+        >>> render_graph(draw_graph(y), "out/y.svg")  # doctest: +SKIP
     """
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower()

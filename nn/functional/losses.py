@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import Tensor, where
+from autograd_lite import ShapeError, Tensor, where
 
 from .helpers import as_tensor as _as_tensor
 from .helpers import check_number
@@ -64,7 +64,8 @@ def half_squared_error(prediction: Tensor, target: Any, reduction: str = "mean")
         A 0-d tensor, or the elementwise halves of squared errors for "none".
 
     Raises:
-        ShapeError: when the shapes differ. ValueError: for an unknown reduction.
+        ShapeError: when the shapes differ, or for "mean" over 0 samples. ValueError: for an
+            unknown reduction.
 
     Example:
         >>> half_squared_error(Tensor([[0.5], [1.0]]), [[0.0], [0.0]]).item()  # (0.25+1)/4
@@ -80,6 +81,11 @@ def half_squared_error(prediction: Tensor, target: Any, reduction: str = "mean")
     if reduction == "sum":
         return total
     samples = prediction.shape[0] if prediction.ndim > 0 else 1
+    if samples == 0:  # 0 / 0: NaN, where the other losses' mean raises
+        raise ShapeError(
+            f"half_squared_error: reduction 'mean' cannot average over 0 samples (prediction "
+            f"shape {prediction.shape}); use reduction='sum' for an empty batch"
+        )
     return total / samples
 
 
@@ -106,13 +112,7 @@ def binary_cross_entropy(prediction: Tensor, target: Any, reduction: str = "mean
     _check_reduction("binary_cross_entropy", reduction)
     prediction, target = _as_tensor(prediction), _as_tensor(target)
     _same_shape("binary_cross_entropy", prediction, target)
-    probabilities = prediction.data
-    if np.any((probabilities < 0) | (probabilities > 1) | np.isnan(probabilities)):
-        raise ValueError(
-            "binary_cross_entropy: prediction must hold probabilities in [0, 1], got values "
-            f"from {np.nanmin(probabilities)} to {np.nanmax(probabilities)} (use "
-            "binary_cross_entropy_with_logits for raw scores)"
-        )
+    _check_probabilities(prediction.data)
     log_p = _clamped_log(prediction)
     log_not_p = _clamped_log(1.0 - prediction)
     return _reduce(-(target * log_p + (1.0 - target) * log_not_p), reduction)
@@ -291,3 +291,24 @@ def kl_div(
         total = pointwise.sum()
         return total / prediction.shape[0] if prediction.ndim > 0 else total
     return _reduce(pointwise, reduction)
+
+
+def _check_probabilities(probabilities: np.ndarray) -> None:
+    """Raise ValueError naming NaNs and values outside [0, 1] in a BCE prediction."""
+    nan = np.isnan(probabilities)
+    outside = (probabilities < 0) | (probabilities > 1)
+    if not (np.any(nan) or np.any(outside)):
+        return
+    problems = []
+    if np.any(nan):
+        first = tuple(int(i) for i in np.argwhere(nan)[0])
+        problems.append(
+            f"NaN in {int(nan.sum())} of {probabilities.size} values (first at index {first})"
+        )
+    numbers = probabilities[~nan]
+    if np.any(outside):
+        problems.append(f"values from {numbers.min()} to {numbers.max()}")
+    raise ValueError(
+        "binary_cross_entropy: prediction must hold probabilities in [0, 1], got "
+        f"{' and '.join(problems)} (use binary_cross_entropy_with_logits for raw scores)"
+    )
