@@ -273,7 +273,7 @@ def _kink_hints(report: GradcheckReport, args: Sequence[Any]) -> tuple[list[str]
 
 
 def _check_random_upstream(
-    outputs: tuple,
+    outputs: tuple[Any, ...],
     args: list[Any],
     positions: list[int],
     numerical: list[list[np.ndarray]],

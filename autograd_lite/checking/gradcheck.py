@@ -334,7 +334,7 @@ def _gradgrad_report(
     return report
 
 
-def _upstream(grad_outputs: Any, outputs: tuple) -> list[np.ndarray]:
+def _upstream(grad_outputs: Any, outputs: tuple[Any, ...]) -> list[np.ndarray]:
     """The upstream gradients for gradgradcheck: given, or random normal with seed 0."""
     if grad_outputs is None:
         rng = np.random.default_rng(0)

@@ -25,7 +25,7 @@ def _input_name(args: Sequence[Any], position: int) -> str:
     return f"{position} ({label})" if label else str(position)
 
 
-def _outputs(fn: Callable[..., Any], args: Sequence[Any], kind: str, what: str) -> tuple:
+def _outputs(fn: Callable[..., Any], args: Sequence[Any], kind: str, what: str) -> tuple[Any, ...]:
     """Call ``fn`` and return its outputs as a tuple, checking their type."""
     result = fn(*args)
     outputs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -39,7 +39,7 @@ def _outputs(fn: Callable[..., Any], args: Sequence[Any], kind: str, what: str) 
     return outputs
 
 
-def _output_arrays(outputs: tuple) -> list[np.ndarray]:
+def _output_arrays(outputs: tuple[Any, ...]) -> list[np.ndarray]:
     return [np.array(out.data, dtype=np.float64) for out in outputs]
 
 
@@ -124,7 +124,7 @@ def _set(arg: Any, m: int, number: float) -> None:
 
 
 def _analytic_tensor(
-    outputs: tuple, args: Sequence[Any], positions: Sequence[int], report: GradcheckReport
+    outputs: tuple[Any, ...], args: Sequence[Any], positions: Sequence[int], report: GradcheckReport
 ) -> list[list[np.ndarray]] | None:
     """One backward per output element; None (with a problem recorded) if backward failed."""
     inputs = [args[p] for p in positions]
@@ -169,7 +169,7 @@ def _safe_grad(
 
 
 def _analytic_value(
-    outputs: tuple, args: Sequence[Any], positions: Sequence[int]
+    outputs: tuple[Any, ...], args: Sequence[Any], positions: Sequence[int]
 ) -> list[list[np.ndarray]]:
     """d out_k / d v_i from `Value.backward`, zeroing every reached ``.grad`` first."""
     blocks = [[np.zeros((1, 1)) for _ in outputs] for _ in positions]

@@ -65,7 +65,7 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``gradcheck`` subcommand."""
     parser = subparsers.add_parser(
         "gradcheck",
@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         fn = load_function(args.target)
         _check_arguments(args)
-        inputs = _random_inputs(args.shapes, args.values, *args.range, args.seed)
+        low, high = args.range
+        inputs = _random_inputs(args.shapes, args.values, low, high, args.seed)
         if args.at is not None:
             place_at(inputs, args.at)
     except (CommandError, ValueError, TypeError, OSError, MemoryError) as exc:

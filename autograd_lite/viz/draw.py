@@ -54,7 +54,7 @@ def _picture_class() -> type:
     """A `graphviz.Digraph` whose rendering errors say how to install ``dot``."""
     import graphviz
 
-    class GraphPicture(graphviz.Digraph):
+    class GraphPicture(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no types
         """graphviz.Digraph with a helpful error when the ``dot`` program is missing."""
 
         def render(self, *args: Any, **kwargs: Any) -> Any:
