@@ -109,7 +109,7 @@ def explain(
     """
     if max_paths < 1:
         raise ValueError(f"explain: max_paths must be at least 1, got {max_paths}")
-    names = _parameter_names(module)
+    names = parameter_names(module)
     if isinstance(output, Value) and isinstance(wrt, Value):
         return _explain_value(output, wrt, fold, merge_sums, max_paths, names)
     if isinstance(output, Tensor) and isinstance(wrt, Tensor):
@@ -120,12 +120,14 @@ def explain(
     )
 
 
-def _parameter_names(module: Any) -> dict[int, str]:
-    """id(parameter) -> dotted name for anything with ``named_parameters()`` (duck typing)."""
+def parameter_names(module: Any, caller: str = "explain") -> dict[int, str]:
+    """id(parameter) -> dotted name for anything with ``named_parameters()`` (duck typing:
+    the engine does not import nn); ``caller`` names the function in the error."""
     if module is None:
         return {}
     if not hasattr(module, "named_parameters"):
         raise TypeError(
-            f"module must have named_parameters() (an nn.Module), got {type(module).__name__}"
+            f"{caller}: module must have named_parameters() (an nn.Module), got "
+            f"{type(module).__name__}"
         )
     return {id(parameter): name for name, parameter in module.named_parameters()}

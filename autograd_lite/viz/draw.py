@@ -24,7 +24,7 @@ import numpy as np
 from ..engine.tensor_base import TensorBase
 from ..engine.walk import topological_order, walk_steps
 from ..errors import GraphFreedError
-from ..explaining.explain import _array_text, _exponent_text
+from ..explaining.explain import _array_text, _exponent_text, parameter_names
 from ..explaining.live import live_outputs
 from ..explaining.results import reduction_text
 from ..scalar.formulas import SCALAR_OPS
@@ -133,7 +133,7 @@ def draw_graph(
     if not isinstance(root, (Value, Tensor)):
         raise TypeError(f"draw_graph: root must be a Value or a Tensor, got {type(root).__name__}")
     _check_highlight_kind(root, highlight)
-    names = _parameter_names(module)
+    names = parameter_names(module, "draw_graph")
     graph = _picture_class()(
         name="autograd_lite",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica"},
@@ -205,17 +205,6 @@ def _not_in_graph(highlight: Any, reason: str = "") -> ValueError:
         f"draw_graph: {_highlight_name(highlight)} is not part of the graph that produced "
         f"root{reason}; pass a value the root was computed from"
     )
-
-
-def _parameter_names(module: Any) -> dict[int, str]:
-    if module is None:
-        return {}
-    if not hasattr(module, "named_parameters"):
-        raise TypeError(
-            f"draw_graph: module must have named_parameters() (an nn.Module), got "
-            f"{type(module).__name__}"
-        )
-    return {id(parameter): name for name, parameter in module.named_parameters()}
 
 
 def _escape(text: str) -> str:
