@@ -41,15 +41,10 @@ def _doctest_names(request: pytest.FixtureRequest) -> None:
     )
 
 
-#: Examples known to be wrong in files this branch must not edit (they are being moved,
-#: issue 16): matched by the end of the doctest's name, so they still match after a move.
-#: Strict: once an example is fixed it passes, the xfail fails, and its entry must go.
-WRONG_EXAMPLES = {
-    ".anomaly.detect_anomaly": "shows the AnomalyError without a 'Traceback' block",
-    ".grad_mode.set_grad_enabled": "uses x without defining it",
-    ".grad_mode.no_grad": "uses x and model without defining them",
-    ".grad_mode.enable_grad": "uses x without defining it",
-}
+#: Examples known to be wrong, as strict expected failures (none today): matched by the end
+#: of the doctest's name. Strict: once an example is fixed it passes, the xfail fails, and
+#: its entry must go.
+WRONG_EXAMPLES: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

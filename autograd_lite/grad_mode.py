@@ -89,8 +89,11 @@ def set_grad_enabled(mode: bool) -> _RestoreGradMode:
         A context manager whose exit restores the mode that was in force before this call.
 
     Example:
+        >>> x = Tensor([1.0], requires_grad=True)
         >>> with set_grad_enabled(False):
         ...     y = x * 2          # not recorded; the previous mode is back after the block
+        >>> y.requires_grad, is_grad_enabled()
+        (False, True)
     """
     previous = _state.enabled
     _state.enabled = bool(mode)
@@ -172,10 +175,15 @@ class no_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     """Context manager and decorator: operations inside record no graph.
 
     Example:
+        >>> x = Tensor([1.0], requires_grad=True)
         >>> with no_grad():
-        ...     y = x * 2          # y.requires_grad is False
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
         >>> @no_grad               # or @no_grad()
-        ... def predict(x): return model(x)
+        ... def predict(x): return x * 3
+        >>> predict(x).requires_grad
+        False
     """
 
     _mode = False
@@ -185,9 +193,12 @@ class enable_grad(_GradModeContext):  # noqa: N801 - PyTorch's name
     """Context manager and decorator: operations inside record the graph again.
 
     Example:
+        >>> x = Tensor([1.0], requires_grad=True)
         >>> with no_grad():
         ...     with enable_grad():
         ...         y = x * 2      # recorded
+        >>> y.requires_grad
+        True
     """
 
     _mode = True

@@ -92,7 +92,9 @@ class detect_anomaly:  # noqa: N801 - PyTorch's name
     Example:
         >>> x = Tensor([0.0, 1.0], requires_grad=True)
         >>> with detect_anomaly():
-        ...     x.sqrt().sum().backward()   # AnomalyError: Sqrt ... created at file.py:3
+        ...     x.sqrt().sum().backward()   # names Sqrt and the line that created it
+        Traceback (most recent call last):
+        autograd_lite.errors.AnomalyError: Sqrt.backward produced 1 inf ...
     """
 
     def __init__(self, check_forward: bool = True) -> None:
