@@ -25,7 +25,7 @@ from .engine.tensor_base import TensorBase, bound
 from .errors import ShapeError
 from .grad_mode import _state as _grad_state
 from .ops.indexing import SetItem
-from .ops.shape import _plain_index
+from .ops.shape import plain_index
 from .tensor_args import TensorMixinBase
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class InPlaceMethods(TensorMixinBase):
         return _update(self, other, np.true_divide, "__truediv__", "/=")
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        index = _plain_index(index)
+        index = plain_index(index)
         if not isinstance(value, TensorBase):
             value = self._operand(value)
         if not _recorded(self, value, "t[index] = value"):

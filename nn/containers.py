@@ -11,7 +11,7 @@ from autograd_lite import Tensor
 
 from .module import Module
 from .parameter import Parameter
-from .printing import _addindent
+from .printing import addindent
 
 
 class _ModuleSequence(Module):
@@ -168,7 +168,7 @@ class ModuleList(_ModuleSequence):
             label = f"({first}): {text}"
             if last != first:
                 label = f"({first}-{last}): {last - first + 1} x {text}"
-            lines.append(_addindent(label, 2))
+            lines.append(addindent(label, 2))
         return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
 
 

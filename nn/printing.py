@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 
-def _addindent(text: str, spaces: int) -> str:
+def addindent(text: str, spaces: int) -> str:
     """Indent every line of ``text`` but the first (PyTorch's helper of the same name)."""
     first, *rest = text.split("\n")
     return "\n".join([first] + [" " * spaces + line for line in rest])
@@ -27,7 +27,7 @@ class PrintMethods:
         extra = self.extra_repr()
         extra_lines = extra.split("\n") if extra else []
         child_lines = [
-            f"({name}): {_addindent(repr(child), 2)}" for name, child in self._modules.items()
+            f"({name}): {addindent(repr(child), 2)}" for name, child in self._modules.items()
         ]
         lines = extra_lines + child_lines
         text = type(self).__name__ + "("

@@ -19,7 +19,7 @@ import pytest
 
 from autograd_lite import Tensor, Value, draw_backward
 from autograd_lite.documents import NETWORK_222_START, network_222
-from autograd_lite.explaining.explain import _array_text
+from autograd_lite.explaining.explain import array_text
 from autograd_lite.scalar.walk import values_below
 from autograd_lite.viz.draw import dot_names, vertices_below
 
@@ -98,13 +98,13 @@ def test_every_number_of_the_tensor_page_is_the_engines(tmp_path) -> None:
     leaves = {names[id(tx)]: tx, names[id(tw)]: tw}
     texts = final_texts(data)
     for name, leaf in leaves.items():
-        assert texts[name] == "grad " + _array_text(leaf.grad.data)
+        assert texts[name] == "grad " + array_text(leaf.grad.data)
     for step in data["steps"]:
         for entry in step["inputs"]:
             if entry["node"] in leaves:
                 last = entry
                 leaf = leaves[entry["node"]]
-                assert entry["accumulated_text"] == _array_text(
+                assert entry["accumulated_text"] == array_text(
                     np.reshape(entry["accumulated"]["data"], entry["accumulated"]["shape"])
                 )
         assert step["lines"][0].endswith(step["upstream_text"])

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from autograd_lite import Tensor, Value, draw_graph, explain
 from autograd_lite.documents import NETWORK_222_START
-from autograd_lite.explaining.results import _array_text, reduction_text
+from autograd_lite.explaining.results import array_text, reduction_text
 from tests.test_explain import random_graphs
 
 
@@ -30,7 +30,7 @@ def test_tensor_nodes_show_label_data_and_constants_their_value() -> None:
     h = (x * 3).tanh()
     h.label = "h"
     source = draw_graph(h.sum()).source
-    assert f"h | shape (1, 2) float64 | data {_array_text(h.data)}" in source
+    assert f"h | shape (1, 2) float64 | data {array_text(h.data)}" in source
     assert "constant | shape () float64 | 3" in source
     assert "shape (1, 2) float64 | data [[3., 6.]]" in source  # x * 3, kept by Tanh
 
@@ -52,10 +52,10 @@ def test_edge_gradients_of_a_tensor_graph_are_the_engines() -> None:
     assert x.grad is None  # the picture's backward pass touches no .grad
     loss.backward(retain_graph=True)
     # x feeds one Mul: the gradient sent to x along that edge is all of x.grad
-    assert ("n0", "n1", f"grad {_array_text(x.grad.data)}") in edges
+    assert ("n0", "n1", f"grad {array_text(x.grad.data)}") in edges
     # h * h sends h back along each of its two edges (d(h*h)/dh = h + h)
     into_square = [label for source_, target, label in edges if target == "n3"]
-    assert into_square == [f"grad {_array_text(h.data)}"] * 2
+    assert into_square == [f"grad {array_text(h.data)}"] * 2
 
 
 def test_edge_gradients_after_backward_say_why_they_are_missing() -> None:

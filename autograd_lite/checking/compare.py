@@ -21,13 +21,13 @@ from .jacobian import (
     _analytic_tensor,
     _analytic_value,
     _get,
-    _input_name,
     _name,
     _output_arrays,
     _outputs,
     _safe_grad,
     _set,
     _shape,
+    input_label,
     numerical_jacobian,
 )
 from .kinks import KinkNote, find_kinks
@@ -197,7 +197,7 @@ def _run(
                 report.mismatches.append(
                     Mismatch(
                         input_position=position,
-                        input_name=_input_name(args, position),
+                        input_name=input_label(args, position),
                         input_index=tuple(
                             int(v) for v in np.unravel_index(m, _shape(args[position]))
                         ),
@@ -259,7 +259,7 @@ def _kink_hints(report: GradcheckReport, args: Sequence[Any]) -> tuple[list[str]
             continue
         positions = sorted({position for position, _ in note.crossed})
         explained.update(positions)
-        names = ", ".join(f"input {_input_name(args, p)}" for p in positions)
+        names = ", ".join(f"input {input_label(args, p)}" for p in positions)
         hints.append(
             f"{names}: the step of the check crosses a kink: {note.describe(report.eps)}. "
             "There the central difference averages the slopes on both sides while the "
@@ -299,7 +299,7 @@ def _check_random_upstream(
             report.mismatches.append(
                 Mismatch(
                     input_position=position,
-                    input_name=_input_name(args, position),
+                    input_name=input_label(args, position),
                     input_index=tuple(int(v) for v in np.unravel_index(m, _shape(args[position]))),
                     output_name="random upstream",
                     output_index=None,
@@ -339,7 +339,7 @@ def _hints(
         for k, output_name in enumerate(output_names):
             if (position, output_name) not in failing:
                 continue
-            name = f"input {_input_name(args, position)}"
+            name = f"input {input_label(args, position)}"
             if several:
                 name += f", output {output_name}"
             hint = _block_hint(

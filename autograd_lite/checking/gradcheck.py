@@ -34,7 +34,7 @@ from ..scalar.value import Value
 from ..tensor import Tensor
 from .compare import MAX_TABLE_ROWS, GradcheckReport, Mismatch, _run
 from .culprit import Culprit
-from .jacobian import _input_name, _name, _outputs, numerical_jacobian
+from .jacobian import _name, _outputs, input_label, numerical_jacobian
 from .kinks import KinkNote
 
 __all__ = [
@@ -114,7 +114,7 @@ def _copy_inputs(inputs: Any, what: str) -> tuple[list[Any], list[int], str]:
     return args, checked, "value" if has_value else "tensor"
 
 
-def _check_settings(prefix: str, eps: Any, atol: Any, rtol: Any) -> None:
+def check_settings(prefix: str, eps: Any, atol: Any, rtol: Any) -> None:
     """Reject a step or tolerance that would make the check meaningless, naming it.
 
     ``prefix`` starts each message: "gradcheck: " for the API, "--" for the command line.
@@ -233,7 +233,7 @@ def gradcheck_report(
     """
     if second_order:
         return _gradgrad_report(fn, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol)
-    _check_settings("gradcheck: ", eps, atol, rtol)
+    check_settings("gradcheck: ", eps, atol, rtol)
     args, positions, kind = _copy_inputs(inputs, "gradcheck")
     return _run(
         fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck", analyse=True
@@ -287,7 +287,7 @@ def gradgradcheck(
 def _gradgrad_report(
     fn: Callable[..., Any], inputs: Any, grad_outputs: Any, *, eps: float, atol: float, rtol: float
 ) -> GradcheckReport:
-    _check_settings("gradgradcheck: ", eps, atol, rtol)
+    check_settings("gradgradcheck: ", eps, atol, rtol)
     args, positions, kind = _copy_inputs(inputs, "gradgradcheck")
     if kind == "value":
         raise TypeError(
@@ -311,7 +311,7 @@ def _gradgrad_report(
         )
 
     gradient.__qualname__ = f"gradient of {_name(fn)}"
-    names = [f"d/d input {_input_name(args, p)}" for p in positions]
+    names = [f"d/d input {input_label(args, p)}" for p in positions]
     report = _run(
         gradient,
         args,

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .compare import GradcheckReport
 
 
-def _input_name(args: Sequence[Any], position: int) -> str:
+def input_label(args: Sequence[Any], position: int) -> str:
     label = getattr(args[position], "label", "")
     return f"{position} ({label})" if label else str(position)
 

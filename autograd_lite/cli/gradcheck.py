@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checking.gradcheck import _check_settings, gradcheck_report
+from ..checking.gradcheck import check_settings, gradcheck_report
 from ..scalar.value import Value
 from ..tensor import Tensor
 from ._common import USAGE_ERROR, CommandError, describe, import_user_file
@@ -160,7 +160,7 @@ def _error(message: str) -> int:
 def _check_arguments(args: argparse.Namespace) -> None:
     """Raise CommandError for a setting the check cannot run with (before any work)."""
     try:
-        _check_settings("--", args.eps, args.atol, args.rtol)
+        check_settings("--", args.eps, args.atol, args.rtol)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     if args.seed < 0:

@@ -17,7 +17,7 @@ breakdown into *stages*; a stage between two such values is one factor or a sum 
 That is the document's form dE/dw1 = (dE_o1/dout_h1 + dE_o2/dout_h1) * dout_h1/dnet_h1 * ...
 
 For a `Tensor` graph, `explain` follows one element of a gradient through the operations
-(see `_explain_tensor`). Path counts are found by dynamic programming first; graphs with many
+(see `explain_tensor`). Path counts are found by dynamic programming first; graphs with many
 paths are summarised (the largest paths by |product| plus the exact total). No recursion.
 
 This module holds the public entry; the work is split by concept:
@@ -41,11 +41,11 @@ from .results import (
     Stage,
     TensorExplanation,
     TensorPath,
-    _array_text,
-    _num,
+    array_text,
+    num_text,
 )
-from .tensors import _explain_tensor
-from .values import _explain_value, _exponent_text
+from .tensors import explain_tensor
+from .values import explain_value, exponent_text
 
 __all__ = [
     "Branch",
@@ -56,9 +56,9 @@ __all__ = [
     "Stage",
     "TensorExplanation",
     "TensorPath",
-    "_array_text",
-    "_exponent_text",
-    "_num",
+    "array_text",
+    "exponent_text",
+    "num_text",
     "explain",
 ]
 
@@ -111,9 +111,9 @@ def explain(
         raise ValueError(f"explain: max_paths must be at least 1, got {max_paths}")
     names = parameter_names(module)
     if isinstance(output, Value) and isinstance(wrt, Value):
-        return _explain_value(output, wrt, fold, merge_sums, max_paths, names)
+        return explain_value(output, wrt, fold, merge_sums, max_paths, names)
     if isinstance(output, Tensor) and isinstance(wrt, Tensor):
-        return _explain_tensor(output, wrt, index, max_paths, names)
+        return explain_tensor(output, wrt, index, max_paths, names)
     raise TypeError(
         "explain: output and wrt must both be Values or both be Tensors, got "
         f"{type(output).__name__} and {type(wrt).__name__}"

@@ -1,8 +1,8 @@
 """explain()'s result objects and their text: Factor, Path, Branch, Stage, Explanation for
 Value graphs; OpStep, TensorPath, TensorExplanation for Tensor graphs.
 
-Every number is printed to 9 significant digits (`_num`); arrays get a one-line preview
-(`_array_text`, also used by viz).
+Every number is printed to 9 significant digits (`num_text`); arrays get a one-line preview
+(`array_text`, also used by viz).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 
-def _num(number: float) -> str:
+def num_text(number: float) -> str:
     """A number to 9 significant digits, as explain() prints every number."""
     return f"{number:.9g}"
 
@@ -50,18 +50,18 @@ class Factor:
         factor is a single step, so there is nothing more to show)."""
         if sum(len(part) for part in self.parts) < 2:
             return ""
-        products = [" * ".join(_num(number) for number in part) or "1" for part in self.parts]
+        products = [" * ".join(num_text(number) for number in part) or "1" for part in self.parts]
         if len(products) == 1:
             return products[0]
         return " + ".join(f"({text})" if " * " in text else text for text in products)
 
     def __str__(self) -> str:
         note = f"   (through {', '.join(self.through)})" if self.through else ""
-        if self.formula == _num(self.value):  # a constant factor: say it once
+        if self.formula == num_text(self.value):  # a constant factor: say it once
             return f"{self.name} = {self.formula}{note}"
         parts = self.parts_text
         middle = f" = {parts}" if parts else ""
-        return f"{self.description}{middle} = {_num(self.value)}{note}"
+        return f"{self.description}{middle} = {num_text(self.value)}{note}"
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Explanation:
     def __repr__(self) -> str:
         plural = "path" if self.n_paths == 1 else "paths"
         return (
-            f"<Explanation d {self.output_name} / d {self.wrt_name} = {_num(self.total)} "
+            f"<Explanation d {self.output_name} / d {self.wrt_name} = {num_text(self.total)} "
             f"({self.n_paths} {plural}); print() it for the breakdown>"
         )
 
@@ -155,7 +155,7 @@ class Explanation:
 # ------------------------------------------------------------------------ text
 def _render_value_explanation(result: Explanation) -> list[str]:
     head = f"d {result.output_name} / d {result.wrt_name}"
-    total = _num(result.total)
+    total = num_text(result.total)
     if result.n_paths == 0:
         return [f"{head} = 0: {result.output_name} does not depend on {result.wrt_name}"]
     plural = "path" if result.n_paths == 1 else "paths"
@@ -163,8 +163,8 @@ def _render_value_explanation(result: Explanation) -> list[str]:
     if result.n_paths == 1 and result.paths:
         path = result.paths[0]
         lines += [f"  {step}" for step in path.steps]
-        numbers = " * ".join(_num(step.value) for step in path.steps) or "1"
-        lines.append(f"  {head} = {numbers} = {_num(path.product)}")
+        numbers = " * ".join(num_text(step.value) for step in path.steps) or "1"
+        lines.append(f"  {head} = {numbers} = {num_text(path.product)}")
         return lines
 
     lines.append("")
@@ -173,7 +173,7 @@ def _render_value_explanation(result: Explanation) -> list[str]:
     for stage in result.stages:
         lines += _render_stage(stage)
     if len(result.stages) > 1:
-        numbers = " * ".join(_num(stage.value) for stage in result.stages)
+        numbers = " * ".join(num_text(stage.value) for stage in result.stages)
         lines.append(f"  {head} = {numbers} = {total}")
     lines.append("")
     shown = len(result.paths)
@@ -186,16 +186,16 @@ def _render_value_explanation(result: Explanation) -> list[str]:
         )
     for number, path in enumerate(result.paths, start=1):
         names = " * ".join(step.name for step in path.steps)
-        values = " * ".join(_num(step.value) for step in path.steps)
+        values = " * ".join(num_text(step.value) for step in path.steps)
         lines.append(f"  {number}. {names}")
-        lines.append(f"     = {values} = {_num(path.product)}")
+        lines.append(f"     = {values} = {num_text(path.product)}")
     if result.complete:
-        lines.append(f"  sum of the {shown} path products = {_num(result.path_sum)}")
+        lines.append(f"  sum of the {shown} path products = {num_text(result.path_sum)}")
     else:
         rest = result.total - result.path_sum
         lines.append(
-            f"  these {shown} add up to {_num(result.path_sum)}; the other "
-            f"{result.n_paths - shown} paths add {_num(rest)}"
+            f"  these {shown} add up to {num_text(result.path_sum)}; the other "
+            f"{result.n_paths - shown} paths add {num_text(rest)}"
         )
     return lines
 
@@ -203,20 +203,20 @@ def _render_value_explanation(result: Explanation) -> list[str]:
 def _render_stage(stage: Stage) -> list[str]:
     if stage.n_branches == 1 and len(stage.branches[0].steps) == 1:
         return [f"  {stage.branches[0].steps[0]}"]
-    lines = [f"  {stage.name} = {_num(stage.value)}"]
+    lines = [f"  {stage.name} = {num_text(stage.value)}"]
     if stage.n_branches == 1:
         lines += [f"    {step}" for step in stage.branches[0].steps]
         return lines
     if len(stage.branches) == stage.n_branches:
         lines.append("    = " + " + ".join(branch.name for branch in stage.branches))
-        lines.append("    = " + " + ".join(_num(branch.product) for branch in stage.branches))
+        lines.append("    = " + " + ".join(num_text(branch.product) for branch in stage.branches))
     else:
         lines.append(
             f"    a sum over {stage.n_branches} branches; the {len(stage.branches)} "
             "largest by |product|:"
         )
     for branch in stage.branches:
-        lines.append(f"    {branch.name} = {_num(branch.product)}")
+        lines.append(f"    {branch.name} = {num_text(branch.product)}")
         lines += [f"      {step}" for step in branch.steps]
     return lines
 
@@ -238,7 +238,9 @@ def _render_definitions(definitions: dict[str, tuple[str, float]], lines: list[s
     order = list(definitions)
     used.sort(key=order.index)
     text = ["", "where (unlabelled values, named by op and the order they were computed in):"]
-    text += [f"  {name} = {definitions[name][0]} = {_num(definitions[name][1])}" for name in used]
+    text += [
+        f"  {name} = {definitions[name][0]} = {num_text(definitions[name][1])}" for name in used
+    ]
     return text
 
 
@@ -247,11 +249,11 @@ def _pre(text: str) -> str:
     return f"<pre>{html.escape(text)}</pre>"
 
 
-def _array_text(array: np.ndarray, limit: int = 8) -> str:
+def array_text(array: np.ndarray, limit: int = 8) -> str:
     """A short one-line preview of an array for explanations and pictures: every entry when
     it has at most ``limit``, else the first and last two of each axis."""
     if array.size == 1:
-        return _num(float(array.reshape(())))
+        return num_text(float(array.reshape(())))
     text = np.array2string(array, precision=6, threshold=limit, edgeitems=2, separator=", ")
     return " ".join(text.split())
 
@@ -296,7 +298,7 @@ class OpStep:
         into = f"{self.input_index} ({self.input_name})" if self.input_name else self.input_index
         text = (
             f"{self.op} -> shape {self.output_shape}, upstream gradient "
-            f"{_array_text(self.upstream)}; back into its input {into}"
+            f"{array_text(self.upstream)}; back into its input {into}"
         )
         if self.summed:
             text += f"; {self.input_name or 'input'} {self.summed}"
@@ -344,7 +346,7 @@ class TensorExplanation:
     def __repr__(self) -> str:
         element = f"{self.wrt_name}[{', '.join(map(str, self.index))}]"
         return (
-            f"<TensorExplanation d {self.output_name} / d {element} = {_num(self.total)} "
+            f"<TensorExplanation d {self.output_name} / d {element} = {num_text(self.total)} "
             f"({self.n_paths} chain(s) of ops); print() it for the breakdown>"
         )
 
@@ -356,17 +358,17 @@ class TensorExplanation:
 
     def __str__(self) -> str:
         element = f"{self.wrt_name}[{', '.join(map(str, self.index))}]"
-        head = f"d {self.output_name} / d {element} = {_num(self.total)}   (engine gradient)"
+        head = f"d {self.output_name} / d {element} = {num_text(self.total)}   (engine gradient)"
         if self.n_paths == 0:
             return f"{head}: {self.output_name} does not depend on {self.wrt_name}"
         lines = [head, f"the gradient reaches {self.wrt_name} along {self.n_paths} chain(s) of ops"]
         for number, path in enumerate(self.paths, start=1):
-            lines.append(f"path {number}: contributes {_num(path.contribution)}")
+            lines.append(f"path {number}: contributes {num_text(path.contribution)}")
             lines += [f"  {step.description}" for step in path.steps]
-            delivered = "nothing" if path.delivered is None else _array_text(path.delivered)
+            delivered = "nothing" if path.delivered is None else array_text(path.delivered)
             lines.append(f"  {self.wrt_name} receives {delivered}; element {element}")
         if self.complete:
-            lines.append(f"sum of the path contributions = {_num(self.path_sum)}")
+            lines.append(f"sum of the path contributions = {num_text(self.path_sum)}")
         else:
             lines.append(f"({self.n_paths - len(self.paths)} more paths not shown)")
         return "\n".join(lines)

@@ -58,7 +58,7 @@ def _is_integer(item: Any) -> TypeGuard[int]:  # NumPy integers pass too and act
     return isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))
 
 
-def _explain_tensor(
+def explain_tensor(
     output: Tensor,
     wrt: Tensor,
     index: int | tuple[int, ...] | None,

@@ -13,7 +13,7 @@ from ..scalar.formulas import SCALAR_OPS
 from ..scalar.value import Value
 from ..scalar.walk import values_below
 from .keygraph import _Edge, _KeyGraph
-from .results import Explanation, _num
+from .results import Explanation, num_text
 
 _EXPRESSION_LIMIT = 40  # longer expressions of unlabelled values are replaced by a short name
 _MAX_SUBPATH_FORMULAS = 4  # a folded factor with more unlabelled sub-paths gets a summary text
@@ -44,11 +44,11 @@ class _Namer:
         if id(value) in extra_names:
             return extra_names[id(value)]
         if not value._parents:
-            return _num(value.data) if value.data >= 0 else f"({_num(value.data)})"
+            return num_text(value.data) if value.data >= 0 else f"({num_text(value.data)})"
         op = SCALAR_OPS[value._op]
         operands = [self._text[id(parent)] for parent in value._parents]
         if value._op == "pow_const":
-            text = f"({operands[0]}**{_exponent_text(value)})"
+            text = f"({operands[0]}**{exponent_text(value)})"
         elif value._op == "neg":
             text = f"(-{operands[0]})"
         elif len(operands) == 2:
@@ -81,11 +81,11 @@ class _Namer:
         if len(child._parents) > 1:
             names["b"] = self(child._parents[1])
         elif child._op == "pow_const":
-            names["b"] = _exponent_text(child)
+            names["b"] = exponent_text(child)
         return _PLACEHOLDER.sub(lambda match: names.get(match.group(1), match.group(1)), template)
 
 
-def _exponent_text(value: Value) -> str:
+def exponent_text(value: Value) -> str:
     """The constant exponent of a pow_const Value (not stored; recovered as b = slope*a/out)."""
     base = value._parents[0].data
     if base == 0.0 or value.data == 0.0:
@@ -134,7 +134,7 @@ def _engine_gradient(order: list[Value], output: Value, wrt: Value) -> float:
     return adjoint.get(id(wrt), 0.0)
 
 
-def _explain_value(
+def explain_value(
     output: Value,
     wrt: Value,
     fold: bool | None,

@@ -64,7 +64,7 @@ class Transpose(Op):
         return grad_output.transpose(ctx.inverse)
 
 
-def _plain_index(index: Any) -> Any:
+def plain_index(index: Any) -> Any:
     """Replace Tensors inside an index by integer (or boolean) arrays."""
 
     def convert(item: Any) -> Any:
@@ -94,7 +94,7 @@ class GetItem(Op):
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, index: Any) -> np.ndarray:
-        index = _plain_index(index)
+        index = plain_index(index)
         ctx.input_shape, ctx.index = x.shape, index
         try:
             out = x[index]

@@ -24,7 +24,7 @@ from ..engine.tensor_base import TensorBase
 from ..scalar.value import Value
 from ..scalar.walk import values_below
 from ..stepping.steps import BackwardStep, backward_steps
-from .backward_page import _fragment, _node_sizes, _replace_texts, _strip_prolog
+from .backward_page import node_sizes, page_fragment, replace_texts, strip_prolog
 from .backward_story import _Story
 from .draw import draw_graph, vertices_below
 
@@ -122,7 +122,7 @@ class BackwardPage:
                 name: (story.layout_texts[name], story.states[-1][name])
                 for name in story.layout_texts
             }
-            self._fragment = _fragment(_replace_texts(_strip_prolog(svg), final), story.data)
+            self._fragment = page_fragment(replace_texts(strip_prolog(svg), final), story.data)
         return self._fragment
 
     def html(self) -> str:
@@ -177,7 +177,7 @@ class BackwardPage:
         """One `graphviz.Digraph` per position (before the first step, then after each),
         all laid out alike: the frames of the GIF."""
         story = self.story
-        sizes = _node_sizes(story.layout_graph())
+        sizes = node_sizes(story.layout_graph())
         return [story.frame_graph(position, sizes) for position in range(len(self.steps) + 1)]
 
     def gif_frames(self, dpi: int = 72) -> list[Any]:

@@ -17,7 +17,7 @@ _NODE_LINE = re.compile(r'^\t(\w+) \[label=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
 _EDGE_LINE = re.compile(r"^\t(\w+) -> (\w+)(?: \[.*\])?$")
 
 
-def _node_labels(body: list[str]) -> dict[str, str]:
+def node_labels(body: list[str]) -> dict[str, str]:
     """DOT name -> label text of every node statement in a Digraph's body."""
     labels = {}
     for line in body:
@@ -28,7 +28,7 @@ def _node_labels(body: list[str]) -> dict[str, str]:
     return labels
 
 
-def _colour_edges(body: list[str], edges: list[list[str]], colour: str) -> list[str]:
+def colour_edges(body: list[str], edges: list[list[str]], colour: str) -> list[str]:
     """``body`` with the edges ``[tail, head]`` drawn in ``colour`` (a second attribute list
     on their statements: DOT lets a later list override an earlier one)."""
     wanted = {(tail, head) for tail, head in edges}
@@ -41,7 +41,7 @@ def _colour_edges(body: list[str], edges: list[list[str]], colour: str) -> list[
     return out
 
 
-def _node_sizes(graph: Any) -> dict[str, tuple[str, str]]:
+def node_sizes(graph: Any) -> dict[str, tuple[str, str]]:
     """DOT name -> (width, height) in inches, as Graphviz lays ``graph`` out."""
     sizes = {}
     for line in graph.pipe(format="plain").decode("utf-8").splitlines():
@@ -51,7 +51,7 @@ def _node_sizes(graph: Any) -> dict[str, tuple[str, str]]:
     return sizes
 
 
-def _replace_texts(svg: str, texts: dict[str, tuple[str, str]]) -> str:
+def replace_texts(svg: str, texts: dict[str, tuple[str, str]]) -> str:
     """``svg`` with, in the node titled ``name``, the text ``old`` replaced by ``new``
     (``texts``: name -> (old, new); Graphviz escapes some characters, e.g. "-" as &#45;)."""
     parts = svg.split("<title>")
@@ -73,7 +73,7 @@ def _replace_texts(svg: str, texts: dict[str, tuple[str, str]]) -> str:
 _SVG_TEXT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
 
 
-def _strip_prolog(svg: str) -> str:
+def strip_prolog(svg: str) -> str:
     """The ``<svg>`` element alone (no XML declaration, doctype or comments before it)."""
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else svg
@@ -228,7 +228,7 @@ _SCRIPT = r"""
 """
 
 
-def _fragment(svg: str, data: dict[str, Any]) -> str:
+def page_fragment(svg: str, data: dict[str, Any]) -> str:
     uid = "agb" + uuid.uuid4().hex[:10]
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     script = _SCRIPT.replace('"ID"', json.dumps(uid))

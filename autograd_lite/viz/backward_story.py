@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..engine.tensor_base import TensorBase
-from ..explaining.explain import _array_text
+from ..explaining.explain import array_text
 from ..scalar.value import Value
 from ..scalar.walk import values_below
 from ..stepping.steps import BackwardStep
-from .backward_page import _colour_edges, _node_labels
-from .draw import _escape, dot_names, vertices_below
+from .backward_page import colour_edges, node_labels
+from .draw import dot_names, escape_label, vertices_below
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -74,9 +74,9 @@ class _Story:
                 return "(" + ", ".join(number(item) for item in value) + ")"
             if is_value:
                 return f"{value:.{digits}g}"
-            return _array_text(np.asarray(value))
+            return array_text(np.asarray(value))
 
-        labels = _node_labels(graph.body)
+        labels = node_labels(graph.body)
         names = dot_names(output)
         root_vertex = output if isinstance(output, Value) else output._vertex()
 
@@ -202,7 +202,7 @@ class _Story:
     def _graph_with(self, texts: dict[str, str]) -> Any:
         graph = self.base.copy()
         for name, text in texts.items():
-            graph.node(name, label=f"{self.labels[name]} | {_escape(text)}")
+            graph.node(name, label=f"{self.labels[name]} | {escape_label(text)}")
         return graph
 
     def layout_graph(self) -> Any:
@@ -215,8 +215,8 @@ class _Story:
         graph = self._graph_with(self.states[position])
         if position:
             step = self.data["steps"][position - 1]
-            graph.body = _colour_edges(graph.body, step["arriving"], _CURRENT)
-            graph.body = _colour_edges(graph.body, step["sending"], _TARGET)
+            graph.body = colour_edges(graph.body, step["arriving"], _CURRENT)
+            graph.body = colour_edges(graph.body, step["sending"], _TARGET)
             for name in step["current"]:
                 graph.node(name, color=_CURRENT, penwidth="3", fontcolor=_CURRENT)
             for name in step["targets"]:

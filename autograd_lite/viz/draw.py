@@ -24,7 +24,7 @@ import numpy as np
 from ..engine.tensor_base import TensorBase
 from ..engine.walk import topological_order, walk_steps
 from ..errors import GraphFreedError
-from ..explaining.explain import _array_text, _exponent_text, parameter_names
+from ..explaining.explain import array_text, exponent_text, parameter_names
 from ..explaining.live import live_outputs
 from ..explaining.results import reduction_text
 from ..scalar.formulas import SCALAR_OPS
@@ -207,7 +207,7 @@ def _not_in_graph(highlight: Any, reason: str = "") -> ValueError:
     )
 
 
-def _escape(text: str) -> str:
+def escape_label(text: str) -> str:
     """Escape the characters that are special inside a Graphviz record label."""
     for char in '\\{}|<>"':
         text = text.replace(char, "\\" + char)
@@ -326,7 +326,7 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
         if id(value) not in kept_ids:
             continue
         name = ids[id(value)]
-        fields = [_escape(value.label or style.names.get(id(value), ""))]
+        fields = [escape_label(value.label or style.names.get(id(value), ""))]
         if style.data:
             fields.append(f"data {style.number(value.data)}")
         if style.grad:
@@ -340,11 +340,11 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
         op_name = name + "_op"
         symbol = SCALAR_OPS[value._op].symbol
         if value._op == "pow_const":
-            symbol += _exponent_text(value)
+            symbol += exponent_text(value)
         op_attrs = {"shape": "circle" if len(symbol) <= 2 else "ellipse"}
         if id(value) in marked:
             op_attrs.update(color=_HIGHLIGHT, penwidth="2")
-        graph.node(op_name, _escape(symbol), **op_attrs)
+        graph.node(op_name, escape_label(symbol), **op_attrs)
         graph.edge(op_name, name, **_edge_style(id(value) in marked))
         missing = False
         for slot, parent in enumerate(value._parents):
@@ -376,12 +376,12 @@ _FULL_PREVIEW = 16
 def _tensor_fields(
     label: str, shape: tuple[int, ...], dtype: Any, data: Any, grad: Any, style: _Style
 ) -> str:
-    fields = [_escape(label)] if label else []
+    fields = [escape_label(label)] if label else []
     fields.append(f"shape {shape} {dtype}")
     if style.data and data is not None:
-        fields.append(_escape("data " + _array_text(np.asarray(data), _FULL_PREVIEW)))
+        fields.append(escape_label("data " + array_text(np.asarray(data), _FULL_PREVIEW)))
     if style.grad and grad is not None:
-        fields.append(_escape("grad " + _array_text(np.asarray(grad), _FULL_PREVIEW)))
+        fields.append(escape_label("grad " + array_text(np.asarray(grad), _FULL_PREVIEW)))
     return " | ".join(fields)
 
 
@@ -487,7 +487,7 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
                 value = _constant_value(vertex, position)
                 text = f"constant | shape {shape} {dtype}"
                 if value is not None and style.data:
-                    text += " | " + _escape(_array_text(np.asarray(value), _FULL_PREVIEW))
+                    text += " | " + escape_label(array_text(np.asarray(value), _FULL_PREVIEW))
                 graph.node(const, text, shape="record", style="dashed")
                 graph.edge(const, name)
                 continue
@@ -507,7 +507,7 @@ def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_n
                 lines.append(summed)
             sent = edge_grads.get((id(vertex), position))
             if sent is not None:
-                lines.append("grad " + _array_text(sent))
+                lines.append("grad " + array_text(sent))
             if lines:  # a plain label (not a record): only line breaks are special
                 attrs["label"] = "\\n".join(line.replace("\\", "\\\\") for line in lines)
             graph.edge(source, name, **attrs)
