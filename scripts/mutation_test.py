@@ -73,6 +73,7 @@ TESTS: dict[str, list[str]] = {
         "tests/test_tensor_properties.py",
         "tests/test_value_properties.py",
         "tests/fast_paths/test_node_bookkeeping.py",
+        "tests/fast_paths/test_walk_and_apply.py",
     ],
     "gradcheck": [
         "tests/test_gradcheck_settings.py",
@@ -84,6 +85,8 @@ TESTS: dict[str, list[str]] = {
         "tests/nn",
         "tests/fast_paths/test_loss_and_linear.py",
         "tests/fast_paths/test_cross_entropy_and_node.py",
+        "tests/fast_paths/test_sgd_in_place.py",
+        "tests/fast_paths/test_nn_paths.py",
     ],
 }
 
@@ -128,17 +131,14 @@ NONLINEAR = "autograd_lite/ops/nonlinear.py"
 REDUCE = "autograd_lite/ops/reduce.py"
 LINALG = "autograd_lite/ops/linalg.py"
 SHAPE = "autograd_lite/ops/shape.py"
-BROADCAST = "autograd_lite/broadcast.py"
-FUNCTION = "autograd_lite/function.py"
-VERSIONS = "autograd_lite/versions.py"
-GRAPH = "autograd_lite/graph.py"
-AUTOGRAD = "autograd_lite/autograd.py"
-VALUE = "autograd_lite/value.py"
-JACOBIAN = "autograd_lite/gradcheck_jacobian.py"
-COMPARE = "autograd_lite/gradcheck_compare.py"
-GRADCHECK = "autograd_lite/gradcheck.py"
-LOSSES = "nn/functional.py"
-OPTIM = "nn/optim.py"
+BROADCAST = "autograd_lite/engine/broadcast.py"
+WALK = "autograd_lite/engine/walk.py"
+BACKWARD = "autograd_lite/engine/backward.py"
+LOSSES = "nn/functional/losses.py"
+CLASSIFICATION = "nn/functional/classification.py"
+SGD = "nn/optim/sgd.py"
+ADAM = "nn/optim/adam.py"
+OPTIMIZER = "nn/optim/optimizer.py"
 
 MUTANTS: list[Mutant] = [
     # ---------------------------------------------------------------- op rules: arithmetic
@@ -177,10 +177,14 @@ MUTANTS: list[Mutant] = [
       "where(zero_base & (b.data >= 0), 1.0, a)", "where(zero_base & (b.data > 0), 1.0, a)",
       "a ** b: d/db at a = 0, b = 0 becomes -inf"),
     M("maximum-ties", "engine", ELEMENTWISE,
-      "+ 0.5 * (a.data == b.data)", "+ 1.0 * (a.data == b.data)",
+      "a_wins = (a.data > b.data).astype(dtype) + 0.5 * (a.data == b.data)",
+      "a_wins = (a.data > b.data).astype(dtype) + 1.0 * (a.data == b.data)",
       "maximum: a tie sends the whole gradient to both", after="class Maximum("),
     M("maximum-grad-b", "engine", ELEMENTWISE,
-      "grad_b = grad_output * (1 - a_wins)", "grad_b = grad_output * a_wins",
+      "grad_b = grad_output * (1 - a_wins) if ctx.needs_input_grad[1] else None\n"
+      "        return grad_a, grad_b\n\n\nclass Minimum(",
+      "grad_b = grad_output * a_wins if ctx.needs_input_grad[1] else None\n"
+      "        return grad_a, grad_b\n\n\nclass Minimum(",
       "maximum: d/db = [a wins]", after="class Maximum("),
     M("where-branches", "engine", ELEMENTWISE,
       "grad_a = Where.apply(cond, grad_output, zero)",
@@ -324,24 +328,24 @@ MUTANTS: list[Mutant] = [
       "a vertex runs before all its children are done"),
     M("graph-add-gradients", "engine", "autograd_lite/engine/walk.py",
       "total = total + grad\n", "total = grad\n", "add_gradients keeps the last"),
-    M("graph-release", "engine", GRAPH,
-      "if not retain_graph:\n                    vertex._release()",
-      "if False:\n                    vertex._release()", "buffers never freed"),
+    M("graph-release", "engine", WALK,
+      "if not retain_graph:\n                vertex._release()",
+      "if False:\n                vertex._release()", "buffers never freed"),
     M("graph-grad-mode", "engine", "autograd_lite/engine/walk.py",
       "_grad_state.enabled = create_graph  #", "_grad_state.enabled = True  #",
       "backward records a graph without create_graph"),
     M("leaf-accumulate-create-graph", "engine", "autograd_lite/engine/backward.py",
       "vertex.grad = grads[0] if previous is None else add_gradients(previous, grads[0])",
       "vertex.grad = grads[0]", "leaf .grad assigned, not accumulated, under create_graph"),
-    M("leaf-accumulate", "engine", AUTOGRAD,
-      "total = grads[0] if previous is None else add_gradients(previous._data, grads[0])",
-      "total = grads[0]", "leaf .grad assigned, not accumulated"),
+    M("leaf-accumulate", "engine", BACKWARD,
+      "vertex.grad = wrap(add_gradients(previous._data, grads[0]), False)",
+      "vertex.grad = wrap(grads[0], False)", "leaf .grad assigned, not accumulated"),
     M("seed-one-element", "engine", "autograd_lite/engine/backward.py",
       "else np.ones(output.shape, output.dtype)", "else np.full(output.shape, 2.0)",
       "backward() of a one-element, not 0-d, tensor seeded with 2"),
-    M("grad-unused-input", "engine", AUTOGRAD,
-      "Tensor._wrap(np.zeros_like(tensor.data), False)",
-      "Tensor._wrap(np.ones_like(tensor.data), False)", "grad(): unused input gets ones"),
+    M("grad-unused-input", "engine", BACKWARD,
+      "bound.wrap(np.zeros_like(tensor.data), False)",
+      "bound.wrap(np.ones_like(tensor.data), False)", "grad(): unused input gets ones"),
     M("grad-retain-default", "engine", "autograd_lite/engine/backward.py",
       "retain_graph = create_graph\n", "retain_graph = False\n",
       "grad(create_graph=True) frees the graph"),
@@ -431,7 +435,7 @@ MUTANTS: list[Mutant] = [
       "bce with logits: + x t"),
     M("loss-mean-is-sum", "nn", "nn/functional/helpers.py",
       "        return loss.mean()\n", "        return loss.sum()\n", "reduction 'mean' sums"),
-    M("ce-range-off-by-one", "nn", LOSSES,
+    M("ce-range-off-by-one", "nn", CLASSIFICATION,
       "return min(values) >= 0 and max(values) < limit",
       "return min(values) >= 0 and max(values) <= limit",
       "cross_entropy: index C passes nn's check"),
@@ -445,23 +449,23 @@ MUTANTS: list[Mutant] = [
       "return x * (keep.astype(x.dtype) / (1.0 - p))", "return x * keep.astype(x.dtype)",
       "dropout: kept values not scaled by 1/(1 - p)"),
     # ---------------------------------------------------------------- optimizers
-    M("sgd-weight-decay-sign", "nn", OPTIM,
-      'grad = grad + h["weight_decay"] * data', 'grad = grad - h["weight_decay"] * data',
+    M("sgd-weight-decay-sign", "nn", SGD,
+      "grad = grad + weight_decay * data", "grad = grad - weight_decay * data",
       "SGD: weight decay pushes away from 0"),
-    M("sgd-dampening", "nn", OPTIM,
-      '+ (1 - h["dampening"]) * grad', "+ grad", "SGD: dampening ignored"),
+    M("sgd-dampening", "nn", SGD,
+      '+ (1 - group["dampening"]) * grad', "+ grad", "SGD: dampening ignored"),
     M("sgd-first-buffer-dampened", "nn", "nn/optim/sgd.py",
       "buffer = np.array(grad, dtype=data.dtype)",
       'buffer = np.array(grad, dtype=data.dtype) * (1 - h["dampening"])',
       "SGD: the first momentum buffer is dampened (PyTorch's is not)"),
-    M("sgd-nesterov", "nn", OPTIM,
-      'grad = grad + h["momentum"] * buffer if h["nesterov"] else buffer',
+    M("sgd-nesterov", "nn", SGD,
+      'grad = grad + momentum * buffer if group["nesterov"] else buffer',
       "grad = buffer", "SGD: nesterov ignored"),
-    M("sgd-momentum-off", "nn", OPTIM,
-      'if h["momentum"] != 0:\n            if "momentum_buffer"',
-      'if h["momentum"] > 1:\n            if "momentum_buffer"', "SGD: momentum ignored"),
-    M("sgd-ascent", "nn", OPTIM,
-      'return data - h["lr"] * grad', 'return data + h["lr"] * grad',
+    M("sgd-momentum-off", "nn", SGD,
+      "if momentum != 0:\n            buffer = state.get",
+      "if momentum > 1:\n            buffer = state.get", "SGD: momentum ignored"),
+    M("sgd-ascent", "nn", SGD,
+      'return data - group["lr"] * grad', 'return data + group["lr"] * grad',
       "SGD: first step goes uphill"),
     M("sgd-in-place-small", "nn", "nn/optim/sgd.py",
       "        data -= scale * direction\n", "        data += scale * direction\n",
@@ -470,30 +474,30 @@ MUTANTS: list[Mutant] = [
       "target -= np.multiply(source, scale, out=buffer[: target.size])\n",
       "target += np.multiply(source, scale, out=buffer[: target.size])\n",
       "SGD in place (large arrays, blocks): uphill"),
-    M("adam-beta1", "nn", OPTIM,
-      "exp_avg = beta1 * exp_avg + (1 - beta1) * grad",
-      "exp_avg = beta1 * exp_avg + (1 - beta2) * grad", "Adam: m with (1 - beta2)"),
+    M("adam-beta1", "nn", ADAM,
+      "lerp(exp_avg, grad, 1 - beta1)", "lerp(exp_avg, grad, 1 - beta2)",
+      "Adam: m with (1 - beta2)"),
     M("adam-square", "nn", "nn/optim/adam.py",
       "(1 - beta2) * grad * grad", "(1 - beta2) * grad", "Adam: v of g, not g^2"),
     M("adam-bias-correction1", "nn", "nn/optim/adam.py",
       "bias_correction1 = 1 - beta1**step", "bias_correction1 = 1 - beta1 ** (step + 1)",
       "Adam: first bias correction one step ahead"),
-    M("adam-bias-correction2", "nn", OPTIM,
-      "bias_correction2 = 1 - beta2**step", "bias_correction2 = 1.0",
+    M("adam-bias-correction2", "nn", ADAM,
+      "bias_correction2_sqrt = math.sqrt(1 - beta2**step)", "bias_correction2_sqrt = 1.0",
       "Adam: no second bias correction"),
-    M("adam-eps", "nn", OPTIM,
-      "/ math.sqrt(bias_correction2) + eps", "/ math.sqrt(bias_correction2) + 10 * eps",
+    M("adam-eps", "nn", ADAM,
+      "/ bias_correction2_sqrt + eps", "/ bias_correction2_sqrt + 10 * eps",
       "Adam: eps ten times larger"),
     M("adam-l2", "nn", "nn/optim/adam.py",
       "grad = grad + weight_decay * data  #", "grad = grad  #", "Adam: weight decay ignored"),
     M("adamw-decay", "nn", "nn/optim/adam.py",
       "data = data * (1 - lr * weight_decay)", "data = data * (1 - weight_decay)",
       "AdamW: decay not scaled by lr"),
-    M("optimizer-step-count", "nn", OPTIM,
-      'state["step"] += 1', 'state["step"] += 2', "step counter moves by 2"),
-    M("optimizer-zero-grad", "nn", OPTIM,
-      "        for param in self.params:\n            param.grad = None\n",
-      "        for param in self.params:\n            pass\n", "zero_grad keeps the gradients"),
+    M("optimizer-step-count", "nn", ADAM,
+      'state["step"] += 1', 'state["step"] += 2', "Adam: step counter moves by 2"),
+    M("optimizer-zero-grad", "nn", OPTIMIZER,
+      "                    param.grad = None\n", "                    pass\n",
+      "zero_grad keeps the gradients"),
 ]  # fmt: skip
 
 
