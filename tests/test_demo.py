@@ -66,7 +66,7 @@ def test_every_gradient_in_the_demo_picture_is_the_engines_gradient_of_e(tmp_pat
     import autograd_lite.cli.demo as demo
     from autograd_lite.documents import NETWORK_222_START, network_222
     from autograd_lite.scalar.walk import values_below
-    from autograd_lite.viz.draw import dot_names
+    from autograd_lite.viz.layout import dot_names
 
     drawn = []
     monkeypatch.setattr(demo, "render_graph", lambda graph, path: drawn.append(graph) or path)

@@ -21,7 +21,7 @@ from autograd_lite import Tensor, Value, draw_backward
 from autograd_lite.documents import NETWORK_222_START, network_222
 from autograd_lite.explaining.explain import array_text
 from autograd_lite.scalar.walk import values_below
-from autograd_lite.viz.draw import dot_names, vertices_below
+from autograd_lite.viz.layout import dot_names, vertices_below
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's `dot` program is not installed"

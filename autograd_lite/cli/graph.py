@@ -31,7 +31,8 @@ from ..documents import CHAIN_001_START, NETWORK_222_START, chain_001, network_2
 from ..explaining.explain import explain
 from ..scalar.value import Value
 from ..tensor import Tensor
-from ..viz.draw import GraphvizNotFoundError, draw_graph, render_graph, vertices_below
+from ..viz.draw import GraphvizNotFoundError, draw_graph, render_graph
+from ..viz.layout import vertices_below
 from ._common import (
     USAGE_ERROR,
     CommandError,

@@ -26,7 +26,8 @@ from ..scalar.walk import values_below
 from ..stepping.steps import BackwardStep, backward_steps
 from .backward_page import node_sizes, page_fragment, replace_texts, strip_prolog
 from .backward_story import _Story
-from .draw import draw_graph, vertices_below
+from .draw import draw_graph
+from .layout import vertices_below
 
 if TYPE_CHECKING:
     from ..tensor import Tensor

@@ -16,7 +16,7 @@ from ..scalar.value import Value
 from ..scalar.walk import values_below
 from ..stepping.steps import BackwardStep
 from .backward_page import colour_edges, node_labels
-from .draw import dot_names, escape_label, vertices_below
+from .layout import dot_names, escape_label, vertices_below
 
 if TYPE_CHECKING:
     from ..tensor import Tensor

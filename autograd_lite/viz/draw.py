@@ -15,25 +15,26 @@ PNG/SVG/PDF runs Graphviz's ``dot`` program.
 from __future__ import annotations
 
 import functools
-from collections import deque
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from ..engine.tensor_base import TensorBase
-from ..engine.walk import topological_order, walk_steps
-from ..errors import GraphFreedError
-from ..explaining.explain import array_text, exponent_text, parameter_names
-from ..explaining.live import live_outputs
-from ..explaining.results import reduction_text
+from ..explaining.explain import exponent_text, parameter_names
 from ..scalar.formulas import SCALAR_OPS
 from ..scalar.value import Value
-from ..scalar.walk import values_below
 from ..tensor import Tensor
+from .draw_tensors import draw_tensors
+from .layout import (
+    HIGHLIGHT,
+    PictureStyle,
+    check_highlight_kind,
+    edge_style,
+    escape_label,
+    layout_vertices,
+)
 
 _RANKDIRS = ("LR", "RL", "TB", "BT")
-_HIGHLIGHT = "#d62728"
 _FORMATS = ("png", "svg", "pdf")
 
 INSTALL_HINT = (
@@ -132,7 +133,7 @@ def draw_graph(
         raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
     if not isinstance(root, (Value, Tensor)):
         raise TypeError(f"draw_graph: root must be a Value or a Tensor, got {type(root).__name__}")
-    _check_highlight_kind(root, highlight)
+    check_highlight_kind(root, highlight)
     names = parameter_names(module, "draw_graph")
     graph = _picture_class()(
         name="autograd_lite",
@@ -140,11 +141,11 @@ def draw_graph(
         node_attr={"fontname": "Helvetica", "fontsize": "11"},
         edge_attr={"fontname": "Helvetica", "fontsize": "9"},
     )
-    style = _Style(show_data, show_grad, show_edge_grads, digits, names)
+    style = PictureStyle(show_data, show_grad, show_edge_grads, digits, names)
     if isinstance(root, Value):
         _draw_values(graph, root, style, highlight, max_nodes)
     else:
-        _draw_tensors(graph, root, style, highlight, max_nodes)
+        draw_tensors(graph, root, style, highlight, max_nodes)
     return graph
 
 
@@ -180,146 +181,10 @@ def render_graph(graph: Any, path: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------------ helpers
-def _highlight_name(highlight: Any) -> str:
-    label = getattr(highlight, "label", "")
-    return f"highlight {label!r}" if label else "highlight"
-
-
-def _check_highlight_kind(root: Value | Tensor, highlight: Any) -> None:
-    """Reject a highlight that cannot be in ``root``'s graph because of its type."""
-    if highlight is None:
-        return
-    if not isinstance(highlight, (Value, Tensor)):
-        raise TypeError(
-            f"draw_graph: highlight must be a Value or a Tensor, got {type(highlight).__name__}"
-        )
-    if isinstance(highlight, Value) != isinstance(root, Value):
-        raise ValueError(
-            f"draw_graph: highlight is a {type(highlight).__name__} but root is a "
-            f"{type(root).__name__}, so it is not part of the graph being drawn"
-        )
-
-
-def _not_in_graph(highlight: Any, reason: str = "") -> ValueError:
-    return ValueError(
-        f"draw_graph: {_highlight_name(highlight)} is not part of the graph that produced "
-        f"root{reason}; pass a value the root was computed from"
-    )
-
-
-def escape_label(text: str) -> str:
-    """Escape the characters that are special inside a Graphviz record label."""
-    for char in '\\{}|<>"':
-        text = text.replace(char, "\\" + char)
-    return text.replace("\n", " ")
-
-
-class _Style:
-    def __init__(
-        self, data: bool, grad: bool, edge_grads: bool, digits: int, names: dict[int, str]
-    ) -> None:
-        self.data, self.grad, self.edge_grads = data, grad, edge_grads
-        self.digits, self.names = digits, names
-
-    def number(self, value: float) -> str:
-        return f"{value:.{self.digits}g}"
-
-
-def _nearest(root_vertex: Any, limit: int) -> list[Any]:
-    """Up to ``limit`` vertices, breadth-first from the root through parents."""
-    kept = [root_vertex]
-    seen = {id(root_vertex)}
-    queue = deque([root_vertex])
-    while queue and len(kept) < limit:
-        vertex = queue.popleft()
-        for parent in vertex._parents:
-            if parent is not None and id(parent) not in seen and len(kept) < limit:
-                seen.add(id(parent))
-                kept.append(parent)
-                queue.append(parent)
-    return kept
-
-
-def _on_paths_from(order: list[Any], start: Any) -> set[int]:
-    """Vertices on a path from ``start`` to the root (descendants of start in ``order``)."""
-    if start is None:
-        return set()
-    marked = {id(start)}
-    for vertex in order:
-        if any(parent is not None and id(parent) in marked for parent in vertex._parents):
-            marked.add(id(vertex))
-    return marked if any(v is start for v in order) else set()
-
-
-def _collapse_note(graph: Any, hidden: int, total: int, max_nodes: int) -> str:
-    note = (
-        f"{hidden} of {total} values not shown\\n(max_nodes={max_nodes}; "
-        "pass a larger max_nodes to see them)"
-    )
-    graph.node("collapsed", note, shape="note", style="filled", fillcolor="#fff3bf")
-    graph.attr(label=note.replace("\\n", " "), labelloc="t")
-    return "collapsed"
-
-
-class _Layout(NamedTuple):
-    """What one picture draws: the vertices, which of them are kept, their DOT names, the ones
-    on a highlighted path, and the note standing for the vertices left out (if any)."""
-
-    order: list[Any]
-    kept_ids: set[int]
-    ids: dict[int, str]
-    marked: set[int]
-    collapsed: str | None
-
-
-def vertices_below(root: Any) -> list[Any]:
-    """Every vertex of the graph below ``root`` (a Value, or a Tensor's vertex), each after
-    all of its parents: the order both engines' walks give."""
-    if isinstance(root, Value):
-        return values_below(root)
-    return topological_order([root])
-
-
-def _dot_names(order: list[Any], prefix: str) -> dict[int, str]:
-    return {id(vertex): f"{prefix}{number}" for number, vertex in enumerate(order)}
-
-
-def dot_names(root: Value | Tensor) -> dict[int, str]:
-    """id(vertex) -> the name `draw_graph` gives that vertex's node in the DOT source (and
-    the SVG's ``<title>``): ``v<n>`` for a Value (its op node is ``v<n>_op``); for a Tensor
-    graph ``n<n>`` (an op's outputs are ``n<n>_out<slot>``), or ``t0`` for a lone leaf."""
-    if isinstance(root, Value):
-        return _dot_names(vertices_below(root), "v")
-    vertex = root._vertex()
-    if vertex is None or vertex is root:
-        return {id(root): "t0"}
-    return _dot_names(vertices_below(vertex), "n")
-
-
-def _layout(
-    graph: Any, root: Any, start: Any, highlight: Any, max_nodes: int, prefix: str
-) -> _Layout:
-    """Order the graph below ``root``, keep at most ``max_nodes`` vertices and mark the paths
-    from ``start`` (the highlighted vertex; raise naming ``highlight`` if it is not there)."""
-    order = vertices_below(root)
-    kept = _nearest(root, max_nodes) if len(order) > max_nodes else order
-    if start is not None and not any(vertex is start for vertex in order):
-        raise _not_in_graph(highlight)
-    collapsed = None
-    if len(kept) < len(order):
-        collapsed = _collapse_note(graph, len(order) - len(kept), len(order), max_nodes)
-    return _Layout(
-        order,
-        {id(vertex) for vertex in kept},
-        _dot_names(order, prefix),
-        _on_paths_from(order, start),
-        collapsed,
-    )
-
-
-# ------------------------------------------------------------------------ Value graphs
-def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nodes: int) -> None:
-    order, kept_ids, ids, marked, collapsed = _layout(
+def _draw_values(
+    graph: Any, root: Value, style: PictureStyle, highlight: Any, max_nodes: int
+) -> None:
+    order, kept_ids, ids, marked, collapsed = layout_vertices(
         graph, root, highlight, highlight, max_nodes, "v"
     )
     for value in order:
@@ -333,7 +198,7 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
             fields.append(f"grad {style.number(value.grad)}")
         attrs = {"shape": "record"}
         if id(value) in marked:
-            attrs.update(color=_HIGHLIGHT, penwidth="2")
+            attrs.update(color=HIGHLIGHT, penwidth="2")
         graph.node(name, " | ".join(f for f in fields if f) or " ", **attrs)
         if not value._parents:
             continue
@@ -343,15 +208,15 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
             symbol += exponent_text(value)
         op_attrs = {"shape": "circle" if len(symbol) <= 2 else "ellipse"}
         if id(value) in marked:
-            op_attrs.update(color=_HIGHLIGHT, penwidth="2")
+            op_attrs.update(color=HIGHLIGHT, penwidth="2")
         graph.node(op_name, escape_label(symbol), **op_attrs)
-        graph.edge(op_name, name, **_edge_style(id(value) in marked))
+        graph.edge(op_name, name, **edge_style(id(value) in marked))
         missing = False
         for slot, parent in enumerate(value._parents):
             if id(parent) not in kept_ids:
                 missing = True
                 continue
-            attrs = _edge_style(id(parent) in marked and id(value) in marked)
+            attrs = edge_style(id(parent) in marked and id(value) in marked)
             if style.edge_grads:
                 formula = SCALAR_OPS[value._op].formulas[slot]
                 attrs["label"] = style.number(value._local_grads[slot])
@@ -359,165 +224,3 @@ def _draw_values(graph: Any, root: Value, style: _Style, highlight: Any, max_nod
             graph.edge(ids[id(parent)], op_name, **attrs)
         if missing and collapsed:
             graph.edge(collapsed, op_name, style="dashed")
-
-
-def _edge_style(marked: bool) -> dict[str, str]:
-    return {"color": _HIGHLIGHT, "penwidth": "2"} if marked else {}
-
-
-# ------------------------------------------------------------------------ Tensor graphs
-#: ops whose gradient for an input of a smaller, broadcast shape is summed back over the
-#: broadcast axes (by the engine, or, for Linear's bias, by the rule itself)
-_BROADCASTING = frozenset(["Add", "Sub", "Mul", "Div", "Pow", "Maximum", "Minimum", "Where"])
-#: arrays with at most this many entries are shown in full in a picture
-_FULL_PREVIEW = 16
-
-
-def _tensor_fields(
-    label: str, shape: tuple[int, ...], dtype: Any, data: Any, grad: Any, style: _Style
-) -> str:
-    fields = [escape_label(label)] if label else []
-    fields.append(f"shape {shape} {dtype}")
-    if style.data and data is not None:
-        fields.append(escape_label("data " + array_text(np.asarray(data), _FULL_PREVIEW)))
-    if style.grad and grad is not None:
-        fields.append(escape_label("grad " + array_text(np.asarray(grad), _FULL_PREVIEW)))
-    return " | ".join(fields)
-
-
-def _summed_over(vertex: Any, position: int, name: str) -> str:
-    """ "b (3,) <- summed over axis 0 of (4, 3)" when the gradient of input ``position`` is
-    summed back over broadcast axes; "" otherwise."""
-    op = vertex.name
-    if op not in _BROADCASTING and not (op == "Linear" and position == 2):
-        return ""
-    text = reduction_text(vertex.output_meta[0][0], vertex.input_shapes[position])
-    return f"{name} {text}".strip() if text else ""
-
-
-def _edge_gradients(root: Tensor) -> tuple[dict[tuple[int, int], np.ndarray], str]:
-    """The gradient each vertex sends along each input edge, from one backward pass of
-    ``root`` run here (nothing is accumulated anywhere), and a note for the picture."""
-    vertex = root._vertex()
-    seed = np.ones(root.shape, dtype=root.dtype)
-    sent: dict[tuple[int, int], np.ndarray] = {}
-    try:
-        for step_vertex, _, parent_grads, _ in walk_steps(
-            [vertex], [seed], retain_graph=True, root_slots=[root._slot]
-        ):
-            for position, gradient in enumerate(parent_grads):
-                if gradient is not None and step_vertex._parents[position] is not None:
-                    sent[(id(step_vertex), position)] = np.asarray(gradient)
-    except GraphFreedError:
-        return {}, (
-            "edge gradients not shown: backward() freed the graph; draw it before "
-            "backward() or after backward(retain_graph=True)"
-        )
-    except Exception as exc:  # noqa: BLE001 - a picture still draws; the edges say why not
-        return {}, f"edge gradients not shown: the backward pass raised {type(exc).__name__}"
-    if root.data.size != 1:
-        return sent, "edge gradients: of the sum of the root's entries"
-    return sent, ""
-
-
-def _constant_value(vertex: Any, position: int) -> Any:
-    """The array of a constant input, when the op kept its inputs for backward."""
-    saved = vertex._saved
-    if isinstance(saved, tuple) and position < len(saved):
-        item = saved[position]
-        if isinstance(item, TensorBase) and item.shape == vertex.input_shapes[position]:
-            return item.data
-    return None
-
-
-def _draw_tensors(graph: Any, root: Tensor, style: _Style, highlight: Any, max_nodes: int) -> None:
-    root_vertex = root._vertex()
-    root_grad = None if root.grad is None else root.grad.data
-    start = None if highlight is None else highlight._vertex()
-    if highlight is not None and start is None:
-        raise _not_in_graph(highlight, " (it has requires_grad=False, so it is only a constant)")
-    if root_vertex is None or root_vertex is root:  # a constant or a lone leaf
-        if highlight is not None and start is not root_vertex:
-            raise _not_in_graph(highlight)
-        label = style.names.get(id(root)) or root.label
-        graph.node(
-            "t0",
-            _tensor_fields(label, root.shape, root.dtype, root.data, root_grad, style),
-            shape="record",
-        )
-        if style.edge_grads:
-            graph.attr(label="edge gradients: none (the root has no graph)", labelloc="b")
-        return
-    order, kept_ids, ids, marked, collapsed = _layout(
-        graph, root_vertex, start, highlight, max_nodes, "n"
-    )
-    tensors = live_outputs(v for v in order if id(v) in kept_ids)
-    edge_grads, edge_note = _edge_gradients(root) if style.edge_grads else ({}, "")
-    if edge_note:
-        graph.attr(label=edge_note, labelloc="b")
-    for vertex in order:
-        if id(vertex) not in kept_ids:
-            continue
-        name = ids[id(vertex)]
-        on_path = id(vertex) in marked
-        if isinstance(vertex, Tensor):  # a leaf that requires grad
-            label = style.names.get(id(vertex)) or vertex.label or "leaf"
-            grad = None if vertex.grad is None else vertex.grad.data
-            text = _tensor_fields(label, vertex.shape, vertex.dtype, vertex.data, grad, style)
-            graph.node(name, text, shape="record", **_edge_style(on_path))
-            continue
-        graph.node(name, vertex.name, shape="box", style="rounded", **_edge_style(on_path))
-        for slot, (shape, dtype) in enumerate(vertex.output_meta):
-            is_root = vertex is root_vertex and slot == root._slot
-            held = root if is_root else tensors.get((id(vertex), slot))
-            label, data, grad = "", None, None
-            if held is not None:
-                label = style.names.get(id(held)) or held.label
-                data = held.data
-                grad = root_grad if is_root else (None if held.grad is None else held.grad.data)
-            text = _tensor_fields(label, shape, dtype, data, grad, style)
-            graph.node(f"{name}_out{slot}", text, shape="record", **_edge_style(on_path))
-            graph.edge(name, f"{name}_out{slot}", **_edge_style(on_path))
-        missing = False
-        for position, parent in enumerate(vertex._parents):
-            if parent is None:
-                const = f"{name}_const{position}"
-                shape = vertex.input_shapes[position]
-                dtype = vertex.input_dtypes[position]
-                value = _constant_value(vertex, position)
-                text = f"constant | shape {shape} {dtype}"
-                if value is not None and style.data:
-                    text += " | " + escape_label(array_text(np.asarray(value), _FULL_PREVIEW))
-                graph.node(const, text, shape="record", style="dashed")
-                graph.edge(const, name)
-                continue
-            if id(parent) not in kept_ids:
-                missing = True
-                continue
-            source = ids[id(parent)]
-            parent_slot = (vertex._parent_slots or (0,) * len(vertex._parents))[position]
-            if not isinstance(parent, Tensor):
-                source = f"{source}_out{parent_slot}"
-            attrs = _edge_style(on_path and id(parent) in marked)
-            lines = []
-            summed = _summed_over(
-                vertex, position, _input_label(parent, parent_slot, tensors, style)
-            )
-            if summed:
-                lines.append(summed)
-            sent = edge_grads.get((id(vertex), position))
-            if sent is not None:
-                lines.append("grad " + array_text(sent))
-            if lines:  # a plain label (not a record): only line breaks are special
-                attrs["label"] = "\\n".join(line.replace("\\", "\\\\") for line in lines)
-            graph.edge(source, name, **attrs)
-        if missing and collapsed:
-            graph.edge(collapsed, name, style="dashed")
-
-
-def _input_label(parent: Any, slot: int, tensors: dict[Any, Any], style: _Style) -> str:
-    """The name of a graph input: a parameter's dotted name or a tensor's label, if any."""
-    if isinstance(parent, Tensor):
-        return style.names.get(id(parent)) or parent.label
-    held = tensors.get((id(parent), slot))
-    return "" if held is None else style.names.get(id(held)) or held.label
