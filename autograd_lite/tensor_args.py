@@ -58,7 +58,10 @@ def axis_or_dim(
     if dim is None:
         return axis
     if axis is not None and axis != default:
-        raise TypeError(f"{name}: got both {words[0]}= and {words[1]}=; give one of them")
+        raise TypeError(
+            f"{name}: got both {words[0]}={axis!r} and {words[1]}={dim!r} (PyTorch's name for "
+            f"{words[0]}); give one"
+        )
     return dim
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from .errors import ShapeError
 from .ops import nonlinear, reduce, statistics, unary
 from .ops.cumulative import CumSum
+from .tensor_args import axis_or_dim
 
 if TYPE_CHECKING:
     from .tensor import Operand, Tensor
@@ -317,13 +318,13 @@ class MathMethods:
     def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
         if dim is not None:
-            axis = _axis_alias("softmax", axis, -1, dim)
+            axis = axis_or_dim("softmax", axis, dim, -1)
         return nonlinear.Softmax.apply(self, axis=axis)
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x - logsumexp(x) along ``axis``, stable for large logits."""
         if dim is not None:
-            axis = _axis_alias("log_softmax", axis, -1, dim)
+            axis = axis_or_dim("log_softmax", axis, dim, -1)
         return nonlinear.LogSoftmax.apply(self, axis=axis)
 
 
@@ -332,7 +333,7 @@ def _aliases(
 ) -> tuple[Any, bool]:
     """``axis`` and ``keepdims`` after PyTorch's ``dim`` and ``keepdim`` (one of each pair)."""
     if dim is not None:
-        axis = _axis_alias(name, axis, None, dim)
+        axis = axis_or_dim(name, axis, dim)
     if keepdim is not None:
         if keepdims:
             raise TypeError(
@@ -340,14 +341,6 @@ def _aliases(
             )
         keepdims = keepdim
     return axis, keepdims
-
-
-def _axis_alias(name: str, axis: Any, default: Any, dim: Any) -> Any:
-    if axis != default:
-        raise TypeError(
-            f"{name}: got both axis={axis!r} and dim={dim!r} (PyTorch's name for axis); give one"
-        )
-    return dim
 
 
 def _bound(name: str, which: str, value: Any) -> float | None:
