@@ -2,8 +2,8 @@
 # Install everything autograd_lite needs, then run the demo or the test suite.
 #
 #   bash scripts/quickstart.sh demo    # install, then run the main demo
-#   bash scripts/quickstart.sh test    # install with the dev, examples, browser and gif
-#                                      # extras, run every test
+#   bash scripts/quickstart.sh test    # install with the dev, examples, notebooks, browser
+#                                      # and gif extras, run every test
 #
 # System packages: Debian's `graphviz` (the `dot` program that renders graph pictures) and,
 # in test mode, `chromium` and `chromium-driver` (the browser test of draw_backward's page),
@@ -66,7 +66,7 @@ case "$mode" in
         if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
             apt_install "the browser test skips without them" chromium chromium-driver
         fi
-        "$python" -m pip install --quiet -e ".[dev,examples,browser,gif]"
+        "$python" -m pip install --quiet -e ".[dev,examples,notebooks,browser,gif]"
         # pytest exits 5 when it collects no test: that is a failure here too.
         exec "$python" -m pytest "$@"
         ;;
