@@ -1,6 +1,6 @@
 """gradcheck's comparison: analytic against numerical Jacobians, and the report it builds.
 
-`_run` records every disagreeing entry as a `Mismatch` in a `GradcheckReport` (plus a
+`run_comparison` records every disagreeing entry as a `Mismatch` in a `GradcheckReport` (plus a
 random-upstream check for Tensors); `GradcheckReport.format` renders the failure table and
 the hints (`_hints`, judged per input and output: zero, sign, constant factor, transposed,
 a few entries). With ``analyse`` (gradcheck, not gradgradcheck) it also looks for kinks the
@@ -21,12 +21,12 @@ from .jacobian import (
     _analytic_tensor,
     _analytic_value,
     _get,
-    _name,
     _output_arrays,
-    _outputs,
     _safe_grad,
     _set,
     _shape,
+    call_outputs,
+    function_name,
     input_label,
     numerical_jacobian,
 )
@@ -140,7 +140,7 @@ def _index_text(index: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(i) for i in index) + ("," if len(index) == 1 else "") + ")"
 
 
-def _run(
+def run_comparison(
     fn: Callable[..., Any],
     args: list[Any],
     positions: list[int],
@@ -158,16 +158,16 @@ def _run(
     With ``analyse``: also note kinks near the point, and on failure of a Tensor function
     search for the faulty op (`culprit.find_culprit`).
     """
-    report = GradcheckReport(what=what, fn_name=_name(fn), atol=atol, rtol=rtol, eps=eps)
-    outputs = _outputs(fn, args, kind, what)
+    report = GradcheckReport(what=what, fn_name=function_name(fn), atol=atol, rtol=rtol, eps=eps)
+    outputs = call_outputs(fn, args, kind, what)
     first = _output_arrays(outputs)
-    second = _output_arrays(_outputs(fn, args, kind, what))
+    second = _output_arrays(call_outputs(fn, args, kind, what))
     for k, (a, b) in enumerate(zip(first, second)):
         if a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
             difference = np.nanmax(np.abs(a - b)) if a.shape == b.shape else "shape changed"
             report.problems.append(
-                f"{_name(fn)} is not deterministic: two evaluations at the same point differ "
-                f"in output {k} (max difference {difference}); finite differences need a "
+                f"{function_name(fn)} is not deterministic: two evaluations at the same point "
+                f"differ in output {k} (max difference {difference}); finite differences need a "
                 "function that gives the same result for the same input"
             )
             return report

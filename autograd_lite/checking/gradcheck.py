@@ -32,9 +32,9 @@ import numpy as np
 from ..engine.backward import grad
 from ..scalar.value import Value
 from ..tensor import Tensor
-from .compare import MAX_TABLE_ROWS, GradcheckReport, Mismatch, _run
+from .compare import MAX_TABLE_ROWS, GradcheckReport, Mismatch, run_comparison
 from .culprit import Culprit
-from .jacobian import _name, _outputs, input_label, numerical_jacobian
+from .jacobian import call_outputs, function_name, input_label, numerical_jacobian
 from .kinks import KinkNote
 
 __all__ = [
@@ -235,7 +235,7 @@ def gradcheck_report(
         return _gradgrad_report(fn, inputs, grad_outputs, eps=eps, atol=atol, rtol=rtol)
     check_settings("gradcheck: ", eps, atol, rtol)
     args, positions, kind = _copy_inputs(inputs, "gradcheck")
-    return _run(
+    return run_comparison(
         fn, args, positions, kind, eps=eps, atol=atol, rtol=rtol, what="gradcheck", analyse=True
     )
 
@@ -294,11 +294,11 @@ def _gradgrad_report(
             "gradgradcheck: Values are differentiable once (their local derivatives are "
             "plain floats); use Tensors to check second derivatives"
         )
-    outputs = _outputs(fn, args, kind, "gradgradcheck")
+    outputs = call_outputs(fn, args, kind, "gradgradcheck")
     upstream = _upstream(grad_outputs, outputs)
 
     def gradient(*xs: Any) -> tuple[Tensor, ...]:
-        outs = _outputs(fn, xs, "tensor", "gradgradcheck")
+        outs = call_outputs(fn, xs, "tensor", "gradgradcheck")
         live = [(out, u) for out, u in zip(outs, upstream) if out.requires_grad]
         wrt = [xs[p] for p in positions]
         if not live:
@@ -310,9 +310,9 @@ def _gradgrad_report(
             create_graph=True,
         )
 
-    gradient.__qualname__ = f"gradient of {_name(fn)}"
+    gradient.__qualname__ = f"gradient of {function_name(fn)}"
     names = [f"d/d input {input_label(args, p)}" for p in positions]
-    report = _run(
+    report = run_comparison(
         gradient,
         args,
         positions,

@@ -25,7 +25,9 @@ def input_label(args: Sequence[Any], position: int) -> str:
     return f"{position} ({label})" if label else str(position)
 
 
-def _outputs(fn: Callable[..., Any], args: Sequence[Any], kind: str, what: str) -> tuple[Any, ...]:
+def call_outputs(
+    fn: Callable[..., Any], args: Sequence[Any], kind: str, what: str
+) -> tuple[Any, ...]:
     """Call ``fn`` and return its outputs as a tuple, checking their type."""
     result = fn(*args)
     outputs = tuple(result) if isinstance(result, (tuple, list)) else (result,)
@@ -33,7 +35,7 @@ def _outputs(fn: Callable[..., Any], args: Sequence[Any], kind: str, what: str) 
     for k, out in enumerate(outputs):
         if not isinstance(out, expected):
             raise TypeError(
-                f"{what}: output {k} of {_name(fn)} is a {type(out).__name__}; a function "
+                f"{what}: output {k} of {function_name(fn)} is a {type(out).__name__}; a function "
                 f"of {expected.__name__}s must return {expected.__name__}s (or a tuple of them)"
             )
     return outputs
@@ -43,7 +45,8 @@ def _output_arrays(outputs: tuple[Any, ...]) -> list[np.ndarray]:
     return [np.array(out.data, dtype=np.float64) for out in outputs]
 
 
-def _name(fn: Callable[..., Any]) -> str:
+def function_name(fn: Callable[..., Any]) -> str:
+    """The name a report gives ``fn``: ``Square.apply`` rather than ``Function.apply``."""
     owner = getattr(fn, "__self__", None)
     if isinstance(owner, type):  # e.g. Square.apply: name the subclass, not Function
         return f"{owner.__name__}.{fn.__name__}"
@@ -94,12 +97,12 @@ def numerical_jacobian(
         for m in range(_size(arg)):
             original = _get(arg, m)
             _set(arg, m, original + eps)
-            plus = _output_arrays(_outputs(fn, args, kind, "gradcheck"))
+            plus = _output_arrays(call_outputs(fn, args, kind, "gradcheck"))
             _set(arg, m, original - eps)
-            minus = _output_arrays(_outputs(fn, args, kind, "gradcheck"))
+            minus = _output_arrays(call_outputs(fn, args, kind, "gradcheck"))
             _set(arg, m, original)
             columns.append([((p - q) / (2 * eps)).reshape(-1) for p, q in zip(plus, minus)])
-        n_outputs = len(columns[0]) if columns else len(_outputs(fn, args, kind, "gradcheck"))
+        n_outputs = len(columns[0]) if columns else len(call_outputs(fn, args, kind, "gradcheck"))
         sizes = [c.size for c in columns[0]] if columns else None
         blocks.append(
             [
