@@ -8,9 +8,10 @@ alone. With length n = 6 and digits 0-9, one training example is the 12 tokens
 
 The model is a decoder-only transformer (GPT-style) reading the tokens left to right. It
 sees the 11 tokens `3 1 4 1 5 9 1 1 3 4 5` and at every position predicts the next one,
-but only the last six predictions are scored: positions 6..11 must predict `1 1 3 4 5 9`.
-Predicting the input digits themselves would be guessing random numbers; those positions
-carry no loss (minGPT's sorting demo uses the same layout).
+but only the last six predictions are scored: the positions holding the last input digit
+and the sorted digits so far must predict `1 1 3 4 5 9`. Predicting the input digits
+themselves would be guessing random numbers; those positions carry no loss (minGPT's
+sorting demo uses the same layout).
 
 The network (all `nn` layers):
 
@@ -24,10 +25,13 @@ Causal self-attention lets position t look at positions <= t only. In one head,
     weights = softmax(q_t . k_s / sqrt(head_dim)) over s <= t,     out_t = sum_s weights_ts v_s
 
 so a query can *search* the input: "find the smallest digit greater than the one I just
-wrote, which I have not written yet". The picture this script writes shows where the
-heads of the first block look on one held-out sequence (rows: the position predicting,
-columns: the positions it attends to); some heads, at the output positions, look at the
-input position that holds the digit about to be written.
+wrote, which I have not written yet". To see whether it does, the script measures for
+every head how much of the scored positions' attention falls on the input position(s)
+holding the digit they must write next (1 for a head that does only that), and draws the
+pattern of the head that scores highest on one held-out sequence of distinct digits (rows:
+the query, the position predicting; columns: the keys it attends to; red boxes: where the
+next digit sits), beside a bar chart of every head's score. The second block's heads score
+about twice the first block's: the search happens mostly there.
 
 The loss is the cross-entropy of the 6 scored positions, minimised with AdamW in
 mini-batches of fresh random sequences, with the learning rate decaying linearly to zero.
@@ -41,7 +45,8 @@ Needs matplotlib for the picture:  pip install -e ".[examples]"
 (without it the script stops with exit status 2 before training).
 
 Run:  python examples/11_sorting_transformer.py [--quick] [--out DIR]
-Quick mode (also AUTOGRAD_LITE_QUICK=1) trains for fewer steps, for the test suite.
+Quick mode (also AUTOGRAD_LITE_QUICK=1) trains 100 steps instead of 600 and holds out 500
+sequences instead of 5,000, for the test suite.
 """
 
 from __future__ import annotations
