@@ -95,10 +95,11 @@ def quick_from_environment() -> bool:
 def one_blas_thread() -> contextlib.AbstractContextManager[object]:
     """Run NumPy's matrix products on one thread inside the ``with`` block.
 
-    This network's products are small (at most 2048 x 576 times 576 x 128): a second BLAS
-    thread gains little on them, and when other programs keep the cores busy the threads
-    wait for each other and one product takes ten to a hundred times longer. threadpoolctl
-    comes with scikit-learn; without it nothing changes.
+    A training step's products are small (the largest 2048 x 288 times 288 x 64, in the
+    second convolution's im2col): a second BLAS thread gains little on them, and when other
+    programs keep the cores busy the threads wait for each other and one product takes ten
+    to a hundred times longer. threadpoolctl comes with scikit-learn; without it nothing
+    changes.
     """
     try:
         from threadpoolctl import threadpool_limits
