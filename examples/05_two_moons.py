@@ -13,7 +13,7 @@ edge between the colours is the decision boundary, the curve where p = 1/2.
 The picture needs matplotlib (`pip install -e ".[examples]"`); without it the script
 still trains and reports its accuracy.
 
-Run:  python examples/05_two_moons.py [output.png]     (default docs/two_moons.png)
+Run:  python examples/05_two_moons.py [output.png]     (default out/two_moons.png)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import nn
 from autograd_lite import Tensor, no_grad
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "two_moons.png"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "out" / "two_moons.png"
 
 
 def make_moons(samples: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, ...]:

@@ -21,7 +21,7 @@ Needs scikit-learn and matplotlib:  pip install -e ".[examples]"
 (without scikit-learn the script stops with exit status 2; without matplotlib it still
 trains and only skips the picture).
 
-Run:  python examples/06_digits.py [output.png]     (default docs/digits_loss.png)
+Run:  python examples/06_digits.py [output.png]     (default out/digits_loss.png)
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import numpy as np
 import nn
 from autograd_lite import Tensor, no_grad
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "digits_loss.png"
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "out" / "digits_loss.png"
 INSTALL_HINT = 'pip install -e ".[examples]"'
 
 

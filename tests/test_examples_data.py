@@ -91,3 +91,10 @@ def test_06_digits_without_scikit_learn_exits_with_status_2(tmp_path, capsys, mo
     assert exit_info.value.code == 2
     assert INSTALL_HINT in capsys.readouterr().err
     assert not picture.exists()
+
+
+@pytest.mark.parametrize("script", ["05_two_moons.py", "06_digits.py"])
+def test_05_and_06_draw_into_out_by_default_not_into_docs(script):
+    # issue 22: the examples' pictures go to the clone's git-ignored out/, never into docs/
+    default = load_example(script).DEFAULT_OUTPUT
+    assert default.parent == EXAMPLES.parent / "out"
