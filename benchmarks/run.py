@@ -2,7 +2,8 @@
 
 Sections: ``mlp`` (training step against hand-written NumPy and PyTorch), ``op`` (per-op
 overhead), ``scalar`` (Value graphs against floats), ``memory`` (peak memory of a step),
-``conv`` (a small CNN's training step against PyTorch).
+and the networks of issue 23: ``cnn`` (a CNN step against hand-written NumPy and PyTorch),
+``lstm`` and ``gpt`` (an LSTM and a 2-layer GPT step against PyTorch).
 NumPy's BLAS is pinned to ``--threads`` threads (default 1) with threadpoolctl; without it
 the OpenBLAS/MKL/OpenMP environment variables are set before NumPy is imported.
 """
@@ -18,7 +19,7 @@ import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-SECTIONS = ("mlp", "op", "scalar", "memory", "conv")
+SECTIONS = ("mlp", "op", "scalar", "memory", "cnn", "lstm", "gpt")
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -92,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with limit:
         import numpy as np
 
-        from . import layers_conv, memory, mlp_step, op_overhead, scalar_engine
+        from . import layers_conv, layers_rnn, memory, mlp_step, op_overhead, scalar_engine
         from .common import Config, format_table
 
         config = Config(quick=args.quick, threads=args.threads)
@@ -115,18 +116,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{'quick' if config.quick else 'full'} run: median of {config.repeats} interleaved "
             f"samples after {config.warmup} warm-up call(s), samples >= {config.min_time} s"
         )
-        modules = {
-            "mlp": mlp_step,
-            "op": op_overhead,
-            "scalar": scalar_engine,
-            "memory": memory,
-            "conv": layers_conv,
+        runners = {
+            "mlp": mlp_step.run,
+            "op": op_overhead.run,
+            "scalar": scalar_engine.run,
+            "memory": memory.run,
+            "cnn": layers_conv.run,
+            "lstm": layers_rnn.run_lstm,
+            "gpt": layers_rnn.run_gpt,
         }
         targets = []
         started = time.perf_counter()
         for name in args.only:
             section_start = time.perf_counter()
-            section = modules[name].run(config)
+            section = runners[name](config)
             print(f"\n## {section.title}\n")
             for headers, rows in section.tables:
                 print(format_table(headers, rows))
