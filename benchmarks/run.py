@@ -53,19 +53,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def pin_threads(threads: int) -> tuple[AbstractContextManager, str]:
-    """Limit BLAS to ``threads`` threads; returns the context to run in and a note on how."""
+    """Limit BLAS to ``threads`` threads; returns the context to run in and a note on how.
+
+    Before NumPy is imported, the OpenBLAS/MKL/OpenMP environment variables are set, so
+    BLAS starts with that many threads; threadpoolctl then only confirms the count. Only
+    when NumPy is already loaded is the limit set at run time with threadpoolctl: OpenBLAS
+    0.3.31 limited that way (its pool started with a thread per core) was measured to
+    stall some matrix products by 10-20 ms on a loaded machine, e.g. a (16384, 9) @ (9, 16)
+    float32 product taking 15 ms instead of 0.09 ms, which made every NumPy-based column
+    noisy and slow against PyTorch's own thread pool.
+    """
     if threads <= 0:
         return nullcontext(), "BLAS threads: not pinned (--threads 0)"
+    if "numpy" not in sys.modules:
+        for variable in _THREAD_VARIABLES:
+            os.environ[variable] = str(threads)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        if "numpy" in sys.modules:
+        if "numpy" in sys.modules and os.environ.get(_THREAD_VARIABLES[0]) != str(threads):
             return nullcontext(), "BLAS threads: NOT pinned (no threadpoolctl, NumPy loaded)"
-        for variable in _THREAD_VARIABLES:
-            os.environ[variable] = str(threads)
-        return nullcontext(), (
-            f"BLAS threads: {threads} via environment variables (threadpoolctl not installed)"
-        )
+        return nullcontext(), f"BLAS threads: {threads} via environment variables"
     import numpy  # noqa: F401 - threadpoolctl limits only libraries already loaded
 
     return threadpool_limits(limits=threads, user_api="blas"), "threadpoolctl"

@@ -1,0 +1,165 @@
+"""The fast paths of the network layers give what the plain formulation gives.
+
+- conv columns (`nn.functional.conv`): the batched im2col product against the convolution
+  written as one einsum over the windows;
+- hoisted input product (`nn.recurrent`): a recurrent layer against the cell's step
+  function run on each time step;
+- Adam in place (`nn.optim.adam`): the in-place update against the plain formula.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import nn
+import nn.functional as F
+from autograd_lite import Tensor, concatenate, einsum, sliding_window_view
+from nn.cells import gru_step, lstm_step, rnn_step
+
+
+def _tensor(rng: np.random.Generator, *shape: int, dtype: type = np.float64) -> Tensor:
+    return Tensor(rng.standard_normal(shape).astype(dtype), requires_grad=True)
+
+
+def _grads(*tensors: Tensor) -> list[np.ndarray]:
+    grads = [t.grad.numpy().copy() for t in tensors]
+    for t in tensors:
+        t.grad = None
+    return grads
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [{}, {"stride": 2, "padding": 1}, {"dilation": 2, "padding": 2}, {"groups": 2}],
+)
+def test_conv_columns_give_the_einsum_over_windows(settings: dict) -> None:
+    rng = np.random.default_rng(0)
+    groups = settings.get("groups", 1)
+    x, w, b = _tensor(rng, 2, 4, 7, 6), _tensor(rng, 6, 4 // groups, 3, 3), _tensor(rng, 6)
+    out = F.conv2d(x, w, b, **settings)
+    (out * out).sum().backward()
+    fast = [out.numpy(), *_grads(x, w, b)]
+
+    stride, dilation = settings.get("stride", 1), settings.get("dilation", 1)
+    pad = settings.get("padding", 0)
+    padded = x.pad([(0, 0), (0, 0), (pad, pad), (pad, pad)], 0.0) if pad else x
+    span = dilation * 2 + 1
+    windows = sliding_window_view(padded, (span, span), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride, ::dilation, ::dilation]
+    per_group = [
+        einsum(
+            "nchwuv,ocuv->nohw",
+            windows[:, g * 4 // groups : (g + 1) * 4 // groups],
+            w[g * 6 // groups : (g + 1) * 6 // groups],
+        )
+        for g in range(groups)
+    ]
+    joined = per_group[0] if groups == 1 else concatenate(per_group, axis=1)
+    plain = joined + b.reshape(6, 1, 1)
+    (plain * plain).sum().backward()
+    for mine, expected in zip(fast, [plain.numpy(), *_grads(x, w, b)]):
+        np.testing.assert_allclose(mine, expected, rtol=1e-11, atol=1e-12)
+
+
+def test_conv_columns_keep_float32_and_the_unbatched_and_1d_shapes() -> None:
+    rng = np.random.default_rng(1)
+    x, w = _tensor(rng, 3, 5, 5, dtype=np.float32), _tensor(rng, 2, 3, 3, 3, dtype=np.float32)
+    out = F.conv2d(x, w, padding=1)
+    assert out.shape == (2, 5, 5) and out.dtype == np.float32
+    batched = F.conv2d(x.reshape(1, 3, 5, 5), w, padding=1)
+    np.testing.assert_array_equal(out.numpy(), batched.numpy()[0])
+    line = F.conv1d(_tensor(rng, 2, 3, 9), _tensor(rng, 4, 3, 3), stride=2)
+    assert line.shape == (2, 4, 4)
+
+
+def _loop(step, layer, x: Tensor, states: list[Tensor]) -> list[Tensor]:  # type: ignore[no-untyped-def]
+    """The layer's first-layer recurrence run the plain way: the cell step on each x[t]."""
+    params = (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)
+    outputs = []
+    for t in range(x.shape[0]):
+        result = step(x[t], *states, *params)
+        states = list(result) if isinstance(result, tuple) else [result]
+        outputs.append(states[0])
+    return outputs + states
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_hoisted_input_product_gives_the_step_loop(kind: str) -> None:
+    rng = np.random.default_rng(2)
+    nn.manual_seed(0)
+    layer = getattr(nn, kind)(3, 4)
+    x = _tensor(rng, 5, 2, 3)
+    states = [_tensor(rng, 1, 2, 4) for _ in range(2 if kind == "LSTM" else 1)]
+    hx = tuple(states) if kind == "LSTM" else states[0]
+    output, finals = layer(x, hx)
+    finals = list(finals) if kind == "LSTM" else [finals]
+    (output * output).sum().backward()
+    params = list(layer.parameters())
+    fast = [output.numpy(), *[f.numpy() for f in finals], *_grads(x, *states, *params)]
+
+    step = {"LSTM": lstm_step, "GRU": gru_step, "RNN": rnn_step}[kind]
+    results = _loop(step, layer, x, [s[0] for s in states])
+    outputs = results[:5]
+    total = sum((h * h).sum() for h in outputs)
+    total.backward()
+    plain = [np.stack([h.numpy() for h in outputs]), *[r.numpy()[None] for r in results[5:]]]
+    plain += _grads(x, *states, *params)
+    for mine, expected in zip(fast, plain, strict=True):
+        np.testing.assert_allclose(mine, expected, rtol=1e-12, atol=1e-13)
+
+
+def test_hoisted_input_product_keeps_batch_first_unbatched_and_layers() -> None:
+    rng = np.random.default_rng(3)
+    nn.manual_seed(1)
+    layer = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    x = rng.standard_normal((2, 5, 3))
+    out, (h, c) = layer(Tensor(x))
+    assert out.shape == (2, 5, 4) and h.shape == c.shape == (2, 2, 4)
+    nn.manual_seed(1)
+    same = nn.LSTM(3, 4, num_layers=2)
+    time_major, (h2, _) = same(Tensor(x.transpose(1, 0, 2)))
+    np.testing.assert_allclose(out.numpy(), time_major.numpy().transpose(1, 0, 2), rtol=1e-13)
+    np.testing.assert_allclose(h.numpy(), h2.numpy(), rtol=1e-13)
+    single, (h1, _) = same(Tensor(x[0]))
+    assert single.shape == (5, 4) and h1.shape == (2, 4)
+    np.testing.assert_allclose(single.numpy(), time_major.numpy()[:, 0], rtol=1e-13)
+
+
+def _plain_adam(
+    data: np.ndarray, grads: list[np.ndarray], lr: float, decay: float
+) -> list[np.ndarray]:
+    """AdamW written out with the optimizer's grouping, a new array every step."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    m, v, values = np.zeros_like(data), np.zeros_like(data), []
+    for step, grad in enumerate(grads, start=1):
+        data = data * (1 - lr * decay)
+        m = m + (1 - beta1) * (grad - m)
+        v = v * beta2 + (1 - beta2) * grad * grad
+        denominator = np.sqrt(v) / math.sqrt(1 - beta2**step) + eps
+        data = data - (lr / (1 - beta1**step)) * (m / denominator)
+        values.append(data)
+    return values
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_in_place_gives_the_plain_formula_and_keeps_the_users_array(dtype: type) -> None:
+    rng = np.random.default_rng(4)
+    start = rng.standard_normal((3, 4)).astype(dtype)
+    users = start.copy()
+    param = nn.Parameter(users)
+    optimizer = nn.optim.AdamW([param], lr=0.1, weight_decay=0.05)
+    grads = [rng.standard_normal((3, 4)).astype(dtype) for _ in range(4)]
+    arrays: list[np.ndarray] = []
+    for grad in grads:
+        param.grad = Tensor(grad)
+        optimizer.step()
+        arrays.append(param.data)
+        np.testing.assert_array_equal(param.grad.numpy(), grad)  # .grad never written
+    expected = _plain_adam(start, grads, 0.1, 0.05)
+    assert param.data.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(param.data, expected[-1])
+    assert arrays[1] is arrays[2] is arrays[3]  # steps after the first are in place
+    np.testing.assert_array_equal(users, start)  # the array handed to Parameter is kept
