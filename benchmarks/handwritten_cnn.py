@@ -6,8 +6,8 @@ engine's CNN step is held against: what someone who knows NumPy would write for 
 network. Each convolution is one window view of the padded (N, C, H, W) input, one copy
 into im2col matrices (per sample C*3*3 rows in PyTorch's weight order, H*W columns) and
 one batched matrix product whose result is already (N, C_out, H, W); its input gradient
-adds the 9 kernel offsets' slices back; max pooling is a reshape and a max, its backward a
-mask of the maxima.
+adds the 9 kernel offsets' slices back; 2x2 max pooling is the maximum of four strided
+slices, its backward a mask of the maxima.
 """
 
 from __future__ import annotations
@@ -60,14 +60,22 @@ class HandwrittenCNN:
         return padded[:, :, 1:-1, 1:-1]
 
     @staticmethod
-    def _pool(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """2x2 max pooling of (N, C, H, W): the result and the mask of each window's maximum,
-        shaped (N, C, H/2, 2, W/2, 2). A tie marks every tied element; the ties here are
-        the zeros of ReLU, whose gradient ReLU's backward zeroes anyway."""
-        n, c, h, w = x.shape
-        blocks = x.reshape(n, c, h // 2, 2, w // 2, 2)
-        out = blocks.max(axis=(3, 5))
-        return out, blocks == out[:, :, :, None, :, None]
+    def _pool(x: np.ndarray) -> np.ndarray:
+        """2x2 max pooling of (N, C, H, W): the maximum of the four strided slices that hold
+        each window's four offsets (NumPy reduces over small reshaped axes slowly)."""
+        top = np.maximum(x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2])
+        return np.maximum(top, np.maximum(x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2]))
+
+    @staticmethod
+    def _unpool(grad: np.ndarray, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The gradient of `_pool`: each window's gradient to the elements equal to its
+        maximum. A tie gives it to every tied element; the ties here are ReLU's zeros,
+        whose gradient ReLU's backward zeroes anyway."""
+        d_x = np.empty_like(x)
+        for u in (0, 1):
+            for v in (0, 1):
+                np.multiply(grad, x[:, :, u::2, v::2] == out, out=d_x[:, :, u::2, v::2])
+        return d_x
 
     @staticmethod
     def _conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> tuple[Any, Any]:
@@ -82,9 +90,11 @@ class HandwrittenCNN:
         n = x.shape[0]
         # forward
         a1, cols1 = self._conv(x, self.w1, self.b1)  # (N, 16, 8, 8)
-        p1, mask1 = self._pool(np.maximum(a1, 0))  # (N, 16, 4, 4)
+        r1 = np.maximum(a1, 0)
+        p1 = self._pool(r1)  # (N, 16, 4, 4)
         a2, cols2 = self._conv(p1, self.w2, self.b2)  # (N, 32, 4, 4)
-        p2, mask2 = self._pool(np.maximum(a2, 0))  # (N, 32, 2, 2)
+        r2 = np.maximum(a2, 0)
+        p2 = self._pool(r2)  # (N, 32, 2, 2)
         flat = p2.reshape(n, 128)
         logits = flat @ self.w3.T + self.b3
         shifted = logits - logits.max(axis=1, keepdims=True)
@@ -97,13 +107,12 @@ class HandwrittenCNN:
         d_logits[rows, targets] -= 1
         d_logits /= n
         g_w3, g_b3 = d_logits.T @ flat, d_logits.sum(axis=0)
-        d_p2 = (d_logits @ self.w3).reshape(n, 32, 2, 1, 2, 1)
-        d_a2 = ((mask2 * d_p2).reshape(a2.shape) * (a2 > 0)).reshape(n, 32, 16)
+        d_p2 = (d_logits @ self.w3).reshape(p2.shape)
+        d_a2 = (self._unpool(d_p2, r2, p2) * (a2 > 0)).reshape(n, 32, 16)
         g_w2 = (d_a2 @ cols2.transpose(0, 2, 1)).sum(axis=0).reshape(self.w2.shape)
         g_b2 = d_a2.sum(axis=(0, 2))
         d_p1 = self._add_columns(self.w2.reshape(32, 144).T @ d_a2, p1.shape)
-        d_p1 = d_p1.reshape(n, 16, 4, 1, 4, 1)
-        d_a1 = ((mask1 * d_p1).reshape(a1.shape) * (a1 > 0)).reshape(n, 16, 64)
+        d_a1 = (self._unpool(d_p1, r1, p1) * (a1 > 0)).reshape(n, 16, 64)
         g_w1 = (d_a1 @ cols1.transpose(0, 2, 1)).sum(axis=0).reshape(self.w1.shape)
         g_b1 = d_a1.sum(axis=(0, 2))
         return loss, [g_w1, g_b1, g_w2, g_b2, g_w3, g_b3]
