@@ -163,3 +163,37 @@ def test_adam_in_place_gives_the_plain_formula_and_keeps_the_users_array(dtype: 
     np.testing.assert_array_equal(param.data, expected[-1])
     assert arrays[1] is arrays[2] is arrays[3]  # steps after the first are in place
     np.testing.assert_array_equal(users, start)  # the array handed to Parameter is kept
+
+
+def _windows_add_by_loop(windows, shape, window_shape, axis):  # type: ignore[no-untyped-def]
+    """WindowsAdd's plain form: a slice-add per window offset on the original layout."""
+    out = np.zeros(shape, windows.dtype)
+    positions = windows.shape[: len(shape)]
+    for offset in np.ndindex(*window_shape):
+        start = [0] * len(shape)
+        for ax, step in zip(axis, offset):
+            start[ax] += step
+        place = tuple(slice(s, s + n) for s, n in zip(start, positions))
+        out[place] += windows[(Ellipsis, *offset)]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("shape", "window_shape", "axis"),
+    [
+        ((8, 16, 6, 6), (3, 3), (2, 3)),
+        ((8, 16, 6, 6), (3, 3), (3, 2)),
+        ((40, 6, 5), (3, 2), (1, 2)),
+        ((3, 40, 5), (2, 2), (0, 2)),
+        ((2, 1, 9, 9), (3, 3), (2, 3)),  # lead shorter than a row: the plain loop
+    ],
+)
+def test_windows_add_with_lead_innermost_is_the_plain_loop(shape, window_shape, axis) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(5)
+    x = Tensor(rng.standard_normal(shape), requires_grad=True)
+    windows = sliding_window_view(x, window_shape, axis=axis)
+    grad = rng.standard_normal(windows.shape)
+    (windows * Tensor(grad)).sum().backward()  # the gradient is WindowsAdd of ``grad``
+    expected = _windows_add_by_loop(grad, shape, window_shape, axis)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert x.grad.numpy().flags.c_contiguous
