@@ -24,10 +24,6 @@ NONLINEARITIES = ("tanh", "relu")
 
 
 # ---------------------------------------------------------------- the math of one step
-# Each step is split in two: the input's part of the gates, ``linear(x, w_ih, b_ih)``, and
-# the recurrence on it. A cell computes both per call; a full layer computes the input's
-# part for every time step in one product and runs only the recurrence per step
-# ([fast path: hoisted input product] in `nn.recurrent`).
 def rnn_step(
     x: Tensor,
     h: Tensor,
@@ -38,14 +34,7 @@ def rnn_step(
     nonlinearity: str = "tanh",
 ) -> Tensor:
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act tanh or relu."""
-    return rnn_recurrence(linear(x, w_ih, b_ih), h, w_hh, b_hh, nonlinearity)
-
-
-def rnn_recurrence(
-    gates_x: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, nonlinearity: str = "tanh"
-) -> Tensor:
-    """h' = act(gates_x + h W_hh^T + b_hh), with gates_x the input's part x W_ih^T + b_ih."""
-    pre = gates_x + linear(h, w_hh, b_hh)
+    pre = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
     return pre.tanh() if nonlinearity == "tanh" else pre.relu()
 
 
@@ -64,22 +53,10 @@ def lstm_step(
     c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh; with a
     projection ``w_hr`` (LSTM's proj_size), h' = (o * tanh(c')) W_hr^T.
     """
-    return lstm_recurrence(linear(x, w_ih, b_ih), h, c, w_hh, b_hh, w_hr)
-
-
-def lstm_recurrence(
-    gates_x: Tensor,
-    h: Tensor,
-    c: Tensor,
-    w_hh: Tensor,
-    b_hh: Tensor | None,
-    w_hr: Tensor | None = None,
-) -> tuple[Tensor, Tensor]:
-    """`lstm_step` given the input's part of the gates, gates_x = x W_ih^T + b_ih."""
     size = c.shape[-1]
-    gates = gates_x + linear(h, w_hh, b_hh)
-    # one sigmoid for all four blocks (g's is unused) and one op to cut i, f, o apart
-    i, f, _, o = gates.sigmoid().split(4, axis=-1)
+    gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
+    sig = gates.sigmoid()  # one op for i, f and o (the g block is computed and unused)
+    i, f, o = sig[..., :size], sig[..., size : 2 * size], sig[..., 3 * size :]
     g = gates[..., 2 * size : 3 * size].tanh()
     c_new = f * c + i * g
     h_new = o * c_new.tanh()
@@ -102,16 +79,11 @@ def gru_step(
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h
     (computed as n + z * (h - n), the form PyTorch's kernel uses).
     """
-    return gru_recurrence(linear(x, w_ih, b_ih), h, w_hh, b_hh)
-
-
-def gru_recurrence(gates_x: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """`gru_step` given the input's part of the gates, gates_x = x W_ih^T + b_ih."""
     size = h.shape[-1]
-    gi_rz, gi_n = gates_x.split([2 * size], axis=-1)
-    gh_rz, gh_n = linear(h, w_hh, b_hh).split([2 * size], axis=-1)
-    r, z = (gi_rz + gh_rz).sigmoid().split(2, axis=-1)
-    n = (gi_n + r * gh_n).tanh()
+    gi, gh = linear(x, w_ih, b_ih), linear(h, w_hh, b_hh)
+    rz = (gi[..., : 2 * size] + gh[..., : 2 * size]).sigmoid()
+    r, z = rz[..., :size], rz[..., size:]
+    n = (gi[..., 2 * size :] + r * gh[..., 2 * size :]).tanh()
     return n + z * (h - n)
 
 

@@ -1,8 +1,7 @@
 """`RNN`, `LSTM`, `GRU`: multi-layer recurrent layers with PyTorch's names, layouts and math.
 
-A layer multiplies its whole input sequence by ``weight_ih`` at once, then loops over the
-time steps only; each step is the vectorised recurrence of `nn.cells` (one product of the
-hidden state for all gates of the batch). Layer k's parameters are named as
+A layer loops over the time steps only; each step is the vectorised cell math of
+`nn.cells` (one product for all gates of the batch). Layer k's parameters are named as
 PyTorch's: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (and
 ``weight_hr_l{k}`` for an LSTM with ``proj_size``), so a PyTorch state dict loads strictly.
 Layouts: input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or (L, H_in) unbatched;
@@ -17,16 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, concatenate, linear, stack
+from autograd_lite import ShapeError, Tensor, stack
 
 from . import functional as F
 from .cells import (
     as_input,
     check_nonlinearity,
     check_size,
-    gru_recurrence,
-    lstm_recurrence,
-    rnn_recurrence,
+    gru_step,
+    lstm_step,
+    rnn_step,
     uniform_all,
 )
 from .module import Module
@@ -181,49 +180,29 @@ class RNNBase(Module):
         return [self._state(hx, batch, self.hidden_size, "hx")]
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        """The recurrence of ``layer``: (input's part of the gates, states) -> new states."""
         raise NotImplementedError
 
     def _run(self, input: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:  # noqa: A002
-        """The output sequence and the final states (each (num_layers, [N,] size)).
-
-        [fast path: hoisted input product] a layer multiplies its whole input sequence, as
-        one (L * N, H_in) matrix, by ``weight_ih`` in one product and cuts the result into
-        time steps in one op (`Tensor.split`); each step then runs only the recurrence on
-        (N, size) matrices, and the steps' outputs are joined in one `concatenate`.
-        """
+        """The output sequence and the final states (each (num_layers, [N,] size))."""
         x, steps, batch = self._input(input)
         states = self._initial_states(hx, batch)
-        if batch is None:  # one sequence: a batch of one inside
-            x = x.reshape(steps, 1, x.shape[-1])
-            states = [state.reshape(state.shape[0], 1, state.shape[-1]) for state in states]
-        elif self.batch_first:
-            x = x.transpose(1, 0, 2)  # time first: (L, N, H_in)
-        rows = x.shape[1]
-        sequence = x.reshape(steps * rows, x.shape[-1])  # step t is rows t*N to (t+1)*N
+        time_axis = 1 if self.batch_first and batch is not None else 0
+        inputs: list[Any] = [x[:, t] if time_axis == 1 else x[t] for t in range(steps)]
         finals: list[list[Tensor]] = [[] for _ in states]
         drop = self.dropout if self.training else 0.0
         for layer in range(self.num_layers):
-            w_ih, _, b_ih, _ = self._layer_params(layer)
             step = self._step_function(layer)
             current = [state[layer] for state in states]
             outputs = []
-            for gates_x in linear(sequence, w_ih, b_ih).split(steps, axis=0):
-                current = step(gates_x, current)
+            for x_t in inputs:
+                current = step(x_t, current)
                 outputs.append(current[0])
             for final, value in zip(finals, current):
                 final.append(value)
-            sequence = outputs[0] if steps == 1 else concatenate(outputs, axis=0)
             if drop and layer < self.num_layers - 1:
-                sequence = F.dropout(sequence, drop, True, self.generator)
-        output = sequence.reshape(steps, rows, sequence.shape[-1])
-        joined = [stack(final, axis=0) for final in finals]
-        if batch is None:
-            output = output.reshape(steps, output.shape[-1])
-            joined = [state.reshape(state.shape[0], state.shape[-1]) for state in joined]
-        elif self.batch_first:
-            output = output.transpose(1, 0, 2)
-        return output, joined
+                outputs = [F.dropout(h, drop, True, self.generator) for h in outputs]
+            inputs = outputs
+        return stack(inputs, axis=time_axis), [stack(final, axis=0) for final in finals]
 
 
 class RNN(RNNBase):
@@ -285,9 +264,8 @@ class RNN(RNNBase):
         self.nonlinearity = checked
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        _, w_hh, _, b_hh = self._layer_params(layer)
-        nonlinearity = self.nonlinearity
-        return lambda gx, state: [rnn_recurrence(gx, state[0], w_hh, b_hh, nonlinearity)]
+        params, nonlinearity = self._layer_params(layer), self.nonlinearity
+        return lambda x, state: [rnn_step(x, state[0], *params, nonlinearity)]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         output, (h_n,) = self._run(input, hx)
@@ -357,9 +335,9 @@ class LSTM(RNNBase):
         ]
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        _, w_hh, _, b_hh = self._layer_params(layer)
+        params = self._layer_params(layer)
         w_hr = self._parameters.get(f"weight_hr_l{layer}")
-        return lambda gx, state: list(lstm_recurrence(gx, state[0], state[1], w_hh, b_hh, w_hr))
+        return lambda x, state: list(lstm_step(x, state[0], state[1], *params, w_hr))
 
     def forward(
         self,
@@ -415,8 +393,8 @@ class GRU(RNNBase):
         )
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        _, w_hh, _, b_hh = self._layer_params(layer)
-        return lambda gx, state: [gru_recurrence(gx, state[0], w_hh, b_hh)]
+        params = self._layer_params(layer)
+        return lambda x, state: [gru_step(x, state[0], *params)]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         output, (h_n,) = self._run(input, hx)

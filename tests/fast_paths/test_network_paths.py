@@ -2,8 +2,6 @@
 
 - conv columns (`nn.functional.conv`): the batched im2col product against the convolution
   written as one einsum over the windows;
-- hoisted input product (`nn.recurrent`): a recurrent layer against the cell's step
-  function run on each time step;
 - Adam in place (`nn.optim.adam`): the in-place update against the plain formula.
 """
 
@@ -17,7 +15,6 @@ import pytest
 import nn
 import nn.functional as F
 from autograd_lite import Tensor, concatenate, einsum, sliding_window_view
-from nn.cells import gru_step, lstm_step, rnn_step
 
 
 def _tensor(rng: np.random.Generator, *shape: int, dtype: type = np.float64) -> Tensor:
@@ -73,59 +70,6 @@ def test_conv_columns_keep_float32_and_the_unbatched_and_1d_shapes() -> None:
     np.testing.assert_array_equal(out.numpy(), batched.numpy()[0])
     line = F.conv1d(_tensor(rng, 2, 3, 9), _tensor(rng, 4, 3, 3), stride=2)
     assert line.shape == (2, 4, 4)
-
-
-def _loop(step, layer, x: Tensor, states: list[Tensor]) -> list[Tensor]:  # type: ignore[no-untyped-def]
-    """The layer's first-layer recurrence run the plain way: the cell step on each x[t]."""
-    params = (layer.weight_ih_l0, layer.weight_hh_l0, layer.bias_ih_l0, layer.bias_hh_l0)
-    outputs = []
-    for t in range(x.shape[0]):
-        result = step(x[t], *states, *params)
-        states = list(result) if isinstance(result, tuple) else [result]
-        outputs.append(states[0])
-    return outputs + states
-
-
-@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
-def test_hoisted_input_product_gives_the_step_loop(kind: str) -> None:
-    rng = np.random.default_rng(2)
-    nn.manual_seed(0)
-    layer = getattr(nn, kind)(3, 4)
-    x = _tensor(rng, 5, 2, 3)
-    states = [_tensor(rng, 1, 2, 4) for _ in range(2 if kind == "LSTM" else 1)]
-    hx = tuple(states) if kind == "LSTM" else states[0]
-    output, finals = layer(x, hx)
-    finals = list(finals) if kind == "LSTM" else [finals]
-    (output * output).sum().backward()
-    params = list(layer.parameters())
-    fast = [output.numpy(), *[f.numpy() for f in finals], *_grads(x, *states, *params)]
-
-    step = {"LSTM": lstm_step, "GRU": gru_step, "RNN": rnn_step}[kind]
-    results = _loop(step, layer, x, [s[0] for s in states])
-    outputs = results[:5]
-    total = sum((h * h).sum() for h in outputs)
-    total.backward()
-    plain = [np.stack([h.numpy() for h in outputs]), *[r.numpy()[None] for r in results[5:]]]
-    plain += _grads(x, *states, *params)
-    for mine, expected in zip(fast, plain, strict=True):
-        np.testing.assert_allclose(mine, expected, rtol=1e-12, atol=1e-13)
-
-
-def test_hoisted_input_product_keeps_batch_first_unbatched_and_layers() -> None:
-    rng = np.random.default_rng(3)
-    nn.manual_seed(1)
-    layer = nn.LSTM(3, 4, num_layers=2, batch_first=True)
-    x = rng.standard_normal((2, 5, 3))
-    out, (h, c) = layer(Tensor(x))
-    assert out.shape == (2, 5, 4) and h.shape == c.shape == (2, 2, 4)
-    nn.manual_seed(1)
-    same = nn.LSTM(3, 4, num_layers=2)
-    time_major, (h2, _) = same(Tensor(x.transpose(1, 0, 2)))
-    np.testing.assert_allclose(out.numpy(), time_major.numpy().transpose(1, 0, 2), rtol=1e-13)
-    np.testing.assert_allclose(h.numpy(), h2.numpy(), rtol=1e-13)
-    single, (h1, _) = same(Tensor(x[0]))
-    assert single.shape == (5, 4) and h1.shape == (2, 4)
-    np.testing.assert_allclose(single.numpy(), time_major.numpy()[:, 0], rtol=1e-13)
 
 
 def _plain_adam(
