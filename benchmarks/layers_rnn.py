@@ -60,8 +60,13 @@ def gpt_model(
     width: int = 64,
     heads: int = 4,
     layers: int = 2,
+    approximate: str = "none",
 ) -> Any:
-    """A pre-norm GPT from ``lib``: token + position embeddings, ``layers`` blocks, logits."""
+    """A pre-norm GPT from ``lib``: token + position embeddings, ``layers`` blocks, logits.
+
+    ``approximate="tanh"`` swaps the exact GELU for its tanh form (a what-if for the
+    profile: the exact one needs erf).
+    """
     extra = {} if dtype is None else {"dtype": dtype}
     torch_side = lib is not nn
     if torch_side:
@@ -88,7 +93,7 @@ def gpt_model(
             self.norm2 = lib.LayerNorm(width, **extra)
             self.mlp = lib.Sequential(
                 lib.Linear(width, 4 * width, **extra),
-                lib.GELU(),
+                lib.GELU(approximate=approximate),
                 lib.Linear(4 * width, width, **extra),
             )
 
