@@ -56,7 +56,11 @@ class WindowsAdd(Op):
         ctx.window_shape, ctx.axis = window_shape, axis
         positions = windows.shape[: len(shape)]  # window positions along each axis
         lead = [ax for ax in range(len(shape)) if ax not in axis]
-        if len(set(axis)) == len(axis) and prod(shape[ax] for ax in lead) > positions[max(axis)]:
+        if (
+            axis
+            and len(set(axis)) == len(axis)
+            and prod(shape[ax] for ax in lead) > positions[max(axis)]
+        ):
             return _add_lead_innermost(windows, shape, window_shape, axis, lead)
         out = np.zeros(shape, dtype=windows.dtype)
         for offset in np.ndindex(*window_shape):  # one whole-array add per window offset
