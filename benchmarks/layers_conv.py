@@ -1,31 +1,47 @@
-"""CNN training step: Conv2d, MaxPool2d and Linear in autograd_lite against PyTorch CPU.
+"""CNN training step (section ``cnn``): autograd_lite against hand-written NumPy and PyTorch.
 
-The network is the small CNN for 8x8 images of docs/nn_layers.md:
-Conv2d(1, 16, 3, padding=1) - ReLU - MaxPool2d(2) - Conv2d(16, 32, 3, padding=1) - ReLU -
-MaxPool2d(2) - Flatten - Linear(128, 10). One step is forward, cross-entropy, backward and
-an SGD update on a fixed batch. PyTorch (one thread, eager) gets the same weights and its
-loss is checked against ours before timing. Run it as the ``conv`` section of the suite:
-``python -m benchmarks.run --only conv [--quick]`` (``--quick``: batch 32, float32 only).
+The network of issue 23 on 8x8 one-channel images: Conv2d(1, 16, 3, padding=1) - ReLU -
+MaxPool2d(2) - Conv2d(16, 32, 3, padding=1) - ReLU - MaxPool2d(2) - Flatten -
+Linear(128, 10), cross-entropy, SGD, batch 32 and 256, float32 and float64. One step is
+zero_grad, forward, loss, backward and the update on a fixed batch. The hand-written NumPy
+step (`benchmarks.handwritten_cnn`, im2col) and PyTorch (one thread, eager, when
+importable) start from the same weights; before timing, their losses and every gradient
+are checked against ours. Also the peak memory of a step against the hand-written one.
+Run: ``python -m benchmarks.run --only cnn [--quick]``.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 import nn
-from autograd_lite import Tensor
 
-from .common import Config, Section, compare, format_time
+from .common import Config, Section, Target, compare, format_bytes, format_time
+from .handwritten_cnn import HandwrittenCNN
+from .memory import peak_bytes
+from .training import (
+    check_against_torch,
+    copy_into_torch,
+    engine_gradients,
+    engine_step,
+    import_torch,
+    relative_difference,
+    torch_step,
+)
 
 LEARNING_RATE = 0.01
 BATCHES = (32, 256)
+QUICK_BATCHES = (8,)
 DTYPES = (np.float32, np.float64)
+#: issue 23's limits at batch 256 (float32): time against PyTorch and NumPy, peak memory
+LIMIT_TORCH, LIMIT_NUMPY, LIMIT_MEMORY = 1.5, 1.5, 1.3
 
 
-def build(lib, dtype=None):  # type: ignore[no-untyped-def]
+def build(lib: Any, dtype: Any = None) -> Any:
     """The benchmark's CNN from ``lib`` (``nn`` or ``torch.nn``)."""
     extra = {} if dtype is None else {"dtype": dtype}
     return lib.Sequential(
@@ -40,105 +56,90 @@ def build(lib, dtype=None):  # type: ignore[no-untyped-def]
     )
 
 
-def make_batch(batch: int, dtype: type, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def make_batch(batch: int, dtype: Any, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Random 8x8 one-channel images of ``dtype`` and integer class targets."""
     rng = np.random.default_rng(seed)
     return rng.standard_normal((batch, 1, 8, 8)).astype(dtype), rng.integers(0, 10, size=batch)
 
 
-def engine_step(model: nn.Module, x: np.ndarray, targets: np.ndarray) -> Callable[[], float]:
-    """One training step (returns the loss) with nn.CrossEntropyLoss and nn.optim.SGD."""
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = nn.optim.SGD(model.parameters(), lr=LEARNING_RATE)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(model(Tensor(x)), targets)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
-
-
-def torch_step(
-    model: nn.Module, x: np.ndarray, targets: np.ndarray, threads: int
-) -> Callable[[], float] | None:
-    """The same step in PyTorch CPU eager mode with ``model``'s weights, or None."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    if threads > 0:
-        torch.set_num_threads(threads)
-    theirs = build(torch.nn).to(torch.from_numpy(x).dtype)
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in model.state_dict().items()})
-    optimizer = torch.optim.SGD(theirs.parameters(), lr=LEARNING_RATE)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    inputs, labels = torch.from_numpy(x), torch.from_numpy(targets)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(theirs(inputs), labels)
-        loss.backward()
-        optimizer.step()
-        return float(loss.detach())
-
-    return step
+def check_handwritten(model: nn.Module, hand: HandwrittenCNN, x: np.ndarray, t: Any) -> float:
+    """Raise AssertionError unless the hand-written loss and gradients equal the engine's."""
+    loss, grads = engine_gradients(model, x, t)
+    hand_loss, hand_grads = hand.loss_and_grads(x, t)
+    worst = relative_difference([loss, *grads], [hand_loss, *hand_grads])
+    limit = 2e-5 if x.dtype == np.float32 else 1e-12
+    if worst > limit:
+        raise AssertionError(f"the hand-written CNN differs from the engine by {worst:.2e}")
+    return worst
 
 
 def run(config: Config) -> Section:
-    """Time the CNN step for each batch size and dtype (and PyTorch's when importable)."""
-    section = Section("CNN training step (Conv2d, MaxPool2d, Linear; forward+backward+SGD)")
-    batches = BATCHES[:1] if config.quick else BATCHES
-    dtypes = DTYPES[:1] if config.quick else DTYPES
-    headers = ["batch", "dtype", "autograd_lite", "per sample"]
-    rows, has_torch = [], False
-    for batch in batches:
-        for dtype in dtypes:
+    """Time the step for each batch and dtype; the targets at batch 256 float32."""
+    section = Section("CNN training step (Conv2d, MaxPool2d, Linear; SGD)")
+    torch = import_torch(config.threads)
+    headers = ["batch", "dtype", "autograd_lite", "NumPy", "ours / NumPy"]
+    if torch is not None:
+        headers += ["PyTorch", "ours / PyTorch"]
+    headers += ["peak ours", "peak NumPy", "ratio"]
+    rows = []
+    for batch in QUICK_BATCHES if config.quick else BATCHES:
+        for dtype in DTYPES[:1] if config.quick else DTYPES:
             nn.manual_seed(0)
             model = build(nn, dtype)
             x, targets = make_batch(batch, dtype)
-            ours = engine_step(model, x, targets)
-            theirs = torch_step(model, x, targets, config.threads)
-            variants: dict[str, Callable[[], object]] = {"engine": ours}
-            if theirs is not None:  # the same network: the same first loss
-                tolerance = 1e-4 if dtype == np.float32 else 1e-10
-                ours_loss, theirs_loss = ours(), theirs()
-                assert abs(ours_loss - theirs_loss) <= tolerance * max(1.0, abs(theirs_loss))
-                variants["torch"] = theirs
-                has_torch = True
+            hand = HandwrittenCNN.copy_of(model, LEARNING_RATE)
+            check_handwritten(model, hand, x, targets)
+            variants: dict[str, Callable[[], object]] = {
+                "ours": engine_step(
+                    model, nn.optim.SGD(model.parameters(), LEARNING_RATE), x, targets
+                ),
+                "numpy": lambda h=hand, x=x, t=targets: h.step(x, t),
+            }
+            if torch is not None:
+                theirs = copy_into_torch(torch, model, build(torch.nn), dtype)
+                check_against_torch(torch, model, theirs, x, targets)
+                optimizer = torch.optim.SGD(theirs.parameters(), lr=LEARNING_RATE)
+                variants["torch"] = torch_step(torch, theirs, optimizer, x, targets, False)
             timings = compare(variants, config)
-            engine = timings["engine"].median
-            row = [str(batch), np.dtype(dtype).name, format_time(engine)]
-            row.append(format_time(engine / batch))
-            if "torch" in timings:
-                row += [
-                    format_time(timings["torch"].median),
-                    f"{engine / timings['torch'].median:.1f}x",
-                ]
+            ours, numpy_time = timings["ours"].median, timings["numpy"].median
+            name = f"CNN batch {batch} {np.dtype(dtype).name}"
+            row = [str(batch), np.dtype(dtype).name, format_time(ours), format_time(numpy_time)]
+            row.append(f"{ours / numpy_time:.2f}x")
+            if torch is not None:
+                theirs_time = timings["torch"].median
+                row += [format_time(theirs_time), f"{ours / theirs_time:.2f}x"]
+            memory_ours, memory_hand = peak_bytes(variants["ours"]), peak_bytes(variants["numpy"])
+            memory = memory_ours / memory_hand
+            row += [format_bytes(memory_ours), format_bytes(memory_hand), f"{memory:.2f}x"]
             rows.append(row)
-    if has_torch:
-        headers += ["PyTorch", "autograd_lite / PyTorch"]
-        import torch
-
-        section.notes.append(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
-    else:
-        section.notes.append("PyTorch: not importable here, its column is skipped")
+            section.targets.append(Target(f"peak memory {name}", memory, LIMIT_MEMORY))
+            if batch == BATCHES[-1] and dtype == np.float32:
+                section.targets.append(Target(f"{name} / NumPy", ours / numpy_time, LIMIT_NUMPY))
+                if torch is not None:
+                    section.targets.append(
+                        Target(f"{name} / PyTorch", ours / theirs_time, LIMIT_TORCH)
+                    )
     section.tables.append((headers, rows))
-    section.notes.append("median time per training step; PyTorch's first loss checked equal")
+    section.notes.append(
+        "median time per training step; losses and gradients checked against the "
+        "hand-written step (and PyTorch's) before timing"
+    )
+    if torch is None:
+        section.notes.append("PyTorch: not importable here, its columns are skipped")
+    else:
+        section.notes.append(f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    section.notes.append(
+        f"targets at batch 256 float32: <= {LIMIT_NUMPY}x NumPy, <= {LIMIT_TORCH}x PyTorch; "
+        f"peak memory <= {LIMIT_MEMORY}x the hand-written step (tracemalloc)"
+    )
     return section
 
 
 def main(argv: list[str] | None = None) -> int:
-    """This section alone through `benchmarks.run` (``python -m benchmarks.layers_conv``).
-
-    NumPy is already loaded then, so without threadpoolctl set OPENBLAS_NUM_THREADS=1
-    (and MKL/OMP) in the environment to pin BLAS to one thread as PyTorch is.
-    """
+    """This section alone through `benchmarks.run` (``python -m benchmarks.layers_conv``)."""
     from . import run as suite
 
-    return suite.main(["--only", "conv", *(sys.argv[1:] if argv is None else argv)])
+    return suite.main(["--only", "cnn", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

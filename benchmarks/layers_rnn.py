@@ -1,246 +1,205 @@
-"""Recurrent and attention layers: one Adam training step, autograd_lite against PyTorch CPU.
+"""LSTM and GPT training steps (sections ``lstm`` and ``gpt``): autograd_lite against PyTorch.
 
-Two models, each timed for a full step (zero_grad, forward, cross-entropy, backward, Adam):
+The two sequence workloads of issue 23, each one full step (zero_grad, forward,
+cross-entropy, backward, optimizer step) on a fixed batch, float32 and float64:
 
 - ``lstm``: LSTM(16 -> 64) over 32 time steps, batch 32; the last hidden state goes through
-  Linear(64, 10).
-- ``gpt``: two pre-norm transformer blocks (E=64, 4 heads, causal self-attention, MLP 4E with
-  tanh-GELU), sequence 32, batch 16; the last position goes through Linear(64, 10). The norm
-  is a parameter-free layer normalisation written with Tensor ops on both sides.
+  Linear(64, 10); Adam.
+- ``gpt``: a 2-layer GPT: vocabulary 64, context 32, width 64, 4 heads, pre-norm blocks
+  (LayerNorm - causal MultiheadAttention - residual, LayerNorm - Linear(64, 256) - GELU -
+  Linear(256, 64) - residual), learned token and position embeddings (Embedding), a final
+  LayerNorm and Linear(64, 64) to next-token logits at every position; AdamW, batch 16.
 
-PyTorch (when importable) runs at one thread with the same weights; before timing, the two
-losses and every parameter's gradient are compared, so the timed work is the same work.
-Run: ``python -m benchmarks.layers_rnn [--quick] [--threads N]`` (without threadpoolctl,
-set OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 first). Not part of the
-test suite.
+The models are written once against a layer library (``nn`` or ``torch.nn``), so both
+sides run the same code; PyTorch (one thread, when importable) loads our weights, and its
+loss and every gradient are checked against ours before timing. There is no hand-written
+NumPy step for these two. Run: ``python -m benchmarks.run --only lstm,gpt [--quick]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import nn
-from autograd_lite import Tensor
 
-from .common import Config, compare, format_table, format_time
+from .common import Config, Section, Target, compare, format_bytes, format_time
+from .memory import peak_bytes
+from .training import check_against_torch, copy_into_torch, engine_step, import_torch, torch_step
 
 CLASSES = 10
+#: issue 23's limits (float32): time against PyTorch
+LIMITS = {"lstm": 1.3, "gpt": 1.3}
 
 
-# ---------------------------------------------------------------- the models, ours
-class LSTMClassifier(nn.Module):
-    def __init__(self, dtype: Any) -> None:
-        super().__init__()
-        self.lstm = nn.LSTM(16, 64, dtype=dtype)
-        self.head = nn.Linear(64, CLASSES, dtype=dtype)
+def lstm_model(lib: Any, dtype: Any = None, inputs: int = 16, hidden: int = 64) -> Any:
+    """LSTM(inputs -> hidden), its last hidden state through Linear(hidden, 10)."""
+    extra = {} if dtype is None else {"dtype": dtype}
 
-    def forward(self, x: Tensor) -> Tensor:
-        _, (h_n, _) = self.lstm(x)
-        return self.head(h_n[-1])
-
-
-def norm(x: Tensor, eps: float = 1e-5) -> Tensor:
-    """Layer normalisation over the last axis, without scale and shift."""
-    centred = x - x.mean(axis=-1, keepdims=True)
-    return centred / ((centred * centred).mean(axis=-1, keepdims=True) + eps).sqrt()
-
-
-class Block(nn.Module):
-    def __init__(self, embed: int, heads: int, dtype: Any) -> None:
-        super().__init__()
-        self.attn = nn.MultiheadAttention(embed, heads, batch_first=True, dtype=dtype)
-        self.mlp = nn.Sequential(
-            nn.Linear(embed, 4 * embed, dtype=dtype),
-            nn.GELU(approximate="tanh"),
-            nn.Linear(4 * embed, embed, dtype=dtype),
-        )
-
-    def forward(self, x: Tensor) -> Tensor:
-        h = norm(x)
-        x = x + self.attn(h, h, h, need_weights=False, is_causal=True)[0]
-        return x + self.mlp(norm(x))
-
-
-class TinyGPT(nn.Module):
-    def __init__(self, dtype: Any, embed: int = 64, heads: int = 4) -> None:
-        super().__init__()
-        self.blocks = nn.Sequential(Block(embed, heads, dtype), Block(embed, heads, dtype))
-        self.head = nn.Linear(embed, CLASSES, dtype=dtype)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(norm(self.blocks(x))[:, -1])
-
-
-# ---------------------------------------------------------------- the same in PyTorch
-def torch_models(torch: Any) -> dict[str, Callable[[], Any]]:
-    tnn = torch.nn
-
-    class TorchLSTM(tnn.Module):
+    class LSTMClassifier(lib.Module):  # type: ignore[misc, name-defined]
         def __init__(self) -> None:
             super().__init__()
-            self.lstm, self.head = tnn.LSTM(16, 64), tnn.Linear(64, CLASSES)
+            self.lstm = lib.LSTM(inputs, hidden, **extra)
+            self.head = lib.Linear(hidden, CLASSES, **extra)
 
         def forward(self, x: Any) -> Any:
-            return self.head(self.lstm(x)[1][0][-1])
+            _, (h_n, _) = self.lstm(x)
+            return self.head(h_n[-1])
 
-    def torch_norm(x: Any, eps: float = 1e-5) -> Any:
-        centred = x - x.mean(dim=-1, keepdim=True)
-        return centred / ((centred * centred).mean(dim=-1, keepdim=True) + eps).sqrt()
+    return LSTMClassifier()
 
-    class TorchBlock(tnn.Module):
-        def __init__(self, embed: int = 64, heads: int = 4) -> None:
+
+def gpt_model(
+    lib: Any,
+    dtype: Any = None,
+    vocab: int = 64,
+    context: int = 32,
+    width: int = 64,
+    heads: int = 4,
+    layers: int = 2,
+    approximate: str = "none",
+) -> Any:
+    """A pre-norm GPT from ``lib``: token + position embeddings, ``layers`` blocks, logits.
+
+    ``approximate="tanh"`` swaps the exact GELU for its tanh form (a what-if for the
+    profile: the exact one needs erf).
+    """
+    extra = {} if dtype is None else {"dtype": dtype}
+    torch_side = lib is not nn
+    if torch_side:
+        import torch
+
+        def positions(length: int) -> Any:
+            return torch.arange(length)
+
+        def causal(length: int) -> Any:  # True: masked out (MultiheadAttention's convention)
+            return torch.ones(length, length, dtype=torch.bool).triu(1)
+    else:
+
+        def positions(length: int) -> Any:
+            return np.arange(length)
+
+        def causal(length: int) -> Any:
+            return np.triu(np.ones((length, length), dtype=bool), 1)
+
+    class Block(lib.Module):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
             super().__init__()
-            self.attn = tnn.MultiheadAttention(embed, heads, batch_first=True)
-            self.mlp = tnn.Sequential(
-                tnn.Linear(embed, 4 * embed),
-                tnn.GELU(approximate="tanh"),
-                tnn.Linear(4 * embed, embed),
+            self.norm1 = lib.LayerNorm(width, **extra)
+            self.attn = lib.MultiheadAttention(width, heads, batch_first=True, **extra)
+            self.norm2 = lib.LayerNorm(width, **extra)
+            self.mlp = lib.Sequential(
+                lib.Linear(width, 4 * width, **extra),
+                lib.GELU(approximate=approximate),
+                lib.Linear(4 * width, width, **extra),
             )
 
         def forward(self, x: Any) -> Any:
-            h = torch_norm(x)
-            length = x.shape[1]
-            mask = torch.triu(torch.ones(length, length, dtype=torch.bool), 1)
-            x = x + self.attn(h, h, h, need_weights=False, attn_mask=mask, is_causal=True)[0]
-            return x + self.mlp(torch_norm(x))
+            h = self.norm1(x)
+            mask = causal(x.shape[1])
+            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False, is_causal=True)[0]
+            return x + self.mlp(self.norm2(x))
 
-    class TorchGPT(tnn.Module):
+    class GPT(lib.Module):  # type: ignore[misc, name-defined]
         def __init__(self) -> None:
             super().__init__()
-            self.blocks = tnn.Sequential(TorchBlock(), TorchBlock())
-            self.head = tnn.Linear(64, CLASSES)
+            self.tokens = lib.Embedding(vocab, width, **extra)
+            self.positions = lib.Embedding(context, width, **extra)
+            self.blocks = lib.Sequential(*[Block() for _ in range(layers)])
+            self.norm = lib.LayerNorm(width, **extra)
+            self.head = lib.Linear(width, vocab, **extra)
 
-        def forward(self, x: Any) -> Any:
-            return self.head(torch_norm(self.blocks(x))[:, -1])
+        def forward(self, tokens: Any) -> Any:
+            x = self.tokens(tokens) + self.positions(positions(tokens.shape[1]))
+            return self.head(self.norm(self.blocks(x)))
 
-    return {"lstm": TorchLSTM, "gpt": TorchGPT}
+    return GPT()
 
 
-# ---------------------------------------------------------------- steps
-CASES = {
-    # name: (model class, input shape (full), input shape (quick))
-    "lstm": (LSTMClassifier, (32, 32, 16), (8, 8, 16)),
-    "gpt": (TinyGPT, (16, 32, 64), (4, 8, 64)),
+# name: (model maker, full shape, quick shape, optimizer, flatten the logits)
+CASES: dict[str, tuple[Callable[..., Any], tuple[int, ...], tuple[int, ...], str, bool]] = {
+    "lstm": (lstm_model, (32, 32, 16), (6, 4, 16), "Adam", False),  # (L, N, H_in)
+    "gpt": (gpt_model, (16, 32), (2, 8), "AdamW", True),  # (B, T) token ids
 }
 
 
-def make_data(shape: tuple[int, ...], batch: int, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+def make_data(name: str, shape: tuple[int, ...], dtype: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed batch: LSTM inputs and classes, or GPT tokens and next tokens."""
     rng = np.random.default_rng(1)
-    return rng.standard_normal(shape).astype(dtype), rng.integers(0, CLASSES, size=batch)
+    if name == "gpt":
+        return rng.integers(0, 64, size=shape), rng.integers(0, 64, size=shape)
+    return rng.standard_normal(shape).astype(dtype), rng.integers(0, CLASSES, size=shape[1])
 
 
-def engine_step(model: nn.Module, x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
-    optimizer = nn.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(model(Tensor(x)), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
-
-
-def torch_step(torch: Any, model: Any, x: np.ndarray, y: np.ndarray) -> Callable[[], float]:
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), labels)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step
-
-
-def check_same_work(
-    torch: Any, ours: nn.Module, theirs: Any, x: np.ndarray, y: np.ndarray
-) -> float:
-    """The largest difference of loss and gradients between the two (one forward/backward)."""
-    loss = nn.CrossEntropyLoss()(ours(Tensor(x)), y)
-    loss.backward()
-    their_loss = torch.nn.CrossEntropyLoss()(theirs(torch.from_numpy(x)), torch.from_numpy(y))
-    their_loss.backward()
-    worst = abs(loss.item() - their_loss.item())
-    for p, q in zip(ours.parameters(), theirs.parameters()):
-        worst = max(worst, float(np.abs(p.grad.numpy() - q.grad.numpy()).max()))
-    ours.zero_grad()
-    theirs.zero_grad()
-    return worst
-
-
-def run(config: Config, only: Sequence[str] = tuple(CASES)) -> list[list[str]]:
-    try:
-        import torch
-
-        torch.set_num_threads(max(1, config.threads))
-        makers = torch_models(torch)
-    except ImportError:
-        torch, makers = None, {}
+def run_case(name: str, config: Config) -> Section:
+    """Time one workload in float32 and float64 (against PyTorch when importable)."""
+    maker, full, quick, optimizer_name, flatten = CASES[name]
+    shape = quick if config.quick else full
+    title = {"lstm": "LSTM training step (LSTM, Linear; Adam)", "gpt": "GPT training step"}
+    section = Section(f"{title[name]}, input {'x'.join(map(str, shape))}")
+    torch = import_torch(config.threads)
+    headers = ["dtype", "autograd_lite"]
+    if torch is not None:
+        headers += ["PyTorch", "ours / PyTorch", "max rel. diff"]
+    headers.append("peak ours")
     rows = []
-    for name in only:
-        model_class, full, quick = CASES[name]
-        shape = quick if config.quick else full
-        for dtype in (np.float32, np.float64):
-            nn.manual_seed(0)
-            ours = model_class(dtype)
-            batch = shape[0] if name == "gpt" else shape[1]  # the LSTM is (L, N, H)
-            x, y = make_data(shape, batch, dtype)
-            variants = {"autograd_lite": engine_step(ours, x, y)}
-            difference = "-"
-            if torch is not None:
-                theirs = makers[name]().to(torch.float32 if dtype == np.float32 else torch.float64)
-                state = {k: torch.from_numpy(np.array(v)) for k, v in ours.state_dict().items()}
-                theirs.load_state_dict(state, strict=True)
-                difference = f"{check_same_work(torch, ours, theirs, x, y):.1e}"
-                variants["PyTorch"] = torch_step(torch, theirs, x, y)
-            timings = compare(variants, config)
-            ours_time = timings["autograd_lite"].median
-            row = [name, "x".join(map(str, shape)), np.dtype(dtype).name, format_time(ours_time)]
-            if torch is not None:
-                theirs_time = timings["PyTorch"].median
-                row += [format_time(theirs_time), f"{ours_time / theirs_time:.2f}x", difference]
-            rows.append(row)
-    return rows
+    for dtype in (np.float32, np.float64):
+        nn.manual_seed(0)
+        ours = maker(nn, dtype)
+        x, targets = make_data(name, shape, dtype)
+        optimizer = getattr(nn.optim, optimizer_name)(ours.parameters(), lr=1e-3)
+        variants = {"ours": engine_step(ours, optimizer, x, targets, flatten)}
+        row = [np.dtype(dtype).name]
+        if torch is not None:
+            theirs = copy_into_torch(torch, ours, maker(torch.nn), dtype)
+            difference = check_against_torch(torch, ours, theirs, x, targets, flatten)
+            their_optimizer = getattr(torch.optim, optimizer_name)(theirs.parameters(), lr=1e-3)
+            variants["torch"] = torch_step(torch, theirs, their_optimizer, x, targets, flatten)
+        timings = compare(variants, config)
+        ours_time = timings["ours"].median
+        row.append(format_time(ours_time))
+        if torch is not None:
+            ratio = ours_time / timings["torch"].median
+            row += [format_time(timings["torch"].median), f"{ratio:.2f}x", f"{difference:.1e}"]
+            if dtype == np.float32 and not config.quick:  # the target is at the full sizes
+                section.targets.append(
+                    Target(f"{name.upper()} float32 / PyTorch", ratio, LIMITS[name])
+                )
+        row.append(format_bytes(peak_bytes(variants["ours"])))
+        rows.append(row)
+    section.tables.append((headers, rows))
+    section.notes.append(
+        f"median time per step (zero_grad, forward, cross-entropy, backward, {optimizer_name})"
+    )
+    if torch is None:
+        section.notes.append("PyTorch: not importable here, its columns are skipped")
+    else:
+        section.notes.append(
+            f"PyTorch {torch.__version__}, {torch.get_num_threads()} thread(s); loss and every "
+            "gradient checked against ours first (max rel. diff)"
+        )
+    return section
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads")
-    parser.add_argument("--only", default=",".join(CASES), help="lstm, gpt or both")
-    args = parser.parse_args(argv)
-    from .run import describe_blas, pin_threads
+def run_lstm(config: Config) -> Section:
+    """The ``lstm`` section."""
+    return run_case("lstm", config)
 
-    limit, how = pin_threads(args.threads)
-    if how.startswith("BLAS threads: NOT") and os.environ.get("OPENBLAS_NUM_THREADS") == str(
-        args.threads
-    ):
-        how = f"BLAS threads: {args.threads} via OPENBLAS_NUM_THREADS set before the start"
-    config = Config(quick=args.quick, threads=args.threads)
-    if args.quick:
-        config.repeats, config.min_time = 3, 0.02
-    with limit:
-        print(f"threads: {args.threads} ({how}); {describe_blas()}")
-        rows = run(config, args.only.split(","))
-    headers = ["model", "input", "dtype", "autograd_lite"]
-    if rows and len(rows[0]) > 4:
-        headers += ["PyTorch", "ours / PyTorch", "max |diff| loss, grads"]
-    print(format_table(headers, rows))
-    print("one training step: zero_grad, forward, cross-entropy, backward, Adam (median)")
-    return 0
+
+def run_gpt(config: Config) -> Section:
+    """The ``gpt`` section."""
+    return run_case("gpt", config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """These two sections through `benchmarks.run` (``python -m benchmarks.layers_rnn``)."""
+    from . import run as suite
+
+    return suite.main(["--only", "lstm,gpt", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

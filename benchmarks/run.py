@@ -2,7 +2,8 @@
 
 Sections: ``mlp`` (training step against hand-written NumPy and PyTorch), ``op`` (per-op
 overhead), ``scalar`` (Value graphs against floats), ``memory`` (peak memory of a step),
-``conv`` (a small CNN's training step against PyTorch).
+and the networks of issue 23: ``cnn`` (a CNN step against hand-written NumPy and PyTorch),
+``lstm`` and ``gpt`` (an LSTM and a 2-layer GPT step against PyTorch).
 NumPy's BLAS is pinned to ``--threads`` threads (default 1) with threadpoolctl; without it
 the OpenBLAS/MKL/OpenMP environment variables are set before NumPy is imported.
 """
@@ -18,7 +19,7 @@ import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 
-SECTIONS = ("mlp", "op", "scalar", "memory", "conv")
+SECTIONS = ("mlp", "op", "scalar", "memory", "cnn", "lstm", "gpt")
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -52,19 +53,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def pin_threads(threads: int) -> tuple[AbstractContextManager, str]:
-    """Limit BLAS to ``threads`` threads; returns the context to run in and a note on how."""
+    """Limit BLAS to ``threads`` threads; returns the context to run in and a note on how.
+
+    Before NumPy is imported, the OpenBLAS/MKL/OpenMP environment variables are set, so
+    BLAS starts with that many threads; threadpoolctl then only confirms the count. Only
+    when NumPy is already loaded is the limit set at run time with threadpoolctl: OpenBLAS
+    0.3.31 limited that way (its pool started with a thread per core) was measured to
+    stall some matrix products by 10-20 ms on a loaded machine, e.g. a (16384, 9) @ (9, 16)
+    float32 product taking 15 ms instead of 0.09 ms, which made every NumPy-based column
+    noisy and slow against PyTorch's own thread pool.
+    """
     if threads <= 0:
         return nullcontext(), "BLAS threads: not pinned (--threads 0)"
+    if "numpy" not in sys.modules:
+        for variable in _THREAD_VARIABLES:
+            os.environ[variable] = str(threads)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        if "numpy" in sys.modules:
+        if "numpy" in sys.modules and os.environ.get(_THREAD_VARIABLES[0]) != str(threads):
             return nullcontext(), "BLAS threads: NOT pinned (no threadpoolctl, NumPy loaded)"
-        for variable in _THREAD_VARIABLES:
-            os.environ[variable] = str(threads)
-        return nullcontext(), (
-            f"BLAS threads: {threads} via environment variables (threadpoolctl not installed)"
-        )
+        return nullcontext(), f"BLAS threads: {threads} via environment variables"
     import numpy  # noqa: F401 - threadpoolctl limits only libraries already loaded
 
     return threadpool_limits(limits=threads, user_api="blas"), "threadpoolctl"
@@ -92,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with limit:
         import numpy as np
 
-        from . import layers_conv, memory, mlp_step, op_overhead, scalar_engine
+        from . import layers_conv, layers_rnn, memory, mlp_step, op_overhead, scalar_engine
         from .common import Config, format_table
 
         config = Config(quick=args.quick, threads=args.threads)
@@ -115,18 +124,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{'quick' if config.quick else 'full'} run: median of {config.repeats} interleaved "
             f"samples after {config.warmup} warm-up call(s), samples >= {config.min_time} s"
         )
-        modules = {
-            "mlp": mlp_step,
-            "op": op_overhead,
-            "scalar": scalar_engine,
-            "memory": memory,
-            "conv": layers_conv,
+        runners = {
+            "mlp": mlp_step.run,
+            "op": op_overhead.run,
+            "scalar": scalar_engine.run,
+            "memory": memory.run,
+            "cnn": layers_conv.run,
+            "lstm": layers_rnn.run_lstm,
+            "gpt": layers_rnn.run_gpt,
         }
         targets = []
         started = time.perf_counter()
         for name in args.only:
             section_start = time.perf_counter()
-            section = modules[name].run(config)
+            section = runners[name](config)
             print(f"\n## {section.title}\n")
             for headers, rows in section.tables:
                 print(format_table(headers, rows))

@@ -1,13 +1,14 @@
 """Convolution and padding: `conv1d`, `conv2d`, `pad`, and `unfold`, the windows they share.
 
-A convolution is computed as im2col and one matrix product. `unfold` takes the
+A convolution is computed as im2col and one batched matrix product. `unfold` takes the
 (KH, KW) windows of the padded input, shape (N, C, OH, OW, KH, KW); these are laid out
-as a matrix of N*OH*OW rows and C*KH*KW columns (the one copy), which meets the weight
-reshaped to (out_channels, C*KH*KW) in one `linear` (one matrix product with the bias
-added); the result is put back in PyTorch's (N, out_channels, OH, OW) layout. Every step is
-a Tensor operation, so the gradients are the engine's: the transposed product for the
-weight and the input's columns, and `unfold`'s backward adds each column back where it
-was cut from. `conv1d` is `conv2d` on a height of 1.
+as one matrix per sample of C*KH*KW rows and OH*OW columns (the one copy), which the
+weight reshaped to (out_channels, C*KH*KW) multiplies from the left: the result is
+already PyTorch's (N, out_channels, OH, OW) layout. Groups split the rows and the weight
+into ``groups`` blocks of the same product. Every step is a Tensor operation, so the
+gradients are the engine's: the transposed products for the weight and the columns, and
+`unfold`'s backward adds each column back where it was cut from. `conv1d` is `conv2d` on
+a height of 1.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, linear, sliding_window_view
+from autograd_lite import ShapeError, Tensor, sliding_window_view
 
 from .helpers import as_tensor
 
@@ -223,22 +224,19 @@ def convolution(
         kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
     windows = unfold(x, kernel, stride, dilation)
     batch, _, out_h, out_w = windows.shape[:4]
-    rows, taps = batch * out_h * out_w, kernel[0] * kernel[1]
-    # im2col's matrix: a row per output position, columns in the weight's (C, KH, KW) order
-    columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(rows, channels * taps)
-    if groups == 1:
-        out = linear(columns, weight.reshape(out_channels, channels * taps), bias)
-    else:
-        per_group = channels // groups * taps
-        columns = columns.reshape(rows, groups, per_group).transpose(1, 0, 2)
-        kernels = weight.reshape(groups, out_channels // groups, per_group).transpose(0, 2, 1)
-        out = (columns @ kernels).transpose(1, 0, 2).reshape(rows, out_channels)
-        if bias is not None:
-            out = out + bias
+    per_group = channels // groups * kernel[0] * kernel[1]
+    # im2col's matrices, one per sample and group: rows in the weight's (C, KH, KW) order,
+    # a column per output position. [fast path: conv columns] this layout keeps PyTorch's
+    # (N, C, H, W) order from the input to the output (no transposed copy of the output)
+    # and keeps the rows of (OH, OW) whole in the one copy (the reshape) and in the
+    # gradient's scatter back; one batched product for every sample and group.
+    columns = windows.transpose(0, 1, 4, 5, 2, 3).reshape(batch, groups, per_group, out_h * out_w)
+    kernels = weight.reshape(groups, out_channels // groups, per_group)
+    out = (kernels @ columns).reshape(batch, out_channels, out_h, out_w)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, 1, 1)
     if dims == 1:
-        out = out.reshape(batch, out_w, out_channels).transpose(0, 2, 1).clone()
-    else:
-        out = out.reshape(batch, out_h, out_w, out_channels).transpose(0, 3, 1, 2).clone()
+        out = out.reshape(batch, out_channels, out_w)
     return out if batched else out.reshape(*out.shape[1:])
 
 

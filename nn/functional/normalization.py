@@ -27,10 +27,13 @@ def normalize(x: Tensor, axes: tuple[int, ...], eps: float) -> Tensor:
 
 
 def _affine(y: Tensor, weight: Any, bias: Any, shape: tuple[int, ...]) -> Tensor:
+    """y * weight + bias, the two reshaped to ``shape`` (no reshape op when they have it)."""
     if weight is not None:
-        y = y * as_tensor(weight).reshape(shape)
+        weight = as_tensor(weight)
+        y = y * (weight if weight.shape == shape else weight.reshape(shape))
     if bias is not None:
-        y = y + as_tensor(bias).reshape(shape)
+        bias = as_tensor(bias)
+        y = y + (bias if bias.shape == shape else bias.reshape(shape))
     return y
 
 

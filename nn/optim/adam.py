@@ -108,8 +108,10 @@ class Adam(Optimizer):
         state["step"] += 1
         step = state["step"]
         if weight_decay != 0:
-            if self._decoupled:
-                data = data * (1 - lr * weight_decay)  # AdamW: shrink p, keep g as it is
+            if self._decoupled and writable:  # AdamW: shrink p, keep g as it is
+                data *= 1 - lr * weight_decay
+            elif self._decoupled:
+                data = data * (1 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * data  # Adam: L2 term in the gradient
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]  # the optimizer's own
@@ -125,8 +127,17 @@ class Adam(Optimizer):
                 maximum = state["max_exp_avg_sq"] = np.zeros_like(data)
             second = np.maximum(maximum, exp_avg_sq, out=maximum)
         # grouped as PyTorch's implementation: (sqrt(v) / sqrt(bc2) + eps), lr / bc1
-        denominator = np.sqrt(second) / bias_correction2_sqrt + eps
-        return data - (lr / bias_correction1) * (exp_avg / denominator)
+        denominator = np.sqrt(second)
+        denominator /= bias_correction2_sqrt
+        denominator += eps
+        if not writable:
+            return data - (lr / bias_correction1) * (exp_avg / denominator)
+        # [fast path: Adam in place] the same operations into the one temporary and then
+        # into the optimizer's own parameter array (see Optimizer.step's ``writable``)
+        step_direction = np.divide(exp_avg, denominator, out=denominator)
+        step_direction *= lr / bias_correction1
+        data -= step_direction
+        return data
 
 
 class AdamW(Adam):
