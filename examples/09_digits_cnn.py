@@ -93,14 +93,10 @@ def quick_from_environment() -> bool:
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager[object]:
-    """Run NumPy's matrix products on one thread inside the ``with`` block.
-
-    A training step's products are small (the largest 2048 x 288 times 288 x 64, in the
-    second convolution's im2col): a second BLAS thread gains little on them, and when other
-    programs keep the cores busy the threads wait for each other and one product takes ten
-    to a hundred times longer. threadpoolctl comes with scikit-learn; without it nothing
-    changes.
-    """
+    """One BLAS thread for NumPy's matrix products inside the ``with`` block: on matrices
+    this small a second thread gains little, and on a busy 2-core machine the threads wait
+    for each other (training steps measured 6 to 100 times slower). threadpoolctl comes with
+    scikit-learn (the examples extra); without it nothing changes."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -321,6 +317,8 @@ def main(
     )
     print(f"{len(train_x)} training images (shifted by up to {max_shift} px), {len(test_x)} test")
 
+    # one BLAS thread: even the largest product of a step, 2048 x 288 times 288 x 64 (the
+    # second convolution's im2col), is too small to share between threads
     with one_blas_thread():
         start = time.perf_counter()
         epoch_losses, test_accuracies = train(

@@ -64,13 +64,13 @@ Run:  python examples/10_names.py [--quick] [--out DIR]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import math
 import os
 import sys
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -86,22 +86,22 @@ ALPHABET = ".abcdefghijklmnopqrstuvwxyz"  # token i is ALPHABET[i]; "." starts a
 VOCAB = len(ALPHABET)
 IGNORE = -100  # target of a padding position: CrossEntropyLoss leaves it out
 DTYPE = np.float32  # float32 halves the time of the matrix products; plenty for this
+Pairs = tuple[np.ndarray, np.ndarray]  # (inputs, targets) of one set of names
+Curve = list[tuple[int, float]]  # (training step, validation loss)
+Plan = tuple[int, int, float]  # training steps, batch size, learning rate
+NextProbs = Callable[[np.ndarray], np.ndarray]  # (N, t) prefixes -> (N, 27) probabilities
 
 
 def load_names(locales: tuple[str, ...] = LOCALES) -> list[str]:
-    """The faker first names of ``locales``: lowercase, only a-z, without duplicates, sorted.
-
-    Raises ImportError when faker is not installed.
-    """
+    """The faker first names of ``locales``: lowercase, a-z only, unique, sorted (or an
+    ImportError when faker is not installed)."""
     from faker.providers import person  # the ImportError that says faker is missing
 
     names: set[str] = set()
     for locale in locales:
         provider = importlib.import_module(f"{person.__name__}.{locale}").Provider
-        for name in provider.first_names:  # a tuple, or a dict name -> weight (en_US)
-            name = name.lower()
-            if name.isascii() and name.isalpha():  # drops é, ß, spaces and hyphens
-                names.add(name)
+        lowered = (name.lower() for name in provider.first_names)  # a tuple, or a dict (en_US)
+        names |= {name for name in lowered if name.isascii() and name.isalpha()}  # no é, ß, -
     return sorted(names)
 
 
@@ -113,11 +113,9 @@ def split_names(names: list[str], fraction: float, seed: int) -> tuple[list[str]
 
 
 def encode(names: list[str], length: int) -> tuple[np.ndarray, np.ndarray]:
-    """(inputs, targets), both (N, length) integers: ".emma" -> "emma.", padded.
-
-    Inputs are padded with "." (0) and targets with IGNORE, so a padding position costs
-    nothing; a causal model never lets a padding position change an earlier one.
-    """
+    """(inputs, targets), both (N, length) integers: ".emma" -> "emma.", the inputs padded
+    with "." (0) and the targets with IGNORE, so a padding position costs nothing (and a
+    causal model never lets a padding position change an earlier one)."""
     inputs = np.zeros((len(names), length), dtype=np.int64)
     targets = np.full((len(names), length), IGNORE, dtype=np.int64)
     for row, name in enumerate(names):
@@ -128,11 +126,9 @@ def encode(names: list[str], length: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def windows(inputs: np.ndarray, targets: np.ndarray, context: int) -> tuple[np.ndarray, ...]:
-    """(contexts (M, context), next (M,)): the last ``context`` tokens before every target.
-
-    The same M pairs, in the same order, that the sequence models are scored on; contexts
-    reaching before the start are padded with ".".
-    """
+    """(contexts (M, context), next (M,)): the last ``context`` tokens before every target,
+    padded with "." before the start: the same M pairs, in the same order, that the sequence
+    models are scored on."""
     padded = np.concatenate([np.zeros((len(inputs), context - 1), np.int64), inputs], axis=1)
     every = np.lib.stride_tricks.sliding_window_view(padded, context, axis=1)  # (N, L, context)
     keep = targets != IGNORE
@@ -142,28 +138,24 @@ def windows(inputs: np.ndarray, targets: np.ndarray, context: int) -> tuple[np.n
 class BigramCounts:
     """p(next | last) from a 27x27 table of counts with add-alpha smoothing."""
 
-    def __init__(self, last: np.ndarray, following: np.ndarray, alpha: float) -> None:
-        self.counts = np.zeros((VOCAB, VOCAB), dtype=np.int64)
-        np.add.at(self.counts, (last, following), 1)
+    def __init__(self, contexts: np.ndarray, following: np.ndarray, alpha: float) -> None:
+        self.counts = np.zeros((VOCAB, VOCAB), dtype=np.int64)  # contexts: (M, 1) tokens
+        np.add.at(self.counts, (contexts[:, 0], following), 1)
         smoothed = self.counts + alpha
         self.probs = smoothed / smoothed.sum(axis=1, keepdims=True)
 
-    def loss(self, last: np.ndarray, following: np.ndarray) -> float:
-        return float(-np.log(self.probs[last, following]).mean())
+    def loss(self, contexts: np.ndarray, following: np.ndarray) -> float:
+        """The mean negative log-likelihood of ``following`` after ``contexts`` (M, 1)."""
+        return float(-np.log(self.probs[contexts[:, 0], following]).mean())
 
 
-class ContextMLP(nn.Module):
+def context_mlp(context: int, embed: int, hidden: int) -> nn.Sequential:
     """Bengio et al. 2003: embed the last ``context`` characters, concatenate, tanh layer."""
-
-    def __init__(self, context: int, embed: int, hidden: int) -> None:
-        super().__init__()
-        self.embedding = nn.Embedding(VOCAB, embed, dtype=DTYPE)
-        self.hidden = nn.Linear(context * embed, hidden, dtype=DTYPE)
-        self.head = nn.Linear(hidden, VOCAB, dtype=DTYPE)
-
-    def forward(self, contexts: np.ndarray) -> Tensor:  # (B, context) -> (B, 27)
-        vectors = self.embedding(contexts)  # (B, context, embed)
-        return self.head(self.hidden(vectors.reshape(len(contexts), -1)).tanh())
+    return nn.Sequential(
+        nn.Embedding(VOCAB, embed, dtype=DTYPE),  # (B, context) -> (B, context, embed)
+        nn.Flatten(),  # (B, context * embed): the characters' vectors side by side
+        nn.MLP([context * embed, hidden, VOCAB], activation=nn.Tanh, dtype=DTYPE),  # (B, 27)
+    )
 
 
 class GRUModel(nn.Module):
@@ -176,8 +168,7 @@ class GRUModel(nn.Module):
         self.head = nn.Linear(hidden, VOCAB, dtype=DTYPE)
 
     def forward(self, inputs: np.ndarray) -> Tensor:  # (N, L) -> (N, L, 27)
-        states, _ = self.gru(self.embedding(inputs))  # (N, L, hidden)
-        return self.head(states)
+        return self.head(self.gru(self.embedding(inputs))[0])  # the GRU's states (N, L, hidden)
 
 
 class Block(nn.Module):
@@ -190,12 +181,8 @@ class Block(nn.Module):
         self.qkv = nn.Linear(embed, 3 * embed, dtype=DTYPE)  # queries, keys, values at once
         self.proj = nn.Linear(embed, embed, dtype=DTYPE)
         self.norm2 = nn.LayerNorm(embed, dtype=DTYPE)
-        self.mlp = nn.Sequential(
-            nn.Linear(embed, 4 * embed, dtype=DTYPE),
-            nn.GELU(),
-            nn.Linear(4 * embed, embed, dtype=DTYPE),
-            nn.Dropout(dropout),
-        )
+        mlp = nn.MLP([embed, 4 * embed, embed], activation=nn.GELU, dtype=DTYPE)
+        self.mlp = nn.Sequential(mlp, nn.Dropout(dropout))  # Linear, GELU, Linear, Dropout
 
     def attention(self, x: Tensor) -> Tensor:
         n, length, embed = x.shape
@@ -227,20 +214,21 @@ class GPT(nn.Module):
         return self.head(self.norm(self.blocks(x)))
 
 
-def one_blas_thread() -> AbstractContextManager[Any]:
-    """One BLAS thread while training, if threadpoolctl (scikit-learn's) is there: for these
-    small matrices threads cost more than they save (up to 6x slower on a busy 2-core box)."""
+def one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """One BLAS thread for NumPy's matrix products inside the ``with`` block: on matrices
+    this small a second thread gains little, and on a busy 2-core machine the threads wait
+    for each other (training steps measured 6 to 100 times slower). threadpoolctl comes with
+    scikit-learn (the examples extra); without it nothing changes."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
-        return nullcontext()
+        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
-# The three networks: class, sizes, and training (steps, batch, learning rate) with the
-# defaults and in quick mode. Chosen so that each finishes in a minute or two here.
-NETWORKS: dict[str, tuple[Any, dict[str, Any], tuple[int, int, float], tuple[int, int, float]]] = {
-    "mlp": (ContextMLP, dict(context=4, embed=16, hidden=128), (8000, 64, 3e-3), (1000, 64, 5e-3)),
+# Each network: class, sizes, (steps, batch, lr) with the defaults and in quick mode.
+NETWORKS: dict[str, tuple[Any, dict[str, Any], Plan, Plan]] = {
+    "mlp": (context_mlp, dict(context=4, embed=16, hidden=128), (8000, 64, 3e-3), (1000, 64, 5e-3)),
     "gru": (GRUModel, dict(embed=16, hidden=64), (2500, 32, 5e-3), (300, 32, 1e-2)),
     "gpt": (GPT, dict(embed=64, heads=4, layers=2, dropout=0.2), (2500, 32, 5e-3), (150, 32, 1e-2)),
 }
@@ -248,20 +236,13 @@ NETWORKS: dict[str, tuple[Any, dict[str, Any], tuple[int, int, float], tuple[int
 
 def mean_loss(model: nn.Module, inputs: np.ndarray, targets: np.ndarray) -> Tensor:
     """Cross-entropy per predicted character (padding left out)."""
-    logits = model(inputs)
-    return nn.functional.cross_entropy(
-        logits.reshape(-1, VOCAB), targets.reshape(-1), ignore_index=IGNORE
-    )
+    logits = model(inputs).reshape(-1, VOCAB)
+    return nn.functional.cross_entropy(logits, targets.reshape(-1), ignore_index=IGNORE)
 
 
 def train(
-    model: nn.Module,
-    data: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray],
-    plan: tuple[int, int, float],
-    eval_every: int,
-    seed: int,
-) -> tuple[list[tuple[int, float]], float]:
+    model: nn.Module, data: Pairs, validation: Pairs, plan: Plan, eval_every: int, seed: int
+) -> tuple[Curve, float]:
     """AdamW with plan = (steps, batch, lr); returns [(step, validation loss)] and seconds."""
     steps, batch, lr = plan
     rng = np.random.default_rng(seed)
@@ -286,7 +267,7 @@ def train(
     return curve, time.perf_counter() - start
 
 
-def evaluate(model: nn.Module, validation: tuple[np.ndarray, np.ndarray]) -> float:
+def evaluate(model: nn.Module, validation: Pairs) -> float:
     """Validation loss in nats per character (eval mode: no dropout)."""
     model.eval()
     with no_grad():
@@ -295,39 +276,31 @@ def evaluate(model: nn.Module, validation: tuple[np.ndarray, np.ndarray]) -> flo
     return loss
 
 
-def sample(
-    next_probs: Callable[[np.ndarray], np.ndarray], count: int, length: int, seed: int
-) -> list[str]:
-    """``count`` names drawn one character at a time; next_probs((N, t) prefixes) -> (N, 27)."""
+def sample(next_probs: NextProbs, count: int, length: int, seed: int) -> list[str]:
+    """``count`` names drawn one character at a time, each up to its first "."."""
     rng = np.random.default_rng(seed)
     prefixes = np.zeros((count, 1), dtype=np.int64)  # every name starts with "."
-    for _ in range(length):
-        probs = next_probs(prefixes)
-        drawn = (probs.cumsum(axis=1) < rng.random((count, 1))).sum(axis=1)
+    for _ in range(length):  # draw from the cumulative probabilities with a uniform number
+        drawn = (next_probs(prefixes).cumsum(axis=1) < rng.random((count, 1))).sum(axis=1)
         prefixes = np.concatenate([prefixes, np.minimum(drawn, VOCAB - 1)[:, None]], axis=1)
-    names = ["".join(ALPHABET[i] for i in row[1:]) for row in prefixes]
-    return [name.split(".")[0] for name in names]
+    return ["".join(ALPHABET[i] for i in row[1:]).split(".")[0] for row in prefixes]
 
 
-def network_probs(model: nn.Module, context: int | None) -> Callable[[np.ndarray], np.ndarray]:
-    """next_probs for a network: the softmax of its logits after the last character."""
+def network_probs(model: nn.Module, context: int | None) -> NextProbs:
+    """next_probs for a network: the softmax of its logits after the last character (the MLP
+    reads only the last ``context`` characters, padded with ".")."""
 
     def probs(prefixes: np.ndarray) -> np.ndarray:
+        prefixes = np.pad(prefixes, ((0, 0), (context, 0)))[:, -context:] if context else prefixes
         model.eval()
-        with no_grad():
-            if context:  # the MLP: the last `context` characters, padded with "."
-                padded = np.pad(prefixes, ((0, 0), (context, 0)))
-                logits = model(padded[:, -context:])
-            else:
-                logits = model(prefixes)[:, -1]
+        with no_grad():  # the MLP's logits are (N, 27), the others' (N, t, 27): keep the last
+            logits = model(prefixes).reshape(len(prefixes), -1, VOCAB)[:, -1]
         return logits.softmax(axis=-1).numpy().astype(np.float64)
 
     return probs
 
 
-def draw(
-    bigram: BigramCounts, level: float, curves: dict[str, list[tuple[int, float]]], path: Path
-) -> bool:
+def draw(bigram: BigramCounts, level: float, curves: dict[str, Curve], path: Path) -> bool:
     """The bigram counts and the validation curves, to ``path``; False without matplotlib."""
     try:
         import matplotlib
@@ -336,7 +309,6 @@ def draw(
         import matplotlib.pyplot as plt
     except ImportError:
         return False
-
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
     left.imshow(np.log1p(bigram.counts), cmap="Blues")
     left.set_xticks(range(VOCAB), list(ALPHABET))
@@ -368,8 +340,10 @@ def main(
     eval_every: int = 100,
     seed: int = 0,
 ) -> dict[str, Any]:
-    if quick is None:
-        quick = os.environ.get("AUTOGRAD_LITE_QUICK") == "1"
+    """Fit the four models, print their table and samples, draw the picture (if matplotlib is
+    there); quick=None reads AUTOGRAD_LITE_QUICK. Returns {"models": {name: {"loss", "seconds",
+    "samples"}}, "curves": {network: [(step, validation loss)]}, "picture": path or None}."""
+    quick = os.environ.get("AUTOGRAD_LITE_QUICK") == "1" if quick is None else quick
     try:
         names = load_names(locales)
     except ImportError:
@@ -385,36 +359,27 @@ def main(
 
     results: dict[str, dict[str, Any]] = {}
     start = time.perf_counter()
-    last, following = windows(*data, 1)  # contexts of one character: (M, 1)
-    bigram = BigramCounts(last[:, 0], following, alpha)
-    last, following = windows(*validation, 1)
+    bigram = BigramCounts(*windows(*data, 1), alpha)  # contexts of one character
     results["bigram"] = dict(
-        loss=bigram.loss(last[:, 0], following),
+        loss=bigram.loss(*windows(*validation, 1)),
         seconds=time.perf_counter() - start,
         samples=sample(lambda p: bigram.probs[p[:, -1]], samples, length, seed),
     )
 
-    curves: dict[str, list[tuple[int, float]]] = {}
+    curves: dict[str, Curve] = {}
     for name, (network, sizes, full, short) in NETWORKS.items():
         nn.manual_seed(seed)  # the same starting weights on every run
         model = network(length=length, **sizes) if network is GPT else network(**sizes)
         context = sizes.get("context")  # the MLP sees windows, the others whole names
-        pairs = (
-            (windows(*data, context), windows(*validation, context))
-            if context
-            else (data, validation)
-        )
+        pairs = [windows(*part, context) if context else part for part in (data, validation)]
         curve, seconds = train(model, *pairs, short if quick else full, eval_every, seed)
         curves[name.upper()] = curve
         samples_drawn = sample(network_probs(model, context), samples, length, seed)
         results[name] = dict(loss=curve[-1][1], seconds=seconds, samples=samples_drawn)
 
     print(f"\n{'model':<8} {'validation loss':>16} {'seconds':>8}  samples")
-    for name, result in results.items():
-        print(
-            f"{name:<8} {result['loss']:>16.4f} {result['seconds']:>8.1f}  "
-            f"{' '.join(result['samples'])}"
-        )
+    for name, r in results.items():
+        print(f"{name:<8} {r['loss']:>16.4f} {r['seconds']:>8.1f}  {' '.join(r['samples'])}")
     print(f"(uniform guessing: log(27) = {math.log(VOCAB):.4f} nats per character)")
 
     picture = Path(out_dir) / "names_models.png"

@@ -246,14 +246,11 @@ def draw_attention(
     return block_index, head
 
 
-def one_blas_thread() -> Any:
-    """A context that runs NumPy's matrix products on one thread, when threadpoolctl is there.
-
-    The products here are small (a few dozen rows and columns); several BLAS threads spend
-    more time waking and waiting for each other than computing, and on a busy 2-core machine
-    one step was measured 10x slower with them. threadpoolctl comes with scikit-learn (the
-    examples extra); without it the products run as NumPy is set up.
-    """
+def one_blas_thread() -> contextlib.AbstractContextManager[object]:
+    """One BLAS thread for NumPy's matrix products inside the ``with`` block: on matrices
+    this small a second thread gains little, and on a busy 2-core machine the threads wait
+    for each other (training steps measured 6 to 100 times slower). threadpoolctl comes with
+    scikit-learn (the examples extra); without it nothing changes."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:

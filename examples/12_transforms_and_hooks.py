@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -292,9 +291,7 @@ def main(
         matplotlib.use("Agg")  # draw to files, no window needed
         import matplotlib.pyplot as plt
     except ImportError:
-        print(
-            f"no pictures: matplotlib is missing; install it with  {INSTALL_HINT}", file=sys.stderr
-        )
+        print(f"no pictures: matplotlib is missing; install it with  {INSTALL_HINT}")
         plt = None
     if plt is not None:
         out = Path(out_dir)

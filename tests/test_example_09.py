@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import EXAMPLES, load_example
+from tests.helpers import EXAMPLES, directional_derivative_gap, load_example
 
 SCRIPT = "09_digits_cnn.py"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -115,3 +115,24 @@ def test_without_scikit_learn_exits_with_status_2(tmp_path, capsys, monkeypatch)
     error = capsys.readouterr().err
     assert "scikit-learn" in error and INSTALL_HINT in error
     assert not picture.exists()
+
+
+def test_the_cnn_gradients_match_finite_differences(monkeypatch):
+    # A wrong gradient in one layer can still leave the quick run above 90% (the other layers
+    # make up for it); this checks backward() through every layer of the example's CNN in
+    # training mode (batch statistics, a fixed dropout mask), in float64.
+    import nn
+
+    module = load_example(SCRIPT)
+    monkeypatch.setattr(module, "DTYPE", np.float64)
+    nn.manual_seed(0)
+    model = module.build_model()
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((6, 1, 8, 8)), rng.integers(0, 10, size=6)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+
+    def loss_of():
+        nn.manual_seed(1)  # the same dropout mask on every call
+        return loss_fn(model(module.Tensor(images)), labels)
+
+    assert directional_derivative_gap(list(model.parameters()), loss_of) < 1e-5

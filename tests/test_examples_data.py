@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import runpy
 import sys
@@ -98,3 +99,12 @@ def test_05_and_06_draw_into_out_by_default_not_into_docs(script):
     # issue 22: the examples' pictures go to the clone's git-ignored out/, never into docs/
     default = load_example(script).DEFAULT_OUTPUT
     assert default.parent == EXAMPLES.parent / "out"
+
+
+@pytest.mark.parametrize(
+    "script",
+    ["09_digits_cnn.py", "10_names.py", "11_sorting_transformer.py", "12_transforms_and_hooks.py"],
+)
+def test_09_to_12_draw_into_out_by_default_not_into_docs_or_the_cwd(script):
+    main = load_example(script).main
+    assert inspect.signature(main).parameters["out_dir"].default == EXAMPLES.parent / "out"

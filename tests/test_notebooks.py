@@ -7,6 +7,7 @@ data and epochs, so a notebook that no longer runs fails the suite instead of ro
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,27 @@ def test_notebook_runs_in_quick_mode(path: Path, monkeypatch):
         if output.get("output_type") == "error"
     ]
     assert not errors
+
+
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [
+        ("02_digits_cnn", ("sklearn", "sklearn.datasets")),
+        ("02_digits_cnn", ("matplotlib", "matplotlib.pyplot")),
+        ("03_names_gpt", ("faker", "faker.providers")),
+        ("03_names_gpt", ("matplotlib", "matplotlib.pyplot")),
+    ],
+)
+def test_a_missing_extra_stops_the_first_cell_with_the_install_hint(name, missing, monkeypatch):
+    # issue 22: a notebook without its optional extra says what to install, in its first cell,
+    # instead of a bare ImportError halfway down
+    nbformat = pytest.importorskip("nbformat", reason='pip install -e ".[notebooks]"')
+    pytest.importorskip("IPython", reason='pip install -e ".[notebooks]"')
+    notebook = nbformat.read(NOTEBOOKS[IDS.index(name)], as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    for module in missing:
+        monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")  # a cell may set it; keep this process's
+    with pytest.raises(ImportError) as error:
+        exec(compile(first.source, f"{name} cell 1", "exec"), {})
+    assert 'pip install -e ".[examples]"' in str(error.value)
