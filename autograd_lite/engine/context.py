@@ -27,8 +27,9 @@ class Context:
 
     In-place safety: when the op is recorded it notes the latest version stamp (``_stamp``,
     see `engine.versions`) and keeps the saved Tensors (``_watched``) and weak references
-    to outputs the backward reuses (``_outputs``); under `detect_anomaly` a CRC-32 of every saved array is noted too
-    (``_fingerprints``). `check_unchanged` compares them before the backward rule runs.
+    to outputs the backward reuses (``_outputs``); under `detect_anomaly` a CRC-32 of every
+    saved array is noted too (``_fingerprints``). `check_unchanged` compares them before the
+    backward rule runs.
     """
 
     _stamp: float = float("inf")  # nothing watched: no version is ever above it
@@ -115,4 +116,3 @@ class Context:
                     "t.data[...] = ...), so the gradient would be wrong. Write the new values "
                     "into a new array (t.data = t.data.copy(); ...) or run the backward first."
                 )
-
