@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from .engine import provenance
 from .engine.apply import apply as _apply
+from .engine.apply import apply_binary as _apply_binary
 from .engine.backward import run_backward
 from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
 from .errors import ShapeError
@@ -187,42 +188,42 @@ class Tensor(
     def __add__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Add, (self, other), _NO_KWARGS)
+        return _apply_binary(ew.Add, self, other)
 
     def __radd__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Add, (other, self), _NO_KWARGS)
+        return _apply_binary(ew.Add, other, self)
 
     def __sub__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Sub, (self, other), _NO_KWARGS)
+        return _apply_binary(ew.Sub, self, other)
 
     def __rsub__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Sub, (other, self), _NO_KWARGS)
+        return _apply_binary(ew.Sub, other, self)
 
     def __mul__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Mul, (self, other), _NO_KWARGS)
+        return _apply_binary(ew.Mul, self, other)
 
     def __rmul__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Mul, (other, self), _NO_KWARGS)
+        return _apply_binary(ew.Mul, other, self)
 
     def __truediv__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Div, (self, other), _NO_KWARGS)
+        return _apply_binary(ew.Div, self, other)
 
     def __rtruediv__(self, other: Operand) -> Tensor:
         if not isinstance(other, Tensor):
             other = self._operand(other)
-        return _apply(ew.Div, (other, self), _NO_KWARGS)
+        return _apply_binary(ew.Div, other, self)
 
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):

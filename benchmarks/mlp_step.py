@@ -22,6 +22,8 @@ BATCHES = (1, 32, 256)
 DTYPES = (np.float32, np.float64)
 #: the issue's limits on engine time / hand-written time, by batch size
 LIMITS = {1: 1.5, 256: 1.10}
+#: issue 23's limits on engine time / PyTorch time (784-256-10), by (batch, dtype)
+TORCH_LIMITS = {(1, "float64"): 1.0}
 
 
 def make_batch(
@@ -129,13 +131,27 @@ def run(config: Config) -> Section:
                     )
                 if torch_step is not None:
                     torch_time = timings["torch"].median
-                    row += [format_time(torch_time), f"{torch_time / hand:.2f}x"]
+                    row += [
+                        format_time(torch_time),
+                        f"{torch_time / hand:.2f}x",
+                        f"{engine / torch_time:.2f}x",
+                    ]
+                    torch_limit = TORCH_LIMITS.get((batch, np.dtype(dtype).name))
+                    if torch_limit is not None and sizes == ARCHITECTURES[0]:
+                        section.targets.append(
+                            Target(
+                                f"MLP step {name} batch {batch} {dtype_name} / PyTorch",
+                                engine / torch_time,
+                                torch_limit,
+                            )
+                        )
                 rows.append(row)
     if has_torch:
-        headers += ["PyTorch", "torch ratio"]
+        headers += ["PyTorch", "torch ratio", "autograd_lite / PyTorch"]
     section.tables.append((headers, rows))
     section.notes.append(
         "ratio = autograd_lite / hand-written NumPy (median time per step); the hand-written "
-        "gradients were checked against the engine's before timing"
+        "gradients were checked against the engine's before timing; torch ratio = PyTorch / "
+        "hand-written; autograd_lite / PyTorch = the engine against PyTorch CPU eager"
     )
     return section

@@ -24,7 +24,7 @@ from .anomaly import open_blocks as _anomaly_blocks
 from .anomaly import state as _anomaly_state
 from .node import Node
 from .tensor_base import TensorBase, bound, float_array
-from .versions import VERSION_STAMPS, fingerprints
+from .versions import fingerprints, mutations
 
 _new_object = object.__new__
 #: the version stamp of a node that watches nothing: no tensor's version is ever above it
@@ -101,7 +101,7 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         ctx._link(fn, tensors, results, builtin)
         if builtin:  # a built-in op watches its saved inputs and the outputs it reuses
             saves_output = fn.saves_output
-            ctx._stamp = next(VERSION_STAMPS) if saves_inputs or saves_output else _UNWATCHED
+            ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
             ctx._watched = tensors if saves_inputs else ()
             if saves_output:
                 ctx._outputs = tuple([weakref.ref(r) for r in results])
@@ -131,6 +131,69 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 for result in results:
                     result._origin = origin
     return results[0] if single else results
+
+
+def apply_binary(fn: Any, a: Any, b: Any) -> Any:
+    """`apply` for a built-in op with one output (never a view) on two Tensors: the same
+    steps spelled out for the operators (``a * b`` ...). [fast path: binary apply]
+
+    Anything unusual takes the general `apply`: a bool input, an input cut from the graph
+    (provenance), an open `detect_anomaly` block. The result is the one `apply` gives.
+    """
+    data_a, data_b = a._data, b._data
+    dtype_a, dtype_b = data_a.dtype, data_b.dtype
+    if (
+        dtype_a is _BOOL
+        or dtype_b is _BOOL
+        or a._origin is not None
+        or b._origin is not None
+        or _anomaly_blocks.count
+    ):
+        return apply(fn, (a, b), {})
+    ctx = _new_object(Node)
+    grad_a, grad_b = a.requires_grad, b.requires_grad
+    record = (grad_a or grad_b) and _grad_state.enabled
+    if not record:
+        ctx.needs_input_grad = _NO_GRAD_NEEDED[2]
+        ctx._saved = ()
+        out = fn.forward(ctx, data_a, data_b)
+        if type(out) is not np.ndarray or out.dtype not in _RESULT_DTYPES:
+            out = _as_float_array(out)
+        result = bound.wrap(out, False)
+        if (grad_a or grad_b) and _watch.count:  # used under no_grad: for diagnose_grads
+            provenance.note_unrecorded((a, b), (result,))
+        return result
+    ctx.needs_input_grad = _GRAD_NEEDED[grad_a][grad_b]
+    tensors = (a, b)
+    saves_inputs = fn.saves_inputs
+    ctx._saved = tensors if saves_inputs else ()
+    out = fn.forward(ctx, data_a, data_b)
+    dtype = out.dtype if type(out) is np.ndarray else None
+    if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
+        out = _as_float_array(out)
+        dtype = out.dtype
+    result = bound.wrap(out, True)
+    # Node._link's binary case, inlined
+    ctx.fn = fn
+    ctx._n_outputs = 1
+    ctx._parents = (
+        a._node or (a if grad_a else None),
+        b._node or (b if grad_b else None),
+    )
+    ctx._parent_slots = (a._slot, b._slot) if a._slot or b._slot else None
+    shape, shape_a, shape_b = out.shape, data_a.shape, data_b.shape
+    if dtype_a is dtype and dtype_b is dtype and shape_a == shape == shape_b:
+        ctx._meta = (shape, dtype)  # [fast path: compact meta]
+    else:
+        ctx._meta = (shape, dtype, shape_a, dtype_a, shape_b, dtype_b)
+    result._node = ctx
+    saves_output = fn.saves_output
+    ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
+    ctx._watched = tensors if saves_inputs else ()
+    if saves_output:
+        ctx._outputs = (weakref.ref(result),)
+    ctx.created_at = None
+    return result
 
 
 def _prepare_inputs(fn: Any, inputs: tuple[Any, ...]) -> tuple[Any, ...]:

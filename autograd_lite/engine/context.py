@@ -25,10 +25,11 @@ class Context:
     ``saved_tensors`` gives them back. ``needs_input_grad`` has one bool per input. Ops may
     also keep plain attributes of their own (``ctx.axis``, ``ctx.out``). `release` drops all.
 
-    In-place safety: when the op is recorded it takes a version stamp (``_stamp``) and keeps
-    the saved Tensors (``_watched``) and weak references to outputs the backward reuses
-    (``_outputs``); under `detect_anomaly` a CRC-32 of every saved array is noted too
-    (``_fingerprints``). `check_unchanged` compares them before the backward rule runs.
+    In-place safety: when the op is recorded it notes the latest version stamp (``_stamp``,
+    see `engine.versions`) and keeps the saved Tensors (``_watched``) and weak references
+    to outputs the backward reuses (``_outputs``); under `detect_anomaly` a CRC-32 of every
+    saved array is noted too (``_fingerprints``). `check_unchanged` compares them before the
+    backward rule runs.
     """
 
     _stamp: float = float("inf")  # nothing watched: no version is ever above it
@@ -69,7 +70,12 @@ class Context:
         if saved is None:
             raise GraphFreedError(FREED_MESSAGE)
         if type(grad_output) is np.ndarray:
-            return _arrays_of(saved)
+            # [fast path: spelled-out saved arrays] 1 and 2 inputs without a comprehension
+            if len(saved) == 2:
+                return (saved[0]._data, saved[1]._data)
+            if len(saved) == 1:
+                return (saved[0]._data,)
+            return tuple([t._data for t in saved])
         return saved
 
     def release(self) -> None:
@@ -110,13 +116,3 @@ class Context:
                     "t.data[...] = ...), so the gradient would be wrong. Write the new values "
                     "into a new array (t.data = t.data.copy(); ...) or run the backward first."
                 )
-
-
-def _arrays_of(saved: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The arrays of saved Tensors. [fast path: spelled-out saved arrays] 1 and 2 inputs
-    without a comprehension."""
-    if len(saved) == 2:
-        return (saved[0]._data, saved[1]._data)
-    if len(saved) == 1:
-        return (saved[0]._data,)
-    return tuple([t._data for t in saved])

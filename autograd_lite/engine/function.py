@@ -11,7 +11,7 @@ from .apply import apply
 from .context import Context
 from .node import Node
 from .tensor_base import TensorBase, bound
-from .versions import VERSION_STAMPS, nothing
+from .versions import mutations, nothing
 
 
 class Function:
@@ -60,7 +60,7 @@ class Function:
         positions = tuple([i for i, t in enumerate(tensors) if is_saved(t)])
         ctx._watched = tuple([tensors[i] for i in positions])
         ctx._watched_index = positions
-        ctx._stamp = next(VERSION_STAMPS)
+        ctx._stamp = mutations.last
         # an output that was not saved gets a reference to nothing, so positions stay right
         ctx._outputs = tuple([weakref.ref(r) if is_saved(r) else nothing for r in results])
 

@@ -192,9 +192,9 @@ class Node(Context):
                 f"{self.name}.backward returned {len(raw)} gradient(s), expected "
                 f"{len(parents)} (one per input, None where there is none)"
             )
-        meta = self._meta
-        position = 2 * self._n_outputs  # where input 0's shape is in _meta
-        fits = len(meta) == position  # [fast path: compact meta] gradients fit already
+        # [fast path: compact meta] a node that kept only its output's (shape, dtype) has
+        # inputs of exactly that shape and dtype: its rule's gradients fit as they are
+        fits = len(self._meta) == 2
         # [fast path: rule's tuple] handed on as it is unless a gradient is dropped or fitted
         fitted: Any = raw
         index = -1
@@ -206,17 +206,12 @@ class Node(Context):
                 if fitted is raw:
                     fitted = list(raw)
                 fitted[index] = None
-                continue
-            if not create_graph and type(grad) is not np.ndarray:
-                grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
-            if not fits:
-                shape, dtype = meta[position + 2 * index], meta[position + 2 * index + 1]
-                if grad.shape != shape or grad.dtype != dtype:
-                    grad = self._fit(index, grad, shape, dtype)
-            if grad is not raw[index]:
-                if fitted is raw:
-                    fitted = list(raw)
-                fitted[index] = grad
+            elif not fits or not create_graph and type(grad) is not np.ndarray:
+                fit = self._fit_gradient(index, grad, create_graph)
+                if fit is not grad:
+                    if fitted is raw:
+                        fitted = list(raw)
+                    fitted[index] = fit
         if created_at is not None:
             anomaly.check_produced(self, fitted)
         return fitted
@@ -234,6 +229,21 @@ class Node(Context):
             wrap = bound.wrap
             return [wrap(z, False) if g is None else g for g, z in zip(grads, zeros)]
         return [z if g is None else g for g, z in zip(grads, zeros)]
+
+    def _fit_gradient(self, index: int, grad: Any, create_graph: bool) -> Any:
+        """A rule's gradient for input ``index`` as an array (a Tensor under
+        ``create_graph``) of that input's shape and dtype."""
+        if not create_graph and type(grad) is not np.ndarray:
+            grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
+        meta = self._meta
+        if len(meta) == 2:  # compact: every input has the output's shape and dtype
+            shape, dtype = meta
+        else:
+            position = 2 * (self._n_outputs + index)
+            shape, dtype = meta[position], meta[position + 1]
+        if grad.shape != shape or grad.dtype != dtype:
+            grad = self._fit(index, grad, shape, dtype)
+        return grad
 
     def _fit(self, index: int, grad: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
         """Sum a gradient (array or Tensor) down to input ``index``'s shape, in its dtype."""

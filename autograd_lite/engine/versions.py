@@ -2,8 +2,8 @@
 
 Every assignment to a Tensor's ``.data``, and every in-place operator (``t += x``,
 ``t[i] = v``), takes a fresh stamp (``tensor._version``) and notes it in `mutations`;
-every recorded op takes one too (``Context._stamp``). So "modified
-after the op was recorded" is ``tensor._version > ctx._stamp``, an O(1) test that
+every recorded op keeps the latest of them (``Context._stamp = mutations.last``). So
+"modified after the op was recorded" is ``tensor._version > ctx._stamp``, an O(1) test that
 `context.Context.check_unchanged` makes before a backward rule runs. Under
 `detect_anomaly` the arrays the rule will read are also fingerprinted (CRC-32), which
 catches writes like ``t.data[0] = 5`` that no counter sees.
@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 
 
 #: Source of version stamps: each assignment to a Tensor's ``.data`` takes the next number
-#: as that tensor's ``_version``, and each recorded op takes one as its ``Context._stamp``.
-#: So "modified after the op was recorded" is ``tensor._version > ctx._stamp``.
+#: as that tensor's ``_version``; a recorded op keeps the latest one given out
+#: (`mutations`) as its ``Context._stamp``, so every later assignment is above it: "modified
+#: after the op was recorded" is ``tensor._version > ctx._stamp``. (The op reads a number
+#: instead of drawing one: no new integer per op.)
 VERSION_STAMPS = itertools.count(1)
 
 

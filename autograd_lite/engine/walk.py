@@ -163,7 +163,15 @@ def _walk(
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
         get_pending = pending.get
-        for vertex in backward_order(roots):
+        # [fast path: walk order inlined] `backward_order`'s loop, with its count-down of
+        # each parent merged into the loop that sends the gradients: one pass over a
+        # vertex's parents instead of two, and no generator to resume per vertex
+        unique_roots = list(roots) if len(roots) == 1 else _unique(roots)
+        waiting = _count_children(unique_roots)
+        ready = [root for root in unique_roots if not waiting[root]]
+        pop_ready, push_ready = ready.pop, ready.append
+        while ready:
+            vertex = pop_ready()
             parents = vertex._parents
             if not parents:  # a leaf: nothing further back
                 if on_vertex is not None:
@@ -175,7 +183,13 @@ def _walk(
                         on_vertex(vertex, total)
                 continue
             total = take(vertex, None)
-            if total is None:  # not reached by any gradient (only its parents' counts matter)
+            if total is None:  # not reached by any gradient: only its parents' counts change
+                for parent in parents:
+                    if parent is not None:
+                        count = waiting[parent] - 1
+                        waiting[parent] = count
+                        if not count:
+                            push_ready(parent)
                 continue
             # [fast path: no hooks] hook_run is None until a hook is registered in the process
             if hook_run is not None and vertex._hooks is not None:
@@ -189,18 +203,23 @@ def _walk(
             position = -1  # (a hand-kept index: zip() costs an iterator per vertex)
             for parent in parents:
                 position += 1
+                if parent is None:
+                    continue
                 grad = parent_grads[position]
-                if parent is None or grad is None:
-                    continue
-                so_far = get_pending(parent)  # add into the parent's total (+=, never =)
-                if so_far is None and parent._n_outputs == 1:
-                    pending[parent] = [grad]
-                    continue
-                if so_far is None:
-                    so_far = pending[parent] = [None] * parent._n_outputs
-                slot = 0 if parent_slots is None else parent_slots[position]
-                previous = so_far[slot]
-                so_far[slot] = grad if previous is None else add_gradients(previous, grad)
+                if grad is not None:  # add into the parent's total (+=, never =)
+                    so_far = get_pending(parent)
+                    if so_far is None and parent._n_outputs == 1:
+                        pending[parent] = [grad]
+                    else:
+                        if so_far is None:
+                            so_far = pending[parent] = [None] * parent._n_outputs
+                        slot = 0 if parent_slots is None else parent_slots[position]
+                        previous = so_far[slot]
+                        so_far[slot] = grad if previous is None else add_gradients(previous, grad)
+                count = waiting[parent] - 1  # one edge into the parent done
+                waiting[parent] = count
+                if not count:
+                    push_ready(parent)
             if steps:  # hand the caller its own grad mode and collector while paused
                 _grad_state.enabled = previous_mode
                 if gc_was_enabled:
