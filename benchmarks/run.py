@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"- section time: {time.perf_counter() - section_start:.1f} s")
             sys.stdout.flush()
             targets.extend(section.targets)
-        print("\n## Targets of issue 8\n")
+        print("\n## Targets\n")
         rows = [
             [t.name, f"{t.ratio:.2f}", f"{t.limit}", "ok" if t.met else "MISSED"] for t in targets
         ]

@@ -113,7 +113,7 @@ def test_quick_suite_runs_end_to_end(capsys, tmp_path):
     assert "BLAS:" in printed and "PyTorch" in printed
     for title in ("MLP training step", "Per-op overhead", "Scalar engine", "Peak memory"):
         assert f"## {title}" in printed
-    assert "## Targets of issue 8" in printed
+    assert "## Targets" in printed
     targets = json.loads(out_file.read_text())
     names = [t["name"] for t in targets]
     assert "per-op forward+backward" in names
