@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+import pytest
 
 from autograd_lite import Function
 
@@ -68,3 +69,21 @@ def directional_derivative_gap(
     for p, original in zip(parameters, originals):
         p.data = original
     return abs(by_backward - by_difference) / max(abs(by_difference), 1e-12)
+
+
+def execute_notebook(path: Path) -> Any:
+    """Run the notebook at ``path`` top to bottom in a real Jupyter kernel, with the
+    notebook's folder as its working directory, and return it with its outputs (skips when
+    the `notebooks` extra is missing). A failing cell raises CellExecutionError."""
+    nbformat = pytest.importorskip("nbformat", reason='pip install -e ".[notebooks]"')
+    nbclient = pytest.importorskip("nbclient", reason='pip install -e ".[notebooks]"')
+    pytest.importorskip("ipykernel", reason='pip install -e ".[notebooks]"')
+    notebook = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook

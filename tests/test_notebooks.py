@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import execute_notebook
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 IDS = [path.stem for path in NOTEBOOKS]
 
@@ -34,19 +36,9 @@ def test_notebook_is_stored_without_outputs(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_notebook_runs_in_quick_mode(path: Path, monkeypatch):
-    nbformat = pytest.importorskip("nbformat", reason='pip install -e ".[notebooks]"')
-    nbclient = pytest.importorskip("nbclient", reason='pip install -e ".[notebooks]"')
-    pytest.importorskip("ipykernel", reason='pip install -e ".[notebooks]"')
     monkeypatch.setenv("AUTOGRAD_LITE_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    notebook = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        notebook,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()  # raises CellExecutionError naming the cell and its traceback
+    notebook = execute_notebook(path)  # raises CellExecutionError naming the cell
     errors = [
         output
         for cell in notebook.cells
