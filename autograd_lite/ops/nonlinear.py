@@ -14,7 +14,7 @@ from ..grad_mode import is_grad_enabled
 from .op import Op
 
 
-def _output(ctx: Context, recompute: Callable[[], Any]) -> Any:
+def output_tensor(ctx: Context, recompute: Callable[[], Any]) -> Any:
     """The op's forward result as a Tensor, for a rule written in terms of the output.
 
     Normally the saved array is wrapped (no recomputation). Under create_graph the result
@@ -40,7 +40,7 @@ class Exp(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return grad_output * _output(ctx, x.exp)
+        return grad_output * output_tensor(ctx, x.exp)
 
 
 class Log(Op):
@@ -71,7 +71,7 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return grad_output / (2.0 * _output(ctx, x.sqrt))
+        return grad_output / (2.0 * output_tensor(ctx, x.sqrt))
 
 
 class Abs(Op):
@@ -100,7 +100,7 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        y = _output(ctx, x.tanh)
+        y = output_tensor(ctx, x.tanh)
         return grad_output * (1.0 - y * y)
 
 
@@ -120,7 +120,7 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        y = _output(ctx, x.sigmoid)
+        y = output_tensor(ctx, x.sigmoid)
         return grad_output * y * (1.0 - y)
 
 
@@ -175,7 +175,7 @@ class Softmax(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        y = _output(ctx, lambda: x.softmax(ctx.axis))
+        y = output_tensor(ctx, lambda: x.softmax(ctx.axis))
         return y * (grad_output - (grad_output * y).sum(axis=ctx.axis, keepdims=True))
 
 
@@ -197,7 +197,7 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        y = _output(ctx, lambda: x.log_softmax(ctx.axis))
+        y = output_tensor(ctx, lambda: x.log_softmax(ctx.axis))
         return grad_output - y.exp() * grad_output.sum(axis=ctx.axis, keepdims=True)
 
 

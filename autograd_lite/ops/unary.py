@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine.context import Context
 from ..engine.tensor_base import bound
-from .nonlinear import _output
+from .nonlinear import output_tensor
 from .op import Op
 from .special_functions import erf
 
@@ -59,7 +59,7 @@ class Tan(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        y = _output(ctx, x.tan)
+        y = output_tensor(ctx, x.tan)
         return grad_output * (1.0 + y * y)
 
 
@@ -91,7 +91,7 @@ class Expm1(Op):
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return grad_output * (_output(ctx, x.expm1) + 1.0)
+        return grad_output * (output_tensor(ctx, x.expm1) + 1.0)
 
 
 class Square(Op):

@@ -25,7 +25,9 @@ def _current(optimizer: Optimizer) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
 
 
-def _whole(where: str, name: str, value: Any, least: int) -> int:
+def whole_number(where: str, name: str, value: Any, least: int) -> int:
+    """``value``, checked to be an int (not a bool) of at least ``least``; else a ValueError
+    naming the scheduler (``where``) and the argument."""
     if isinstance(value, bool) or not isinstance(value, int) or value < least:
         raise ValueError(f"{where}: {name} must be an integer >= {least}, got {value!r}")
     return value
@@ -47,7 +49,7 @@ class LRScheduler:
         name = type(self).__name__
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{name}: {type(optimizer).__name__} is not an Optimizer")
-        _whole(name, "last_epoch", last_epoch, -1)
+        whole_number(name, "last_epoch", last_epoch, -1)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -89,7 +91,7 @@ class LRScheduler:
             self.last_epoch += 1
             values = self.get_lr()
         else:
-            self.last_epoch = _whole(type(self).__name__, "epoch", epoch, 0)
+            self.last_epoch = whole_number(type(self).__name__, "epoch", epoch, 0)
             closed_form = getattr(self, "_get_closed_form_lr", None)
             values = closed_form() if closed_form is not None else self.get_lr()
         groups = self.optimizer.param_groups
@@ -122,7 +124,7 @@ class LRScheduler:
             )
         for key in ("last_epoch", "_step_count"):
             if key in state_dict:
-                _whole(f"{type(self).__name__}.load_state_dict", key, state_dict[key], -1)
+                whole_number(f"{type(self).__name__}.load_state_dict", key, state_dict[key], -1)
         vars(self).update(state_dict)
 
 
@@ -181,7 +183,7 @@ class StepLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
     ) -> None:
-        self.step_size = _whole("StepLR", "step_size", step_size, 1)
+        self.step_size = whole_number("StepLR", "step_size", step_size, 1)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -252,7 +254,7 @@ class LinearLR(LRScheduler):
         if not 0 <= end_factor <= 1:
             raise ValueError(f"LinearLR: end_factor must be in [0, 1], got {end_factor!r}")
         self.start_factor, self.end_factor = start_factor, end_factor
-        self.total_iters = _whole("LinearLR", "total_iters", total_iters, 1)
+        self.total_iters = whole_number("LinearLR", "total_iters", total_iters, 1)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -282,7 +284,7 @@ class CosineAnnealingLR(LRScheduler):
     def __init__(
         self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
     ) -> None:
-        self.T_max = _whole("CosineAnnealingLR", "T_max", T_max, 1)
+        self.T_max = whole_number("CosineAnnealingLR", "T_max", T_max, 1)
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..optimizer import Optimizer
-from .base import LRScheduler, _whole
+from .base import LRScheduler, whole_number
 
 
 def _per_group(name: str, optimizer: Optimizer, value: Any) -> list[float]:
@@ -64,9 +64,9 @@ class OneCycleLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"OneCycleLR: {type(optimizer).__name__} is not an Optimizer")
         if total_steps is not None:
-            self.total_steps = _whole("OneCycleLR", "total_steps", total_steps, 1)
+            self.total_steps = whole_number("OneCycleLR", "total_steps", total_steps, 1)
         elif epochs is not None and steps_per_epoch is not None:
-            self.total_steps = _whole("OneCycleLR", "epochs", epochs, 1) * _whole(
+            self.total_steps = whole_number("OneCycleLR", "epochs", epochs, 1) * whole_number(
                 "OneCycleLR", "steps_per_epoch", steps_per_epoch, 1
             )
         else:
