@@ -208,3 +208,30 @@ def test_bad_arguments() -> None:
         diagnose_grads(1.0, [])
     with pytest.raises(TypeError, match="not a Tensor"):
         diagnose_grads(Tensor(1.0), [np.ones(2)])
+
+
+def test_a_bias_before_batchnorm_cancels_rather_than_saturates() -> None:
+    """BatchNorm subtracts the batch mean, so the bias of the Linear before it gets a
+    gradient of round-off size even though half the ReLU units above are alive: the report
+    says the gradient cancels, naming the weight beside it, not that units are dead."""
+    nn.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    loss = (model(Tensor(X)) ** 2).mean()
+    report = diagnose_grads(loss, model)
+    bias = report["0.bias"]
+    assert bias.grad_norm < 1e-12 and bias.status == "tiny"
+    assert "0.weight gets" in bias.details[0] and "sums to about 0" in bias.details[0]
+    assert report["0.weight"].status == "fine"
+    # with every unit above dead the parameter is saturated, whatever its partners get
+    model[3].weight.data = np.zeros((2, 8))
+    model[1].bias.data = np.full(8, -100.0)
+    report = diagnose_grads((model(Tensor(X)) ** 2).mean(), model)
+    assert report["0.bias"].status == "saturated"
+
+
+def test_a_fine_parameter_has_no_why_in_the_table() -> None:
+    model = _dead_relu_model(dead=3)
+    report = diagnose_grads((model(Tensor(X)) ** 2).mean(), model)
+    assert report["0.weight"].details  # the data keeps the dead units on its paths
+    row = next(line for line in str(report).splitlines() if line.strip().startswith("0.weight"))
+    assert row.split() == ["0.weight", "(4,", "3)", "fine", f"{report['0.weight'].grad_norm:.3g}"]

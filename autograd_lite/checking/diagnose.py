@@ -37,10 +37,10 @@ from ..engine.provenance import cuts_of, sources_of
 from ..engine.walk import topological_order
 from ..errors import GraphFreedError
 from ..tensor import Tensor
-
-#: ops whose gradient is zero by definition: a parameter behind only these gets none
+from .diagnose_paths import cancelled, on_paths, zero_partners
 from .diagnose_report import SATURATION, GradDiagnosis, LayerSaturation, ParamDiagnosis
 
+#: ops whose gradient is zero by definition: a parameter behind only these gets none
 NON_DIFFERENTIABLE = frozenset(["Floor", "Ceil", "Round", "Sign"])
 #: activations whose units can die or saturate
 ACTIVATIONS = frozenset(["ReLU", "Tanh", "Sigmoid"])
@@ -99,13 +99,17 @@ def diagnose_grads(output: Any, params: Any, *, tiny: float = 1e-8) -> GradDiagn
     grads = _gradients(output, [p for _, p in named], reach, freed, notes)
     layers = _layers(order, named)
     tiny = float(tiny)
-    results = []
-    for (name, param), gradient in zip(named, grads):
-        results.append(
-            _diagnose_one(
-                name, param, gradient, order, reach, differentiable, cut_links, layers, tiny
-            )
+    norms = {
+        id(param): (name, float(np.linalg.norm(gradient)))
+        for (name, param), gradient in zip(named, grads)
+        if gradient is not None
+    }
+    results = [
+        _diagnose_one(
+            name, param, gradient, order, reach, differentiable, cut_links, layers, norms, tiny
         )
+        for (name, param), gradient in zip(named, grads)
+    ]
     if freed:
         notes.append(
             "the graph was freed by backward(), so the gradients shown are the .grad "
@@ -290,17 +294,6 @@ def _feeding_names(activation: Any, names: dict[int, str]) -> str:
     return common or ", ".join(sorted(set(found)))
 
 
-def _on_paths(order: list[Any], start: Any) -> list[Any]:
-    """The vertices on some path from ``start`` up to the output (``order`` is bottom-up)."""
-    marked = {id(start)}
-    on = []
-    for vertex in order:
-        if any(parent is not None and id(parent) in marked for parent in vertex._parents):
-            marked.add(id(vertex))
-            on.append(vertex)
-    return on
-
-
 def _diagnose_one(
     name: str,
     param: Tensor,
@@ -310,6 +303,7 @@ def _diagnose_one(
     differentiable: set[int],
     cut_links: dict[int, list[tuple[str, str | None]]],
     layers: dict[int, LayerSaturation],
+    norms: dict[int, tuple[str, float]],
     tiny: float,
 ) -> ParamDiagnosis:
     shape = tuple(param.shape)
@@ -331,7 +325,7 @@ def _diagnose_one(
         return ParamDiagnosis(name, shape, status, norm, [text])
     if id(param) not in differentiable:
         ops = sorted(
-            {_op_name(v) for v in _on_paths(order, param) if _op_name(v) in NON_DIFFERENTIABLE}
+            {_op_name(v) for v in on_paths(order, param) if _op_name(v) in NON_DIFFERENTIABLE}
         )
         ways = [f"{', '.join(ops)}, whose gradient is 0"]
         ways += [_how_text(how) for how in sorted({h for h, _ in cut_links.get(id(param), [])})]
@@ -342,8 +336,8 @@ def _diagnose_one(
             norm,
             [f"reaches the output only through {' and '.join(ways)}"],
         )
-    on_paths = _on_paths(order, param)
-    saturation = [layers[id(v)] for v in on_paths if id(v) in layers and layers[id(v)].count]
+    paths = on_paths(order, param)
+    saturation = [layers[id(v)] for v in paths if id(v) in layers and layers[id(v)].count]
     details = [str(layer) for layer in saturation]
     if math.isnan(norm):
         return ParamDiagnosis(
@@ -352,24 +346,15 @@ def _diagnose_one(
     if norm >= tiny:
         return ParamDiagnosis(name, shape, "fine", norm, details, saturation)
     status = "zero" if norm == 0.0 else "tiny"
-    if any(layer.count == layer.units for layer in saturation) or (saturation and status == "tiny"):
+    if any(layer.count == layer.units for layer in saturation):
         return ParamDiagnosis(name, shape, "saturated", norm, details, saturation)
-    zero_inputs = _zero_partners(param, on_paths, layers)
-    return ParamDiagnosis(
-        name,
-        shape,
-        status,
-        norm,
-        details
-        + (
-            zero_inputs
-            or [
-                "it is reached, but the gradient arriving is 0 here "
-                "(the output does not vary with it)"
-            ]
-        ),
-        saturation,
-    )
+    reasons = zero_partners(param, paths, layers) or cancelled(param, paths, norms, tiny)
+    if saturation and status == "tiny" and not reasons:
+        return ParamDiagnosis(name, shape, "saturated", norm, details, saturation)
+    reasons = reasons or [
+        "it is reached, but the gradient arriving is 0 here (the output does not vary with it)"
+    ]
+    return ParamDiagnosis(name, shape, status, norm, reasons + details, saturation)
 
 
 def _how_text(how: str) -> str:
@@ -380,23 +365,3 @@ def _how_text(how: str) -> str:
         "Tensor(t)": "a copy Tensor(t), which is cut from the graph like detach()",
         "no_grad": "operations inside no_grad()",
     }.get(how, how)
-
-
-def _zero_partners(
-    param: Tensor, on_paths: list[Any], layers: dict[int, LayerSaturation]
-) -> list[str]:
-    """Why a gradient of exactly zero: the ops using ``param`` multiply it by zeros."""
-    found = []
-    for vertex in on_paths:
-        if not any(parent is param for parent in vertex._parents):
-            continue
-        saved = vertex._saved or ()
-        for position, (parent, item) in enumerate(zip(vertex._parents, saved)):
-            if parent is param or not hasattr(item, "data"):
-                continue
-            if np.all(np.asarray(item.data) == 0):
-                source = ""
-                if parent is not None and id(parent) in layers:
-                    source = f", the output of {layers[id(parent)]}"
-                found.append(f"{vertex.name} multiplies it by an all-zero input {position}{source}")
-    return found

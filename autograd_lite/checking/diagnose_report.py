@@ -8,9 +8,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-#: ops whose gradient is zero by definition: a parameter behind only these gets none
-
-
 #: a tanh/sigmoid unit is saturated where its local derivative is below this share of its peak
 SATURATION = 0.01
 
@@ -115,9 +112,9 @@ class GradDiagnosis:
         rows = []
         for param in self.params:
             norm = "n/a" if math.isnan(param.grad_norm) else f"{param.grad_norm:.3g}"
-            rows.append(
-                (param.name, str(param.shape), param.status, norm, "; ".join(param.details))
-            )
+            # a fine parameter needs no "why"; the activations it passes are listed below
+            why = "" if param.ok else "; ".join(param.details)
+            rows.append((param.name, str(param.shape), param.status, norm, why))
         return rows
 
     def __str__(self) -> str:
