@@ -1,9 +1,9 @@
 """`RNNCell`, `LSTMCell`, `GRUCell`: one time step of a recurrent layer, PyTorch's math.
 
 The step functions (`rnn_step`, `lstm_step`, `gru_step`) are shared with the full layers of
-`nn.recurrent`. Each computes all gates of a step with one matrix product for the input and
-one for the hidden state, then slices the gates apart (PyTorch's gate order: LSTM i, f, g, o;
-GRU r, z, n).
+`nn.recurrent`. Each is one fused op of autograd_lite (`rnn_cell`, `lstm_cell`,
+`gru_cell`): all gates of a step from one matrix product for the input and one for the
+hidden state, in PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, linear
+from autograd_lite import ShapeError, Tensor, gru_cell, linear, lstm_cell, rnn_cell
 
 from . import init
 from .module import Module
@@ -24,25 +24,27 @@ NONLINEARITIES = ("tanh", "relu")
 
 
 # ---------------------------------------------------------------- the math of one step
+# Each step is one fused op of autograd_lite (one node per step in the graph). With
+# ``w_ih`` None, ``x`` is the input's share of the gates, x W_ih^T + b_ih, which the layers
+# of `nn.recurrent` compute for all time steps with one product before their loop.
 def rnn_step(
     x: Tensor,
     h: Tensor,
-    w_ih: Tensor,
+    w_ih: Tensor | None,
     w_hh: Tensor,
     b_ih: Tensor | None,
     b_hh: Tensor | None,
     nonlinearity: str = "tanh",
 ) -> Tensor:
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act tanh or relu."""
-    pre = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
-    return pre.tanh() if nonlinearity == "tanh" else pre.relu()
+    return rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
 
 
 def lstm_step(
     x: Tensor,
     h: Tensor,
     c: Tensor,
-    w_ih: Tensor,
+    w_ih: Tensor | None,
     w_hh: Tensor,
     b_ih: Tensor | None,
     b_hh: Tensor | None,
@@ -51,15 +53,9 @@ def lstm_step(
     """(h', c') of an LSTM step; gates i, f, g, o are the four column blocks of one product.
 
     c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh; with a
-    projection ``w_hr`` (LSTM's proj_size), h' = (o * tanh(c')) W_hr^T.
+    projection ``w_hr`` (LSTM's proj_size), h' = (o * tanh(c')) W_hr^T, a separate linear.
     """
-    size = c.shape[-1]
-    gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
-    sig = gates.sigmoid()  # one op for i, f and o (the g block is computed and unused)
-    i, f, o = sig[..., :size], sig[..., size : 2 * size], sig[..., 3 * size :]
-    g = gates[..., 2 * size : 3 * size].tanh()
-    c_new = f * c + i * g
-    h_new = o * c_new.tanh()
+    h_new, c_new = lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)
     if w_hr is not None:
         h_new = linear(h_new, w_hr)
     return h_new, c_new
@@ -68,7 +64,7 @@ def lstm_step(
 def gru_step(
     x: Tensor,
     h: Tensor,
-    w_ih: Tensor,
+    w_ih: Tensor | None,
     w_hh: Tensor,
     b_ih: Tensor | None,
     b_hh: Tensor | None,
@@ -76,15 +72,9 @@ def gru_step(
     """h' of a GRU step, PyTorch's formulas.
 
     r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z likewise,
-    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h
-    (computed as n + z * (h - n), the form PyTorch's kernel uses).
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
     """
-    size = h.shape[-1]
-    gi, gh = linear(x, w_ih, b_ih), linear(h, w_hh, b_hh)
-    rz = (gi[..., : 2 * size] + gh[..., : 2 * size]).sigmoid()
-    r, z = rz[..., :size], rz[..., size:]
-    n = (gi[..., 2 * size :] + r * gh[..., 2 * size :]).tanh()
-    return n + z * (h - n)
+    return gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
 
 
 # ---------------------------------------------------------------- argument checks

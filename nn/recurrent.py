@@ -1,7 +1,8 @@
 """`RNN`, `LSTM`, `GRU`: multi-layer recurrent layers with PyTorch's names, layouts and math.
 
-A layer loops over the time steps only; each step is the vectorised cell math of
-`nn.cells` (one product for all gates of the batch). Layer k's parameters are named as
+A layer computes the input's share of every step's gates with one product, then loops over
+the time steps only; each step is one fused cell op (`nn.cells`, autograd_lite's
+`lstm_cell`, `gru_cell`, `rnn_cell`). Layer k's parameters are named as
 PyTorch's: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (and
 ``weight_hr_l{k}`` for an LSTM with ``proj_size``), so a PyTorch state dict loads strictly.
 Layouts: input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or (L, H_in) unbatched;
@@ -16,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, stack
+from autograd_lite import ShapeError, Tensor, linear, stack
 
 from . import functional as F
 from .cells import (
@@ -180,29 +181,47 @@ class RNNBase(Module):
         return [self._state(hx, batch, self.hidden_size, "hx")]
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
+        """One time step of ``layer``: (input gates x W_ih^T + b_ih, states) -> states."""
         raise NotImplementedError
 
     def _run(self, input: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:  # noqa: A002
-        """The output sequence and the final states (each (num_layers, [N,] size))."""
+        """The output sequence and the final states (each (num_layers, [N,] size)).
+
+        Time runs along axis 0 inside (an unbatched input is a batch of one). Each layer
+        computes the input's share of every step's gates with one product, cut into one
+        block of rows per step, then loops over time with one fused cell op per step.
+        """
         x, steps, batch = self._input(input)
         states = self._initial_states(hx, batch)
-        time_axis = 1 if self.batch_first and batch is not None else 0
-        inputs: list[Any] = [x[:, t] if time_axis == 1 else x[t] for t in range(steps)]
+        if batch is None:
+            x = x.reshape(steps, 1, self.input_size)
+            states = [state.reshape(self.num_layers, 1, state.shape[-1]) for state in states]
+        elif self.batch_first:
+            x = x.transpose((1, 0, 2))
+        rows = x.shape[0] * x.shape[1]
         finals: list[list[Tensor]] = [[] for _ in states]
         drop = self.dropout if self.training else 0.0
+        sequence, outputs = x, []
         for layer in range(self.num_layers):
-            step = self._step_function(layer)
-            current = [state[layer] for state in states]
+            w_ih, b_ih = self._parameters[f"weight_ih_l{layer}"], self._layer_params(layer)[2]
+            flat = sequence.reshape(rows, sequence.shape[-1])
+            step, current = self._step_function(layer), [state[layer] for state in states]
             outputs = []
-            for x_t in inputs:
-                current = step(x_t, current)
+            for gates in linear(flat, w_ih, b_ih).split(steps):  # (N, gates) per step
+                current = step(gates, current)
                 outputs.append(current[0])
             for final, value in zip(finals, current):
                 final.append(value)
-            if drop and layer < self.num_layers - 1:
-                outputs = [F.dropout(h, drop, True, self.generator) for h in outputs]
-            inputs = outputs
-        return stack(inputs, axis=time_axis), [stack(final, axis=0) for final in finals]
+            if layer < self.num_layers - 1:
+                sequence = stack(outputs, axis=0)
+                if drop:
+                    sequence = F.dropout(sequence, drop, True, self.generator)
+        time_axis = 1 if self.batch_first and batch is not None else 0
+        output, states = stack(outputs, axis=time_axis), [stack(f, axis=0) for f in finals]
+        if batch is None:
+            output = output.reshape(steps, output.shape[-1])
+            states = [state.reshape(self.num_layers, state.shape[-1]) for state in states]
+        return output, states
 
 
 class RNN(RNNBase):
@@ -264,8 +283,9 @@ class RNN(RNNBase):
         self.nonlinearity = checked
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        params, nonlinearity = self._layer_params(layer), self.nonlinearity
-        return lambda x, state: [rnn_step(x, state[0], *params, nonlinearity)]
+        nonlinearity = self.nonlinearity
+        _, w_hh, _, b_hh = self._layer_params(layer)
+        return lambda x, state: [rnn_step(x, state[0], None, w_hh, None, b_hh, nonlinearity)]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         output, (h_n,) = self._run(input, hx)
@@ -335,9 +355,9 @@ class LSTM(RNNBase):
         ]
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        params = self._layer_params(layer)
+        _, w_hh, _, b_hh = self._layer_params(layer)
         w_hr = self._parameters.get(f"weight_hr_l{layer}")
-        return lambda x, state: list(lstm_step(x, state[0], state[1], *params, w_hr))
+        return lambda x, state: list(lstm_step(x, state[0], state[1], None, w_hh, None, b_hh, w_hr))
 
     def forward(
         self,
@@ -393,8 +413,8 @@ class GRU(RNNBase):
         )
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        params = self._layer_params(layer)
-        return lambda x, state: [gru_step(x, state[0], *params)]
+        _, w_hh, _, b_hh = self._layer_params(layer)
+        return lambda x, state: [gru_step(x, state[0], None, w_hh, None, b_hh)]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         output, (h_n,) = self._run(input, hx)
