@@ -40,17 +40,15 @@ from .explaining.explain import explain
 from .functions import (
     concatenate,
     einsum,
-    gru_cell,
     linear,
-    lstm_cell,
     maximum,
     minimum,
-    rnn_cell,
     sliding_window_view,
     softmax_cross_entropy,
     stack,
     where,
 )
+from .functions_recurrent import gru_cell, lstm_cell, lstm_sequence, rnn_cell
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rng import default_generator, manual_seed
 from .scalar.value import Value
@@ -96,6 +94,7 @@ __all__ = [
     "linear",
     "linspace",
     "lstm_cell",
+    "lstm_sequence",
     "manual_seed",
     "maximum",
     "minimum",

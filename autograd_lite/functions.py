@@ -1,7 +1,7 @@
 """Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
-the fused softmax cross-entropy, sliding_window_view (the convolution primitive) and the
-fused recurrent cells (lstm_cell, gru_cell, rnn_cell). Each checks its arguments, then
-applies one op from ``ops/``."""
+the fused softmax cross-entropy and sliding_window_view (the convolution primitive). Each
+checks its arguments, then applies one op from ``ops/``. The recurrent cells are in
+``functions_recurrent``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from .ops.einsum import Einsum
 from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
 from .ops.nonlinear import SoftmaxCrossEntropy
-from .ops.recurrent import GRUCell, LSTMCell, RNNCell, check_cell
 from .ops.shape import Concatenate, Stack
 from .ops.windows import SlidingWindows
 from .tensor import Tensor, as_tensor
@@ -265,146 +264,3 @@ def sliding_window_view(
             )
         remaining[ax] -= length - 1
     return SlidingWindows.apply(x, window_shape=window, axis=axes)
-
-
-def _cell_inputs(
-    name: str,
-    x: Any,
-    h: Any,
-    c: Any,
-    w_ih: Any,
-    w_hh: Any,
-    b_ih: Any,
-    b_hh: Any,
-) -> tuple[list[Any], tuple[str, ...], bool]:
-    """The given inputs as Tensors, their names (the op's ``names``) and whether x came
-    without a batch axis; shapes checked (`ops.recurrent.check_cell`), 1-D ones made rows."""
-    given = {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}
-    tensors = {key: as_tensor(value) for key, value in given.items() if value is not None}
-    if w_ih is None and b_ih is not None:
-        raise ValueError(f"{name}: b_ih without w_ih (fold it into the precomputed input gates)")
-    shapes = {key: t.shape for key, t in tensors.items()}
-    check_cell(
-        name,
-        shapes["x"],
-        shapes["h"],
-        shapes.get("c"),
-        shapes.get("w_ih"),
-        shapes["w_hh"],
-        {key: shapes[key] for key in ("b_ih", "b_hh") if key in shapes},
-    )
-    unbatched = len(shapes["x"]) == 1
-    if unbatched:  # one sample: a batch of one row, taken off the results again
-        for key in ("x", "h", "c"):
-            if key in tensors:
-                tensors[key] = tensors[key].reshape(1, -1)
-    return list(tensors.values()), tuple(tensors), unbatched
-
-
-def lstm_cell(
-    x: Any,
-    h: Any,
-    c: Any,
-    w_ih: Any,
-    w_hh: Any,
-    b_ih: Any = None,
-    b_hh: Any = None,
-) -> tuple[Any, Any]:
-    """One LSTM time step (PyTorch's gates i, f, g, o), as one differentiable op.
-
-    gates = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh in four column blocks; i, f, o are their
-    sigmoids and g the tanh; c' = f * c + i * g and h' = o * tanh(c'). Forward keeps the
-    activations and one backward rule gives every input its gradient (twice
-    differentiable), so a step is one node in the graph instead of about a dozen.
-
-    Args:
-        x: input (N, input_size) or (input_size,). With ``w_ih=None``, x is instead the
-            input's share of the gates already, x @ w_ih.T + b_ih, of shape
-            (N, 4 * hidden_size): a layer computes it for all time steps with one product.
-        h, c: hidden and cell state, (N, hidden_size) or (hidden_size,).
-        w_ih: (4 * hidden_size, input_size), or None (see x).
-        w_hh: (4 * hidden_size, hidden_size).
-        b_ih, b_hh: (4 * hidden_size,) each, or None for no bias.
-
-    Returns:
-        ``(h', c')``, each of h's shape.
-
-    Raises:
-        ShapeError: naming the argument and the shapes when they do not fit.
-
-    Example:
-        >>> w = Tensor(np.zeros((8, 3)))
-        >>> h, c = lstm_cell(Tensor(np.ones((1, 3))), Tensor([[0.0, 0.0]]), Tensor([[1.0, 2.0]]),
-        ...                  Tensor(np.zeros((8, 3))), Tensor(np.zeros((8, 2))))
-        >>> c.numpy()          # f = 1/2, i * g = 0: c' = c / 2
-        array([[0.5, 1. ]])
-    """
-    tensors, names, unbatched = _cell_inputs("lstm_cell", x, h, c, w_ih, w_hh, b_ih, b_hh)
-    h_new, c_new = LSTMCell.apply(*tensors, names=names)
-    if unbatched:
-        return h_new.reshape(-1), c_new.reshape(-1)
-    return h_new, c_new
-
-
-def gru_cell(x: Any, h: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any = None) -> Any:
-    """One GRU time step (PyTorch's gates r, z, n and formulas), as one differentiable op.
-
-    With a = x @ w_ih.T + b_ih and b = h @ w_hh.T + b_hh in blocks r, z, n:
-    r = sigmoid(a_r + b_r), z = sigmoid(a_z + b_z), n = tanh(a_n + r * b_n) and
-    h' = (1 - z) * n + z * h.
-
-    Args:
-        x: input (N, input_size) or (input_size,); with ``w_ih=None`` the precomputed
-            a = x @ w_ih.T + b_ih, (N, 3 * hidden_size) (see `lstm_cell`).
-        h: hidden state, (N, hidden_size) or (hidden_size,).
-        w_ih: (3 * hidden_size, input_size), or None. w_hh: (3 * hidden_size, hidden_size).
-        b_ih, b_hh: (3 * hidden_size,) each, or None for no bias.
-
-    Returns:
-        h', of h's shape.
-
-    Raises:
-        ShapeError: naming the argument and the shapes when they do not fit.
-
-    Example:
-        >>> gru_cell(Tensor([1.0]), Tensor([2.0]), Tensor(np.zeros((3, 1))),
-        ...          Tensor(np.zeros((3, 1)))).numpy()     # z = 1/2, n = 0: h' = h / 2
-        array([1.])
-    """
-    tensors, names, unbatched = _cell_inputs("gru_cell", x, h, None, w_ih, w_hh, b_ih, b_hh)
-    out = GRUCell.apply(*tensors, names=names)
-    return out.reshape(-1) if unbatched else out
-
-
-def rnn_cell(
-    x: Any,
-    h: Any,
-    w_ih: Any,
-    w_hh: Any,
-    b_ih: Any = None,
-    b_hh: Any = None,
-    nonlinearity: str = "tanh",
-) -> Any:
-    """One Elman RNN time step, h' = act(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh), as one op.
-
-    Args:
-        x, h, w_ih, w_hh, b_ih, b_hh: as `gru_cell`, with hidden_size rows in the weights.
-        nonlinearity: "tanh" (default) or "relu".
-
-    Returns:
-        h', of h's shape.
-
-    Raises:
-        ShapeError: naming the argument and the shapes when they do not fit.
-        ValueError: for another nonlinearity.
-
-    Example:
-        >>> rnn_cell(Tensor([1.0]), Tensor([-2.0]), Tensor([[3.0]]), Tensor([[1.0]]),
-        ...          nonlinearity="relu").numpy()
-        array([1.])
-    """
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"rnn_cell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    tensors, names, unbatched = _cell_inputs("rnn_cell", x, h, None, w_ih, w_hh, b_ih, b_hh)
-    out = RNNCell.apply(*tensors, names=names, nonlinearity=nonlinearity)
-    return out.reshape(-1) if unbatched else out

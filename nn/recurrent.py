@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, linear, stack
+from autograd_lite import ShapeError, Tensor, linear, lstm_sequence, stack
 
 from . import functional as F
 from .cells import (
@@ -184,12 +184,24 @@ class RNNBase(Module):
         """One time step of ``layer``: (input gates x W_ih^T + b_ih, states) -> states."""
         raise NotImplementedError
 
+    def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
+        """Layer ``layer`` over a (L, N, features) sequence: its outputs and final states.
+
+        The input's share of every step's gates comes from one product, cut into one block
+        of rows per step; then one fused cell op per step.
+        """
+        steps, rows = sequence.shape[0], sequence.shape[0] * sequence.shape[1]
+        w_ih, _, b_ih, _ = self._layer_params(layer)
+        step, outputs = self._step_function(layer), []
+        for gates in linear(sequence.reshape(rows, -1), w_ih, b_ih).split(steps):
+            states = step(gates, states)
+            outputs.append(states[0])
+        return stack(outputs, axis=0), states
+
     def _run(self, input: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:  # noqa: A002
         """The output sequence and the final states (each (num_layers, [N,] size)).
 
-        Time runs along axis 0 inside (an unbatched input is a batch of one). Each layer
-        computes the input's share of every step's gates with one product, cut into one
-        block of rows per step, then loops over time with one fused cell op per step.
+        Time runs along axis 0 inside; an unbatched input is a batch of one.
         """
         x, steps, batch = self._input(input)
         states = self._initial_states(hx, batch)
@@ -198,29 +210,20 @@ class RNNBase(Module):
             states = [state.reshape(self.num_layers, 1, state.shape[-1]) for state in states]
         elif self.batch_first:
             x = x.transpose((1, 0, 2))
-        rows = x.shape[0] * x.shape[1]
         finals: list[list[Tensor]] = [[] for _ in states]
-        drop = self.dropout if self.training else 0.0
-        sequence, outputs = x, []
+        sequence = x
         for layer in range(self.num_layers):
-            w_ih, b_ih = self._parameters[f"weight_ih_l{layer}"], self._layer_params(layer)[2]
-            flat = sequence.reshape(rows, sequence.shape[-1])
-            step, current = self._step_function(layer), [state[layer] for state in states]
-            outputs = []
-            for gates in linear(flat, w_ih, b_ih).split(steps):  # (N, gates) per step
-                current = step(gates, current)
-                outputs.append(current[0])
-            for final, value in zip(finals, current):
+            if layer and self.dropout and self.training:  # on every layer's output but the last
+                sequence = F.dropout(sequence, self.dropout, True, self.generator)
+            sequence, last = self._layer(layer, sequence, [state[layer] for state in states])
+            for final, value in zip(finals, last):
                 final.append(value)
-            if layer < self.num_layers - 1:
-                sequence = stack(outputs, axis=0)
-                if drop:
-                    sequence = F.dropout(sequence, drop, True, self.generator)
-        time_axis = 1 if self.batch_first and batch is not None else 0
-        output, states = stack(outputs, axis=time_axis), [stack(f, axis=0) for f in finals]
+        states = [stack(final, axis=0) for final in finals]
         if batch is None:
-            output = output.reshape(steps, output.shape[-1])
+            output = sequence.reshape(steps, sequence.shape[-1])
             states = [state.reshape(self.num_layers, state.shape[-1]) for state in states]
+        else:
+            output = sequence.transpose((1, 0, 2)) if self.batch_first else sequence
         return output, states
 
 
@@ -353,6 +356,12 @@ class LSTM(RNNBase):
             self._state(hx[0], batch, self.proj_size or self.hidden_size, "h_0 (hx[0])"),
             self._state(hx[1], batch, self.hidden_size, "c_0 (hx[1])", "H_cell"),
         ]
+
+    def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
+        if self.proj_size:  # the projection inside the loop: one cell op per step
+            return super()._layer(layer, sequence, states)
+        hs, c_n = lstm_sequence(sequence, *states, *self._layer_params(layer))
+        return hs, [hs[-1], c_n]  # the whole recurrence: one op
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
         _, w_hh, _, b_hh = self._layer_params(layer)

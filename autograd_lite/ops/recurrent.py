@@ -4,7 +4,7 @@ Written with Tensor operations, an LSTM step records about a dozen nodes (two pr
 adds, the activations, slices, products); here forward computes the step on arrays in one
 go and keeps the activations, and one backward rule sends the gradient to every input.
 The rule uses only operations NumPy arrays and Tensors share (``@ * + - .T .sum`` and
-slices, plus `_join` for concatenation), so it runs on arrays without ``create_graph``
+slices, plus `join_last` for concatenation), so it runs on arrays without ``create_graph``
 (``array_backward``) and on Tensors with it; the kept activations are then recomputed on
 the graph (as `nonlinear.output_tensor` does), so second derivatives are right.
 
@@ -31,11 +31,11 @@ from .op import Op
 from .shape import Concatenate
 
 #: gate blocks per kind, and the public function each kind's errors name
-GATES = {"lstm_cell": 4, "gru_cell": 3, "rnn_cell": 1}
+GATES = {"lstm_cell": 4, "lstm_sequence": 4, "gru_cell": 3, "rnn_cell": 1}
 
 
 # ---------------------------------------------------------------- shared pieces
-def _join(parts: list[Any]) -> Any:
+def join_last(parts: list[Any]) -> Any:
     """Concatenate along the last axis: np.concatenate on arrays, the op on Tensors (the
     one operation of the rules that arrays and Tensors spell differently)."""
     if type(parts[0]) is np.ndarray:
@@ -43,7 +43,7 @@ def _join(parts: list[Any]) -> Any:
     return Concatenate.apply(*parts, axis=-1)
 
 
-def _as_arrays(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+def same_dtype(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
     """The inputs in one dtype (NumPy's promotion), so in-place updates never cast down."""
     first = arrays[0].dtype
     for a in arrays:
@@ -54,7 +54,7 @@ def _as_arrays(arrays: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
 
 
 @lru_cache(maxsize=64)
-def _lstm_constants(size: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lstm_constants(size: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per gate column of an LSTM (blocks i, f, g, o): the scale s and shift 1 - s with
     act = tanh(s * gate) * s + (1 - s), and the mask of the tanh block.
 
@@ -124,7 +124,7 @@ def _affine_grads(
         grads[b_name] = d_out.sum(axis=0)
 
 
-def _kept(ctx: Context, like: Any, names: tuple[str, ...], recompute: Any) -> tuple[Any, ...]:
+def kept_values(ctx: Context, like: Any, names: tuple[str, ...], recompute: Any) -> tuple[Any, ...]:
     """What forward kept (``names`` on ctx): arrays for an array rule, Tensors around the
     arrays without create_graph, recomputed on the graph with it."""
     if type(like) is np.ndarray:
@@ -192,26 +192,25 @@ def check_cell(
 
 # ---------------------------------------------------------------- the cells
 class LSTMCell(Op):
-    """c' = f*c + i*g, h' = o*tanh(c');  with e the gates' upstream [dL/di, dL/df, dL/dg,
-    dL/do] times each activation's derivative, dL/d(gates) = e, dL/dc = dc'_total * f
+    """c' = f*c + i*g, h' = o*tanh(c');  dL/d(gates) and dL/dc by `lstm_step_backward`
 
     (i, f, g, o) = (sigmoid, sigmoid, tanh, sigmoid) of the four column blocks of
-    x W_ih^T + b_ih + h W_hh^T + b_hh; dc'_total = dL/dc' + dL/dh' * o * (1 - tanh(c')^2).
-    The gates' gradient then flows back through the two products (`_affine_grads`).
+    x W_ih^T + b_ih + h W_hh^T + b_hh. The gates' gradient then flows back through the two
+    products (`_affine_grads`).
     """
 
     array_backward = True  # see Op.array_backward; two outputs: `run_backward` below
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, names: tuple[str, ...]) -> Any:
-        p = dict(zip(names, _as_arrays(arrays)))
+        p = dict(zip(names, same_dtype(arrays)))
         c = p["c"]
         size = c.shape[-1]  # h may have fewer features (a projected LSTM's)
         gates = _affine(p, "h", "w_hh", "b_hh")
         gates += _affine(p, "x", "w_ih", "b_ih")  # into the fresh product: no temporary
-        scale, shift, _ = _lstm_constants(size, gates.dtype)
+        scale, shift, _ = lstm_constants(size, gates.dtype)
         gates *= scale
-        acts = np.tanh(gates, out=gates)  # all four gates at once (see _lstm_constants)
+        acts = np.tanh(gates, out=gates)  # all four gates at once (see lstm_constants)
         acts *= scale
         acts += shift
         i, f, g, o = (acts[:, k * size : (k + 1) * size] for k in range(4))
@@ -232,27 +231,42 @@ class LSTMCell(Op):
         p = dict(zip(ctx.names, ctx.saved_as(grad_h)))
 
         def recompute() -> tuple[Any, Any]:
-            size = p["c"].shape[-1]
             gates = _affine_tensor(p, "h", "w_hh", "b_hh") + _affine_tensor(p, "x", "w_ih", "b_ih")
-            sig, tanh = gates.sigmoid(), gates[:, 2 * size : 3 * size].tanh()
-            acts = _join([sig[:, : 2 * size], tanh, sig[:, 3 * size :]])
-            c_new = acts[:, size : 2 * size] * p["c"] + acts[:, :size] * tanh
-            return acts, c_new.tanh()
+            acts, _, tanh_c = lstm_step_tensors(gates, p["c"])
+            return acts, tanh_c
 
-        acts, tanh_c = _kept(ctx, grad_h, ("acts", "tanh_c"), recompute)
-        size = tanh_c.shape[-1]
-        i, f, g, o = (acts[:, k * size : (k + 1) * size] for k in range(4))
-        d_c = grad_c + grad_h * o * (1.0 - tanh_c * tanh_c)  # c' reaches L also through h'
-        upstream = _join([d_c * g, d_c * p["c"], d_c * i, grad_h * tanh_c])  # dL/d(i, f, g, o)
-        mask = _lstm_constants(size, np.dtype(acts.dtype))[2]
-        d_gates = upstream * (1.0 - acts) * (acts + mask)  # each activation's derivative
+        acts, tanh_c = kept_values(ctx, grad_h, ("acts", "tanh_c"), recompute)
+        d_gates, d_c = lstm_step_backward(acts, tanh_c, p["c"], grad_h, grad_c)
         need = dict(zip(ctx.names, ctx.needs_input_grad))
-        grads: dict[str, Any] = {}
+        grads: dict[str, Any] = {"c": d_c}
         _affine_grads(grads, need, p, d_gates, ("h", "w_hh", "b_hh"))
         _affine_grads(grads, need, p, d_gates, ("x", "w_ih", "b_ih"))
-        if need["c"]:
-            grads["c"] = d_c * f
         return _grads_in_order(ctx, grads)
+
+
+def lstm_step_tensors(gates: Any, c: Any) -> tuple[Any, Any, Any]:
+    """(activations i|f|g|o, c', tanh(c')) of one LSTM step from its gates, with Tensor
+    operations (recorded): the recomputation on the graph under create_graph."""
+    size = c.shape[-1]
+    sig, tanh = gates.sigmoid(), gates[:, 2 * size : 3 * size].tanh()
+    acts = join_last([sig[:, : 2 * size], tanh, sig[:, 3 * size :]])
+    c_new = acts[:, size : 2 * size] * c + acts[:, :size] * tanh
+    return acts, c_new, c_new.tanh()
+
+
+def lstm_step_backward(acts: Any, tanh_c: Any, c: Any, grad_h: Any, grad_c: Any) -> tuple[Any, Any]:
+    """(dL/d(gates), dL/dc) of one LSTM step from dL/dh' and dL/dc', on arrays or Tensors.
+
+    c' reaches the loss directly and through h' = o * tanh(c'); then dL/di = dc' g,
+    dL/df = dc' c, dL/dg = dc' i, dL/do = dL/dh' tanh(c'), each times its activation's
+    derivative (1 - act)(act + mask) (see `lstm_constants`), and dL/dc = dc' f.
+    """
+    size = tanh_c.shape[-1]
+    i, f, g, o = (acts[:, k * size : (k + 1) * size] for k in range(4))
+    d_c = grad_c + grad_h * o * (1.0 - tanh_c * tanh_c)
+    upstream = join_last([d_c * g, d_c * c, d_c * i, grad_h * tanh_c])
+    mask = lstm_constants(size, np.dtype(acts.dtype))[2]
+    return upstream * (1.0 - acts) * (acts + mask), d_c * f
 
 
 class GRUCell(Op):
@@ -268,7 +282,7 @@ class GRUCell(Op):
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-        p = dict(zip(names, _as_arrays(arrays)))
+        p = dict(zip(names, same_dtype(arrays)))
         h = p["h"]
         size = h.shape[-1]
         a = _affine(p, "x", "w_ih", "b_ih")
@@ -297,15 +311,15 @@ class GRUCell(Op):
             b_n = b[:, 2 * size :]
             return rz, (a[:, 2 * size :] + rz[:, :size] * b_n).tanh(), b_n
 
-        rz, n, b_n = _kept(ctx, grad_output, ("rz", "n", "b_n"), recompute)
+        rz, n, b_n = kept_values(ctx, grad_output, ("rz", "n", "b_n"), recompute)
         size = n.shape[-1]
         r, z = rz[:, :size], rz[:, size:]
         d_pre_n = grad_output * (1.0 - z) * (1.0 - n * n)
-        d_rz = _join([d_pre_n * b_n, grad_output * (h - n)]) * rz * (1.0 - rz)
+        d_rz = join_last([d_pre_n * b_n, grad_output * (h - n)]) * rz * (1.0 - rz)
         need = dict(zip(ctx.names, ctx.needs_input_grad))
         grads: dict[str, Any] = {}
-        _affine_grads(grads, need, p, _join([d_rz, d_pre_n]), ("x", "w_ih", "b_ih"))
-        _affine_grads(grads, need, p, _join([d_rz, d_pre_n * r]), ("h", "w_hh", "b_hh"))
+        _affine_grads(grads, need, p, join_last([d_rz, d_pre_n]), ("x", "w_ih", "b_ih"))
+        _affine_grads(grads, need, p, join_last([d_rz, d_pre_n * r]), ("h", "w_hh", "b_hh"))
         if need["h"]:
             grads["h"] = grads["h"] + grad_output * z  # h' = ... + z*h directly
         return _grads_in_order(ctx, grads)
@@ -322,7 +336,7 @@ class RNNCell(Op):
     def forward(
         ctx: Context, *arrays: np.ndarray, names: tuple[str, ...], nonlinearity: str
     ) -> np.ndarray:
-        p = dict(zip(names, _as_arrays(arrays)))
+        p = dict(zip(names, same_dtype(arrays)))
         pre = _affine(p, "h", "w_hh", "b_hh")
         pre += _affine(p, "x", "w_ih", "b_ih")
         if nonlinearity == "tanh":
@@ -341,7 +355,7 @@ class RNNCell(Op):
             pre = _affine_tensor(p, "h", "w_hh", "b_hh") + _affine_tensor(p, "x", "w_ih", "b_ih")
             return (pre.tanh() if tanh else pre.relu(),)
 
-        (out,) = _kept(ctx, grad_output, ("out",), recompute)
+        (out,) = kept_values(ctx, grad_output, ("out",), recompute)
         d_pre = grad_output * (1.0 - out * out) if tanh else grad_output * (out > 0)
         need = dict(zip(ctx.names, ctx.needs_input_grad))
         grads: dict[str, Any] = {}
