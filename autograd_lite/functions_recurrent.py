@@ -213,5 +213,8 @@ def lstm_sequence(
             f"lstm_sequence: h0 has shape {h0.shape}, expected c0's {c0.shape} (no projection)"
         )
     bias = biases[0] + biases[1] if len(biases) == 2 else biases[0] if biases else None
-    hs, c_n = LSTMSequence.apply(linear(x, w_ih, bias), h0, c0, w_hh)
+    steps, batch = x.shape[:2]
+    # one (L*N, input_size) product: np.matmul would loop over a 3-D x's first axis
+    gates = linear(x.reshape(steps * batch, x.shape[2]), w_ih, bias)
+    hs, c_n = LSTMSequence.apply(gates.reshape(steps, batch, w_ih.shape[0]), h0, c0, w_hh)
     return hs, c_n

@@ -192,7 +192,7 @@ def check_cell(
 
 # ---------------------------------------------------------------- the cells
 class LSTMCell(Op):
-    """c' = f*c + i*g, h' = o*tanh(c');  dL/d(gates) and dL/dc by `lstm_step_backward`
+    """c' = f*c + i*g, h' = o*tanh(c');  dL/d(gates), dL/dc: `lstm_partials`, `lstm_step_backward`
 
     (i, f, g, o) = (sigmoid, sigmoid, tanh, sigmoid) of the four column blocks of
     x W_ih^T + b_ih + h W_hh^T + b_hh. The gates' gradient then flows back through the two
@@ -236,7 +236,9 @@ class LSTMCell(Op):
             return acts, tanh_c
 
         acts, tanh_c = kept_values(ctx, grad_h, ("acts", "tanh_c"), recompute)
-        d_gates, d_c = lstm_step_backward(acts, tanh_c, p["c"], grad_h, grad_c)
+        partials = lstm_partials(acts, tanh_c, p["c"])
+        forget = acts[:, tanh_c.shape[-1] : 2 * tanh_c.shape[-1]]
+        d_gates, d_c = lstm_step_backward(partials, forget, grad_h, grad_c)
         need = dict(zip(ctx.names, ctx.needs_input_grad))
         grads: dict[str, Any] = {"c": d_c}
         _affine_grads(grads, need, p, d_gates, ("h", "w_hh", "b_hh"))
@@ -254,19 +256,31 @@ def lstm_step_tensors(gates: Any, c: Any) -> tuple[Any, Any, Any]:
     return acts, c_new, c_new.tanh()
 
 
-def lstm_step_backward(acts: Any, tanh_c: Any, c: Any, grad_h: Any, grad_c: Any) -> tuple[Any, Any]:
-    """(dL/d(gates), dL/dc) of one LSTM step from dL/dh' and dL/dc', on arrays or Tensors.
+def lstm_partials(acts: Any, tanh_c: Any, c: Any) -> tuple[Any, Any]:
+    """What an LSTM step's backward needs besides the incoming gradients: (P, q).
 
-    c' reaches the loss directly and through h' = o * tanh(c'); then dL/di = dc' g,
-    dL/df = dc' c, dL/dg = dc' i, dL/do = dL/dh' tanh(c'), each times its activation's
-    derivative (1 - act)(act + mask) (see `lstm_constants`), and dL/dc = dc' f.
+    With d the total dL/dc' (directly, plus through h' = o * tanh(c'): d = dL/dc' +
+    dL/dh' * q, q = o (1 - tanh(c')^2)), the gates' upstream is dL/di = d g, dL/df = d c,
+    dL/dg = d i, dL/do = dL/dh' tanh(c'); each times its activation's derivative
+    (1 - act)(act + mask) (see `lstm_constants`). P holds [g, c, i, tanh(c')] times those
+    derivatives, so dL/d(gates) = [d, d, d, dL/dh'] * P. Any leading axes (a whole
+    sequence at once), on arrays or Tensors.
     """
     size = tanh_c.shape[-1]
-    i, f, g, o = (acts[:, k * size : (k + 1) * size] for k in range(4))
-    d_c = grad_c + grad_h * o * (1.0 - tanh_c * tanh_c)
-    upstream = join_last([d_c * g, d_c * c, d_c * i, grad_h * tanh_c])
+    i, g, o = acts[..., :size], acts[..., 2 * size : 3 * size], acts[..., 3 * size :]
     mask = lstm_constants(size, np.dtype(acts.dtype))[2]
-    return upstream * (1.0 - acts) * (acts + mask), d_c * f
+    partners = join_last([g, c, i, tanh_c])
+    return partners * (1.0 - acts) * (acts + mask), o * (1.0 - tanh_c * tanh_c)
+
+
+def lstm_step_backward(
+    partials: tuple[Any, Any], forget: Any, grad_h: Any, grad_c: Any
+) -> tuple[Any, Any]:
+    """(dL/d(gates), dL/dc) of one LSTM step from dL/dh', dL/dc', its `lstm_partials`
+    and its forget gate f (dL/dc = d f)."""
+    scaled, q = partials
+    d_c = grad_c + grad_h * q
+    return join_last([d_c, d_c, d_c, grad_h]) * scaled, d_c * forget
 
 
 class GRUCell(Op):

@@ -20,11 +20,19 @@ from .op import Op
 from .recurrent import (
     kept_values,
     lstm_constants,
+    lstm_partials,
     lstm_step_backward,
     lstm_step_tensors,
     same_dtype,
 )
-from .shape import Stack
+from .shape import Concatenate, Stack
+
+
+def _join_first(parts: list[Any]) -> Any:
+    """Concatenate along the first axis: np.concatenate on arrays, the op on Tensors."""
+    if type(parts[0]) is np.ndarray:
+        return np.concatenate(parts)
+    return Concatenate.apply(*parts, axis=0)
 
 
 def _stack(parts: list[Any]) -> Any:
@@ -58,14 +66,14 @@ class LSTMSequence(Op):
         # tanh (see lstm_constants) folded into it and into the inputs: scaling by 1/2 or 1
         # is exact, so these are the cell's numbers
         weight = np.ascontiguousarray(w_hh.T) * scale
-        inputs = gates_x * scale
-        acts = np.empty_like(inputs)
+        acts = gates_x * scale  # each step adds its h product, then the activations
         cells = np.empty((steps,) + c0.shape, dtype=acts.dtype)
         tanh_c, hs = np.empty_like(cells), np.empty_like(cells)
+        product = np.empty_like(acts[0])
         h, c = h0, c0
         for t in range(steps):
-            a = np.matmul(h, weight, out=acts[t])
-            a += inputs[t]
+            a = acts[t]
+            a += np.matmul(h, weight, out=product)
             np.tanh(a, out=a)
             a *= scale
             a += shift
@@ -87,7 +95,7 @@ class LSTMSequence(Op):
         gates_x, h0, c0, w_hh = ctx.saved_as(grad_hs)
         steps = gates_x.shape[0]
 
-        def recompute() -> tuple[list[Any], ...]:  # every step on the graph, as the cell's
+        def recompute() -> list[Any]:  # every step on the graph, as the cell computes it
             values: tuple[list[Any], ...] = ([], [], [], [])
             h, c = h0, c0
             for t in range(steps):
@@ -95,24 +103,29 @@ class LSTMSequence(Op):
                 h = acts[:, 3 * c.shape[-1] :] * tanh_c
                 for kept, value in zip(values, (acts, c, tanh_c, h)):
                     kept.append(value)
-            return values
+            return [_stack(kept) for kept in values]  # (L, ...) each, as the arrays
 
         acts, cells, tanh_c, hs = kept_values(
             ctx, grad_hs, ("acts", "cells", "tanh_c", "hs"), recompute
         )
+        size = c0.shape[-1]
+        # everything that does not depend on the incoming gradient, for all steps at once
+        c_prev = _join_first([c0.reshape((1,) + c0.shape), cells[: steps - 1]])
+        scaled, q = lstm_partials(acts, tanh_c, c_prev)
+        forget = acts[:, :, size : 2 * size]
         d_gates: list[Any] = [None] * steps
         d_h = grad_hs[steps - 1]
         for t in range(steps - 1, -1, -1):
-            c_prev = cells[t - 1] if t else c0
-            d_gates[t], grad_c = lstm_step_backward(acts[t], tanh_c[t], c_prev, d_h, grad_c)
+            step_partials = (scaled[t], q[t])
+            d_gates[t], grad_c = lstm_step_backward(step_partials, forget[t], d_h, grad_c)
             d_h = d_gates[t] @ w_hh  # into h_{t-1}: through this step's product
             if t:
                 d_h = d_h + grad_hs[t - 1]
-        needs = ctx.needs_input_grad
-        grad_gates = _stack(d_gates)
-        grad_w = None
-        if needs[3]:  # sum_t e_t^T h_{t-1} as one product over all steps
-            h_prev = _stack([h0] + [hs[t] for t in range(steps - 1)])
-            rows = steps * h0.shape[0]
-            grad_w = grad_gates.reshape(rows, w_hh.shape[0]).T @ h_prev.reshape(rows, -1)
-        return grad_gates if needs[0] else None, d_h, grad_c, grad_w
+        grad_gates, grad_w = _stack(d_gates), None
+        if ctx.needs_input_grad[3]:
+            grad_w = grad_gates[0].T @ h0
+        if grad_w is not None and steps > 1:  # sum_t e_t^T h_{t-1}: one product over steps 1 .. L-1
+            rows = (steps - 1) * h0.shape[0]
+            later = grad_gates[1:].reshape(rows, w_hh.shape[0])
+            grad_w = grad_w + later.T @ hs[: steps - 1].reshape(rows, h0.shape[-1])
+        return grad_gates, d_h, grad_c, grad_w
