@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import ShapeError
-from .functions import linear
 from .ops.recurrent import GRUCell, LSTMCell, RNNCell, check_cell
 from .ops.recurrent_sequence import LSTMSequence
 from .tensor import as_tensor
@@ -168,10 +167,11 @@ def lstm_sequence(
 ) -> tuple[Any, Any]:
     """Every time step of one LSTM layer: the input product once, the recurrence as one op.
 
-    The same numbers as `lstm_cell` applied at t = 0, 1, ..., L-1 (h_t and c_t fed to the
-    next step), computed as: a = x @ w_ih.T + (b_ih + b_hh) for all steps with one
-    product, then one op that loops over time on arrays and whose backward loops back,
-    giving w_hh its gradient with one product over all steps (docs/design.md, fast paths).
+    The numbers of `lstm_cell` applied at t = 0, 1, ..., L-1 (h_t and c_t fed to the next
+    step), as one op: forward computes x @ w_ih.T + b_ih + b_hh for all steps with one
+    product, then loops over time on arrays; backward loops back with the cell's rule and
+    gives the weights and biases their gradients with one product (one sum) over all
+    steps (docs/design.md, fast paths). Twice differentiable.
 
     Args:
         x: inputs (L, N, input_size), time first, L >= 1.
@@ -212,9 +212,7 @@ def lstm_sequence(
         raise ShapeError(
             f"lstm_sequence: h0 has shape {h0.shape}, expected c0's {c0.shape} (no projection)"
         )
-    bias = biases[0] + biases[1] if len(biases) == 2 else biases[0] if biases else None
-    steps, batch = x.shape[:2]
-    # one (L*N, input_size) product: np.matmul would loop over a 3-D x's first axis
-    gates = linear(x.reshape(steps * batch, x.shape[2]), w_ih, bias)
-    hs, c_n = LSTMSequence.apply(gates.reshape(steps, batch, w_ih.shape[0]), h0, c0, w_hh)
+    if len(biases) == 2:
+        biases = [biases[0] + biases[1]]  # b_ih and b_hh enter the gates as one sum
+    hs, c_n = LSTMSequence.apply(x, h0, c0, w_ih, w_hh, *biases)
     return hs, c_n
