@@ -164,7 +164,7 @@ def lstm_sequence(
     w_hh: Any,
     b_ih: Any = None,
     b_hh: Any = None,
-) -> tuple[Any, Any]:
+) -> tuple[Any, tuple[Any, Any]]:
     """Every time step of one LSTM layer: the input product once, the recurrence as one op.
 
     The numbers of `lstm_cell` applied at t = 0, 1, ..., L-1 (h_t and c_t fed to the next
@@ -180,18 +180,18 @@ def lstm_sequence(
         b_ih, b_hh: (4 * hidden_size,) each, or None for no bias.
 
     Returns:
-        ``(hs, c_n)``: every h_t as (L, N, hidden_size) (so h_n is ``hs[-1]``), and the
-        last cell state (N, hidden_size).
+        ``(hs, (h_n, c_n))`` as PyTorch's LSTM layer: every h_t as (L, N, hidden_size),
+        and the last hidden and cell state (N, hidden_size) each.
 
     Raises:
         ShapeError: naming the argument and the shapes when they do not fit.
 
     Example:
-        >>> hs, c = lstm_sequence(Tensor(np.ones((5, 2, 3))), Tensor(np.zeros((2, 4))),
+        >>> hs, (h, c) = lstm_sequence(Tensor(np.ones((5, 2, 3))), Tensor(np.zeros((2, 4))),
         ...                       Tensor(np.zeros((2, 4))), Tensor(np.zeros((16, 3))),
         ...                       Tensor(np.zeros((16, 4))))
-        >>> hs.shape, c.shape
-        ((5, 2, 4), (2, 4))
+        >>> hs.shape, h.shape, c.shape
+        ((5, 2, 4), (2, 4), (2, 4))
     """
     x, h0, c0, w_ih, w_hh = (as_tensor(t) for t in (x, h0, c0, w_ih, w_hh))
     biases = [as_tensor(b) for b in (b_ih, b_hh) if b is not None]
@@ -214,5 +214,5 @@ def lstm_sequence(
         )
     if len(biases) == 2:
         biases = [biases[0] + biases[1]]  # b_ih and b_hh enter the gates as one sum
-    hs, c_n = LSTMSequence.apply(x, h0, c0, w_ih, w_hh, *biases)
-    return hs, c_n
+    hs, h_n, c_n = LSTMSequence.apply(x, h0, c0, w_ih, w_hh, *biases)
+    return hs, (h_n, c_n)

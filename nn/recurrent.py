@@ -360,8 +360,8 @@ class LSTM(RNNBase):
     def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
         if self.proj_size:  # the projection inside the loop: one cell op per step
             return super()._layer(layer, sequence, states)
-        hs, c_n = lstm_sequence(sequence, *states, *self._layer_params(layer))
-        return hs, [hs[-1], c_n]  # the whole recurrence: one op
+        hs, (h_n, c_n) = lstm_sequence(sequence, *states, *self._layer_params(layer))
+        return hs, [h_n, c_n]  # the whole recurrence: one op
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
         _, w_hh, _, b_hh = self._layer_params(layer)

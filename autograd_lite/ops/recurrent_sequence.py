@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine.context import Context
 from ..engine.node import Node
+from ..engine.tensor_base import bound
 from .op import Op
 from .recurrent import (
     kept_values,
@@ -59,9 +60,9 @@ class LSTMSequence(Op):
     sum_t e_t, dL/dW_hh = sum_t e_t^T h_{t-1}, dL/dh_0 = e_0 W_hh, dL/dc_0 = step 0's
 
     Inputs: x (L, N, I); h0 and c0 (N, H); w_ih (4H, I); w_hh (4H, H); optionally one bias
-    (4H,) (b_ih + b_hh). Outputs: every h_t as (L, N, H), and the last c, (N, H). Going
-    back, step t's h receives dL/dh_t from the output plus e_{t+1} W_hh; the weight and
-    bias gradients are one product (one sum) over all steps at the end.
+    (4H,) (b_ih + b_hh). Outputs: every h_t as (L, N, H), the last h and the last c, (N, H)
+    each. Going back, step t's h receives dL/dh_t from the outputs plus e_{t+1} W_hh; the
+    weight and bias gradients are one product (one sum) over all steps at the end.
     """
 
     array_backward = True  # see Op.array_backward; two outputs: `run_backward` below
@@ -101,17 +102,25 @@ class LSTMSequence(Op):
             c += i * g
             h = np.multiply(o, np.tanh(c, out=tanh_c[t]), out=hs[t])
         ctx.acts, ctx.cells, ctx.tanh_c, ctx.hs = acts, cells, tanh_c, hs
-        return hs, cells[-1].copy()  # a copy: the cells stay intact for backward
+        return hs, h.copy(), c.copy()  # copies: what backward reads stays intact
 
     @classmethod
     def run_backward(cls, node: Node, grads: list[Any], create_graph: bool) -> Any:
-        """Both outputs' gradients at once, zeros for one that received none; arrays
-        without create_graph."""
-        return cls.backward(node, *node.grads_or_zeros(grads, as_tensors=create_graph))
+        """All outputs' gradients at once (arrays without create_graph). The last h and c
+        get zeros when they received none; the sequence's stays None then, and the rule
+        skips adding it (when only h_n is used, as in a classifier)."""
+        grad_hs, grad_h, grad_c = grads
+        wrap = bound.wrap if create_graph else lambda array, _: array
+        meta = node.output_meta  # (shape, dtype) of each output
+        if grad_h is None:
+            grad_h = wrap(np.zeros(meta[1][0], dtype=meta[1][1]), False)
+        if grad_c is None:
+            grad_c = wrap(np.zeros(meta[2][0], dtype=meta[2][1]), False)
+        return cls.backward(node, grad_hs, grad_h, grad_c)
 
     @staticmethod
-    def backward(ctx: Context, grad_hs: Any, grad_c: Any) -> tuple[Any, ...]:
-        x, h0, c0, w_ih, w_hh, *bias = ctx.saved_as(grad_hs)
+    def backward(ctx: Context, grad_hs: Any, grad_h: Any, grad_c: Any) -> tuple[Any, ...]:
+        x, h0, c0, w_ih, w_hh, *bias = ctx.saved_as(grad_h)
         steps, size = x.shape[0], c0.shape[-1]
 
         def recompute() -> list[Any]:  # every step on the graph, as the cell computes it
@@ -126,10 +135,10 @@ class LSTMSequence(Op):
             return [Stack.apply(*kept, axis=0) for kept in values]  # (L, ...), as the arrays
 
         acts, cells, tanh_c, hs = kept_values(
-            ctx, grad_hs, ("acts", "cells", "tanh_c", "hs"), recompute
+            ctx, grad_h, ("acts", "cells", "tanh_c", "hs"), recompute
         )
-        d_gates = _Steps(grad_hs, steps)
-        d_h = grad_hs[steps - 1]
+        d_gates = _Steps(grad_h, steps)
+        d_h = grad_h if grad_hs is None else grad_h + grad_hs[steps - 1]
         for t in range(steps - 1, -1, -1):
             # step by step: small temporaries reuse the memory just freed, where
             # whole-sequence ones would cost fresh pages every call
@@ -137,7 +146,7 @@ class LSTMSequence(Op):
             forget = acts[t][:, size : 2 * size]
             d_gates[t], grad_c = lstm_step_backward(partials, forget, d_h, grad_c)
             d_h = d_gates[t] @ w_hh  # into h_{t-1}: through this step's product
-            if t:
+            if t and grad_hs is not None:
                 d_h = d_h + grad_hs[t - 1]
         needs = ctx.needs_input_grad
         rows = steps * x.shape[1]
