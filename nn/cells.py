@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, gru_cell, linear, lstm_cell, rnn_cell
+from autograd_lite import ShapeError, Tensor, gru_cell, linear, lstm_cell, rnn_cell, stack
 
 from . import init
 from .module import Module
@@ -77,6 +78,27 @@ def gru_step(
     return gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
 
 
+def run_steps(
+    sequence: Tensor,
+    states: list[Tensor],
+    w_ih: Tensor,
+    b_ih: Tensor | None,
+    step: Callable[[Tensor, list[Tensor]], list[Tensor]],
+) -> tuple[Tensor, list[Tensor]]:
+    """A recurrent layer over a (L, N, features) sequence, one cell op per time step:
+    (every step's h as (L, N, H), the final states).
+
+    The input's share of every step's gates, x W_ih^T + b_ih, comes from one product, cut
+    into one block of rows per step; ``step(gates, states)`` gives the next states.
+    """
+    steps, rows = sequence.shape[0], sequence.shape[0] * sequence.shape[1]
+    outputs = []
+    for gates in linear(sequence.reshape(rows, -1), w_ih, b_ih).split(steps):
+        states = step(gates, states)
+        outputs.append(states[0])
+    return stack(outputs, axis=0), states
+
+
 # ---------------------------------------------------------------- argument checks
 def check_size(layer: str, name: str, value: Any, minimum: int = 1) -> int:
     """``value`` as an int, refused (naming the layer and argument) unless an integer >= minimum."""
@@ -91,6 +113,32 @@ def check_nonlinearity(layer: str, nonlinearity: Any) -> str:
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"{layer}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     return str(nonlinearity)
+
+
+def sequence_input(
+    layer: str, value: Any, input_size: int, batch_first: bool, dtype: np.dtype
+) -> tuple[Tensor, int, int | None]:
+    """A recurrent layer's input as a Tensor, its number of steps and its batch size (None
+    for an unbatched (L, H_in) input); refused, naming the layer, unless it fits."""
+    x = as_input(layer, value, dtype)
+    layout = "(N, L, H_in)" if batch_first else "(L, N, H_in)"
+    if x.ndim not in (2, 3):
+        raise ShapeError(
+            f"{layer}: input must be 3-D {layout} or 2-D (L, H_in) unbatched, got shape {x.shape}"
+        )
+    if x.shape[-1] != input_size:
+        raise ShapeError(
+            f"{layer}: input has {x.shape[-1]} features (shape {x.shape}), expected "
+            f"input_size={input_size}"
+        )
+    batch: int | None = None
+    if x.ndim == 2:
+        steps = x.shape[0]
+    else:
+        steps, batch = (x.shape[1], x.shape[0]) if batch_first else x.shape[:2]
+    if steps == 0:
+        raise ShapeError(f"{layer}: input has no time steps (shape {x.shape})")
+    return x, steps, batch
 
 
 def as_input(layer: str, value: Any, dtype: np.dtype, name: str = "input") -> Tensor:

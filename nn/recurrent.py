@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, linear, lstm_sequence, stack
+from autograd_lite import ShapeError, Tensor, lstm_sequence, stack
 
 from . import functional as F
 from .cells import (
@@ -27,6 +27,8 @@ from .cells import (
     gru_step,
     lstm_step,
     rnn_step,
+    run_steps,
+    sequence_input,
     uniform_all,
 )
 from .module import Module
@@ -135,27 +137,8 @@ class RNNBase(Module):
     # ---------------------------------------------------------------- running
     def _input(self, input: Any) -> tuple[Tensor, int, int | None]:  # noqa: A002
         """The input Tensor, its number of steps and its batch size (None: unbatched)."""
-        name = type(self).__name__
-        x = as_input(name, input, self._parameters["weight_ih_l0"].dtype)
-        layout = "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
-        if x.ndim not in (2, 3):
-            raise ShapeError(
-                f"{name}: input must be 3-D {layout} or 2-D (L, H_in) unbatched, got shape "
-                f"{x.shape}"
-            )
-        if x.shape[-1] != self.input_size:
-            raise ShapeError(
-                f"{name}: input has {x.shape[-1]} features (shape {x.shape}), expected "
-                f"input_size={self.input_size}"
-            )
-        batch: int | None = None
-        if x.ndim == 2:
-            steps = x.shape[0]
-        else:
-            steps, batch = (x.shape[1], x.shape[0]) if self.batch_first else x.shape[:2]
-        if steps == 0:
-            raise ShapeError(f"{name}: input has no time steps (shape {x.shape})")
-        return x, steps, batch
+        dtype = self._parameters["weight_ih_l0"].dtype
+        return sequence_input(type(self).__name__, input, self.input_size, self.batch_first, dtype)
 
     def _state(
         self, value: Any, batch: int | None, size: int, argument: str, label: str = "H_out"
@@ -185,18 +168,9 @@ class RNNBase(Module):
         raise NotImplementedError
 
     def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
-        """Layer ``layer`` over a (L, N, features) sequence: its outputs and final states.
-
-        The input's share of every step's gates comes from one product, cut into one block
-        of rows per step; then one fused cell op per step.
-        """
-        steps, rows = sequence.shape[0], sequence.shape[0] * sequence.shape[1]
+        """Layer ``layer`` over a (L, N, features) sequence: its outputs and final states."""
         w_ih, _, b_ih, _ = self._layer_params(layer)
-        step, outputs = self._step_function(layer), []
-        for gates in linear(sequence.reshape(rows, -1), w_ih, b_ih).split(steps):
-            states = step(gates, states)
-            outputs.append(states[0])
-        return stack(outputs, axis=0), states
+        return run_steps(sequence, states, w_ih, b_ih, self._step_function(layer))
 
     def _run(self, input: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:  # noqa: A002
         """The output sequence and the final states (each (num_layers, [N,] size)).
@@ -360,7 +334,8 @@ class LSTM(RNNBase):
     def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
         if self.proj_size:  # the projection inside the loop: one cell op per step
             return super()._layer(layer, sequence, states)
-        hs, (h_n, c_n) = lstm_sequence(sequence, *states, *self._layer_params(layer))
+        w_ih, w_hh, b_ih, b_hh = self._layer_params(layer)
+        hs, (h_n, c_n) = lstm_sequence(sequence, states[0], states[1], w_ih, w_hh, b_ih, b_hh)
         return hs, [h_n, c_n]  # the whole recurrence: one op
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:

@@ -35,7 +35,8 @@ class _Steps:
     per 4 KiB), stacked at the end on Tensors."""
 
     def __init__(self, like: Any, steps: int) -> None:
-        self.steps, self.array = steps, None
+        self.steps = steps
+        self.array: Any = None  # made by the first step's value (its shape and dtype)
         self.parts: list[Any] = [None] * steps
         self.is_array = type(like) is np.ndarray
 
@@ -69,7 +70,7 @@ class LSTMSequence(Op):
     saves_output = True  # the rule reads the h_t it returned (each the next step's input)
 
     @staticmethod
-    def forward(ctx: Context, *arrays: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def forward(ctx: Context, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         x, h0, c0, w_ih, w_hh, *bias = same_dtype(arrays)
         steps, batch, size = x.shape[0], x.shape[1], c0.shape[-1]
         scale, shift, _ = lstm_constants(size, x.dtype)
