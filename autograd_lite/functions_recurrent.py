@@ -22,9 +22,9 @@ def _cell_inputs(
     w_hh: Any,
     b_ih: Any,
     b_hh: Any,
-) -> tuple[list[Any], tuple[str, ...], bool]:
-    """The given inputs as Tensors, their names (the op's ``names``) and whether x came
-    without a batch axis; shapes checked (`ops.recurrent.check_cell`), 1-D ones made rows."""
+) -> tuple[list[Any], tuple[str, ...]]:
+    """The given inputs as Tensors and their names (the op's ``names``), the shapes checked
+    (`ops.recurrent.check_cell`)."""
     given = {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}
     tensors = {key: as_tensor(value) for key, value in given.items() if value is not None}
     if w_ih is None and b_ih is not None:
@@ -39,12 +39,7 @@ def _cell_inputs(
         shapes["w_hh"],
         {key: shapes[key] for key in ("b_ih", "b_hh") if key in shapes},
     )
-    unbatched = len(shapes["x"]) == 1
-    if unbatched:  # one sample: a batch of one row, taken off the results again
-        for key in ("x", "h", "c"):
-            if key in tensors:
-                tensors[key] = tensors[key].reshape(1, -1)
-    return list(tensors.values()), tuple(tensors), unbatched
+    return list(tensors.values()), tuple(tensors)
 
 
 def lstm_cell(
@@ -85,10 +80,8 @@ def lstm_cell(
         >>> c.numpy()          # f = 1/2, i * g = 0: c' = c / 2
         array([[0.5, 1. ]])
     """
-    tensors, names, unbatched = _cell_inputs("lstm_cell", x, h, c, w_ih, w_hh, b_ih, b_hh)
+    tensors, names = _cell_inputs("lstm_cell", x, h, c, w_ih, w_hh, b_ih, b_hh)
     h_new, c_new = LSTMCell.apply(*tensors, names=names)
-    if unbatched:
-        return h_new.reshape(-1), c_new.reshape(-1)
     return h_new, c_new
 
 
@@ -117,9 +110,8 @@ def gru_cell(x: Any, h: Any, w_ih: Any, w_hh: Any, b_ih: Any = None, b_hh: Any =
         ...          Tensor(np.zeros((3, 1)))).numpy()     # z = 1/2, n = 0: h' = h / 2
         array([1.])
     """
-    tensors, names, unbatched = _cell_inputs("gru_cell", x, h, None, w_ih, w_hh, b_ih, b_hh)
-    out = GRUCell.apply(*tensors, names=names)
-    return out.reshape(-1) if unbatched else out
+    tensors, names = _cell_inputs("gru_cell", x, h, None, w_ih, w_hh, b_ih, b_hh)
+    return GRUCell.apply(*tensors, names=names)
 
 
 def rnn_cell(
@@ -151,9 +143,8 @@ def rnn_cell(
     """
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"rnn_cell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-    tensors, names, unbatched = _cell_inputs("rnn_cell", x, h, None, w_ih, w_hh, b_ih, b_hh)
-    out = RNNCell.apply(*tensors, names=names, nonlinearity=nonlinearity)
-    return out.reshape(-1) if unbatched else out
+    tensors, names = _cell_inputs("rnn_cell", x, h, None, w_ih, w_hh, b_ih, b_hh)
+    return RNNCell.apply(*tensors, names=names, nonlinearity=nonlinearity)
 
 
 def lstm_sequence(

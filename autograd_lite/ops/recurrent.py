@@ -79,6 +79,24 @@ def _sigmoid_into(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _parts(names: tuple[str, ...], values: Any) -> tuple[dict[str, Any], bool]:
+    """The inputs by name, and whether x came without a batch axis: then x, h and c are
+    taken as one row each (the results lose that axis again; the engine sums the rows'
+    gradients back to the 1-D inputs)."""
+    p = dict(zip(names, values))
+    if p["x"].ndim != 1:
+        return p, False
+    for name in ("x", "h", "c"):
+        if name in p:
+            p[name] = p[name].reshape(1, -1)
+    return p, True
+
+
+def _rows(grad: Any, unbatched: bool) -> Any:
+    """An incoming gradient as rows, as forward computed (see `_parts`)."""
+    return grad.reshape(1, -1) if unbatched else grad
+
+
 def _affine(p: dict[str, Any], x_name: str, w_name: str, b_name: str) -> Any:
     """x W^T + b on arrays (a new array), or x itself when it already is that product."""
     weight = p.get(w_name)
@@ -203,7 +221,7 @@ class LSTMCell(Op):
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, names: tuple[str, ...]) -> Any:
-        p = dict(zip(names, same_dtype(arrays)))
+        p, unbatched = _parts(names, same_dtype(arrays))
         c = p["c"]
         size = c.shape[-1]  # h may have fewer features (a projected LSTM's)
         gates = _affine(p, "h", "w_hh", "b_hh")
@@ -217,8 +235,9 @@ class LSTMCell(Op):
         c_new = f * c
         c_new += i * g
         tanh_c = np.tanh(c_new)
-        ctx.names, ctx.acts, ctx.tanh_c = names, acts, tanh_c
-        return o * tanh_c, c_new
+        ctx.names, ctx.unbatched, ctx.acts, ctx.tanh_c = names, unbatched, acts, tanh_c
+        h_new = o * tanh_c
+        return (h_new[0], c_new[0]) if unbatched else (h_new, c_new)
 
     @classmethod
     def run_backward(cls, node: Node, grads: list[Any], create_graph: bool) -> Any:
@@ -228,7 +247,8 @@ class LSTMCell(Op):
 
     @staticmethod
     def backward(ctx: Context, grad_h: Any, grad_c: Any) -> tuple[Any, ...]:
-        p = dict(zip(ctx.names, ctx.saved_as(grad_h)))
+        p, unbatched = _parts(ctx.names, ctx.saved_as(grad_h))
+        grad_h, grad_c = _rows(grad_h, unbatched), _rows(grad_c, unbatched)
 
         def recompute() -> tuple[Any, Any]:
             gates = _affine_tensor(p, "h", "w_hh", "b_hh") + _affine_tensor(p, "x", "w_ih", "b_ih")
@@ -296,7 +316,7 @@ class GRUCell(Op):
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
-        p = dict(zip(names, same_dtype(arrays)))
+        p, unbatched = _parts(names, same_dtype(arrays))
         h = p["h"]
         size = h.shape[-1]
         a = _affine(p, "x", "w_ih", "b_ih")
@@ -306,16 +326,16 @@ class GRUCell(Op):
         n = rz[:, :size] * b_n
         n += a[:, 2 * size :]
         np.tanh(n, out=n)
-        ctx.names, ctx.rz, ctx.n, ctx.b_n = names, rz, n, b_n
+        ctx.names, ctx.unbatched, ctx.rz, ctx.n, ctx.b_n = names, unbatched, rz, n, b_n
         out = h - n
         out *= rz[:, size:]
         out += n
-        return out
+        return out[0] if unbatched else out
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
-        p = dict(zip(ctx.names, ctx.saved_as(grad_output)))
-        h = p["h"]
+        p, unbatched = _parts(ctx.names, ctx.saved_as(grad_output))
+        grad_output, h = _rows(grad_output, unbatched), p["h"]
 
         def recompute() -> tuple[Any, Any, Any]:
             size = h.shape[-1]
@@ -350,20 +370,20 @@ class RNNCell(Op):
     def forward(
         ctx: Context, *arrays: np.ndarray, names: tuple[str, ...], nonlinearity: str
     ) -> np.ndarray:
-        p = dict(zip(names, same_dtype(arrays)))
+        p, unbatched = _parts(names, same_dtype(arrays))
         pre = _affine(p, "h", "w_hh", "b_hh")
         pre += _affine(p, "x", "w_ih", "b_ih")
         if nonlinearity == "tanh":
             out = np.tanh(pre, out=pre)
         else:
             out = np.maximum(pre, 0.0, out=pre)
-        ctx.names, ctx.nonlinearity, ctx.out = names, nonlinearity, out
-        return out
+        ctx.names, ctx.unbatched, ctx.nonlinearity, ctx.out = names, unbatched, nonlinearity, out
+        return out[0] if unbatched else out
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> tuple[Any, ...]:
-        p = dict(zip(ctx.names, ctx.saved_as(grad_output)))
-        tanh = ctx.nonlinearity == "tanh"
+        p, unbatched = _parts(ctx.names, ctx.saved_as(grad_output))
+        grad_output, tanh = _rows(grad_output, unbatched), ctx.nonlinearity == "tanh"
 
         def recompute() -> tuple[Any]:
             pre = _affine_tensor(p, "h", "w_hh", "b_hh") + _affine_tensor(p, "x", "w_ih", "b_ih")
