@@ -74,7 +74,6 @@ def lstm_cell(
         ShapeError: naming the argument and the shapes when they do not fit.
 
     Example:
-        >>> w = Tensor(np.zeros((8, 3)))
         >>> h, c = lstm_cell(Tensor(np.ones((1, 3))), Tensor([[0.0, 0.0]]), Tensor([[1.0, 2.0]]),
         ...                  Tensor(np.zeros((8, 3))), Tensor(np.zeros((8, 2))))
         >>> c.numpy()          # f = 1/2, i * g = 0: c' = c / 2
