@@ -1,8 +1,9 @@
 """`RNN`, `LSTM`, `GRU`: multi-layer recurrent layers with PyTorch's names, layouts and math.
 
-A layer computes the input's share of every step's gates with one product, then loops over
-the time steps only; each step is one fused cell op (`nn.cells`, autograd_lite's
-`lstm_cell`, `gru_cell`, `rnn_cell`). Layer k's parameters are named as
+An LSTM layer (without proj_size) is one op for its whole recurrence (autograd_lite's
+`lstm_sequence`); the other layers compute the input's share of every step's gates with one
+product, then loop over the time steps, one fused cell op per step (`nn.cells`). Layer k's
+parameters are named as
 PyTorch's: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (and
 ``weight_hr_l{k}`` for an LSTM with ``proj_size``), so a PyTorch state dict loads strictly.
 Layouts: input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or (L, H_in) unbatched;
