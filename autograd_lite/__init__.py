@@ -48,6 +48,7 @@ from .functions import (
     stack,
     where,
 )
+from .functions_recurrent import gru_cell, lstm_cell, lstm_sequence, rnn_cell
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rng import default_generator, manual_seed
 from .scalar.value import Value
@@ -87,10 +88,13 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "gru_cell",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "linear",
     "linspace",
+    "lstm_cell",
+    "lstm_sequence",
     "manual_seed",
     "maximum",
     "minimum",
@@ -99,6 +103,7 @@ __all__ = [
     "ones_like",
     "rand",
     "randn",
+    "rnn_cell",
     "set_grad_enabled",
     "sliding_window_view",
     "softmax_cross_entropy",

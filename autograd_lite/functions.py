@@ -1,6 +1,7 @@
 """Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
 the fused softmax cross-entropy and sliding_window_view (the convolution primitive). Each
-checks its arguments, then applies one op from ``ops/``."""
+checks its arguments, then applies one op from ``ops/``. The recurrent cells are in
+``functions_recurrent``."""
 
 from __future__ import annotations
 

@@ -1,20 +1,21 @@
 """`RNNCell`, `LSTMCell`, `GRUCell`: one time step of a recurrent layer, PyTorch's math.
 
 The step functions (`rnn_step`, `lstm_step`, `gru_step`) are shared with the full layers of
-`nn.recurrent`. Each computes all gates of a step with one matrix product for the input and
-one for the hidden state, then slices the gates apart (PyTorch's gate order: LSTM i, f, g, o;
-GRU r, z, n).
+`nn.recurrent`. Each is one fused op of autograd_lite (`rnn_cell`, `lstm_cell`,
+`gru_cell`): all gates of a step from one matrix product for the input and one for the
+hidden state, in PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, linear
+from autograd_lite import ShapeError, Tensor, gru_cell, linear, lstm_cell, rnn_cell, stack
 
 from . import init
 from .module import Module
@@ -24,25 +25,27 @@ NONLINEARITIES = ("tanh", "relu")
 
 
 # ---------------------------------------------------------------- the math of one step
+# Each step is one fused op of autograd_lite (one node per step in the graph). With
+# ``w_ih`` None, ``x`` is the input's share of the gates, x W_ih^T + b_ih, which the layers
+# of `nn.recurrent` compute for all time steps with one product before their loop.
 def rnn_step(
     x: Tensor,
     h: Tensor,
-    w_ih: Tensor,
+    w_ih: Tensor | None,
     w_hh: Tensor,
     b_ih: Tensor | None,
     b_hh: Tensor | None,
     nonlinearity: str = "tanh",
 ) -> Tensor:
     """h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh), act tanh or relu."""
-    pre = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
-    return pre.tanh() if nonlinearity == "tanh" else pre.relu()
+    return rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
 
 
 def lstm_step(
     x: Tensor,
     h: Tensor,
     c: Tensor,
-    w_ih: Tensor,
+    w_ih: Tensor | None,
     w_hh: Tensor,
     b_ih: Tensor | None,
     b_hh: Tensor | None,
@@ -51,15 +54,9 @@ def lstm_step(
     """(h', c') of an LSTM step; gates i, f, g, o are the four column blocks of one product.
 
     c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh; with a
-    projection ``w_hr`` (LSTM's proj_size), h' = (o * tanh(c')) W_hr^T.
+    projection ``w_hr`` (LSTM's proj_size), h' = (o * tanh(c')) W_hr^T, a separate linear.
     """
-    size = c.shape[-1]
-    gates = linear(x, w_ih, b_ih) + linear(h, w_hh, b_hh)
-    sig = gates.sigmoid()  # one op for i, f and o (the g block is computed and unused)
-    i, f, o = sig[..., :size], sig[..., size : 2 * size], sig[..., 3 * size :]
-    g = gates[..., 2 * size : 3 * size].tanh()
-    c_new = f * c + i * g
-    h_new = o * c_new.tanh()
+    h_new, c_new = lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh)
     if w_hr is not None:
         h_new = linear(h_new, w_hr)
     return h_new, c_new
@@ -68,7 +65,7 @@ def lstm_step(
 def gru_step(
     x: Tensor,
     h: Tensor,
-    w_ih: Tensor,
+    w_ih: Tensor | None,
     w_hh: Tensor,
     b_ih: Tensor | None,
     b_hh: Tensor | None,
@@ -76,15 +73,32 @@ def gru_step(
     """h' of a GRU step, PyTorch's formulas.
 
     r = sigmoid(W_ir x + b_ir + W_hr h + b_hr), z likewise,
-    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h
-    (computed as n + z * (h - n), the form PyTorch's kernel uses).
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), h' = (1 - z) * n + z * h.
     """
-    size = h.shape[-1]
-    gi, gh = linear(x, w_ih, b_ih), linear(h, w_hh, b_hh)
-    rz = (gi[..., : 2 * size] + gh[..., : 2 * size]).sigmoid()
-    r, z = rz[..., :size], rz[..., size:]
-    n = (gi[..., 2 * size :] + r * gh[..., 2 * size :]).tanh()
-    return n + z * (h - n)
+    return gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
+
+
+def run_steps(
+    sequence: Tensor,
+    states: list[Tensor],
+    w_ih: Tensor,
+    b_ih: Tensor | None,
+    step: Callable[[Tensor, list[Tensor]], list[Tensor]],
+) -> tuple[Tensor, list[Tensor]]:
+    """A recurrent layer over a (L, N, features) sequence, one cell op per time step:
+    (every step's h as (L, N, H), the final states).
+
+    The input's share of every step's gates, x W_ih^T + b_ih, comes from one product, cut
+    into one block of rows per step; ``step(gates, states)`` gives the next states.
+    """
+    steps, rows = sequence.shape[0], sequence.shape[0] * sequence.shape[1]
+    outputs = []
+    # [fast path: fused recurrent cells] one product for every step's input gates, then
+    # one fused op per step (autograd_lite's cells) instead of a dozen Tensor ops
+    for gates in linear(sequence.reshape(rows, -1), w_ih, b_ih).split(steps):
+        states = step(gates, states)
+        outputs.append(states[0])
+    return stack(outputs, axis=0), states
 
 
 # ---------------------------------------------------------------- argument checks
@@ -101,6 +115,32 @@ def check_nonlinearity(layer: str, nonlinearity: Any) -> str:
     if nonlinearity not in NONLINEARITIES:
         raise ValueError(f"{layer}: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
     return str(nonlinearity)
+
+
+def sequence_input(
+    layer: str, value: Any, input_size: int, batch_first: bool, dtype: np.dtype
+) -> tuple[Tensor, int, int | None]:
+    """A recurrent layer's input as a Tensor, its number of steps and its batch size (None
+    for an unbatched (L, H_in) input); refused, naming the layer, unless it fits."""
+    x = as_input(layer, value, dtype)
+    layout = "(N, L, H_in)" if batch_first else "(L, N, H_in)"
+    if x.ndim not in (2, 3):
+        raise ShapeError(
+            f"{layer}: input must be 3-D {layout} or 2-D (L, H_in) unbatched, got shape {x.shape}"
+        )
+    if x.shape[-1] != input_size:
+        raise ShapeError(
+            f"{layer}: input has {x.shape[-1]} features (shape {x.shape}), expected "
+            f"input_size={input_size}"
+        )
+    batch: int | None = None
+    if x.ndim == 2:
+        steps = x.shape[0]
+    else:
+        steps, batch = (x.shape[1], x.shape[0]) if batch_first else x.shape[:2]
+    if steps == 0:
+        raise ShapeError(f"{layer}: input has no time steps (shape {x.shape})")
+    return x, steps, batch
 
 
 def as_input(layer: str, value: Any, dtype: np.dtype, name: str = "input") -> Tensor:

@@ -1,7 +1,9 @@
 """`RNN`, `LSTM`, `GRU`: multi-layer recurrent layers with PyTorch's names, layouts and math.
 
-A layer loops over the time steps only; each step is the vectorised cell math of
-`nn.cells` (one product for all gates of the batch). Layer k's parameters are named as
+An LSTM layer (without proj_size) is one op for its whole recurrence (autograd_lite's
+`lstm_sequence`); the other layers compute the input's share of every step's gates with one
+product, then loop over the time steps, one fused cell op per step (`nn.cells`). Layer k's
+parameters are named as
 PyTorch's: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (and
 ``weight_hr_l{k}`` for an LSTM with ``proj_size``), so a PyTorch state dict loads strictly.
 Layouts: input (L, N, H_in), or (N, L, H_in) with ``batch_first``, or (L, H_in) unbatched;
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, stack
+from autograd_lite import ShapeError, Tensor, lstm_sequence, stack
 
 from . import functional as F
 from .cells import (
@@ -26,6 +28,8 @@ from .cells import (
     gru_step,
     lstm_step,
     rnn_step,
+    run_steps,
+    sequence_input,
     uniform_all,
 )
 from .module import Module
@@ -134,27 +138,8 @@ class RNNBase(Module):
     # ---------------------------------------------------------------- running
     def _input(self, input: Any) -> tuple[Tensor, int, int | None]:  # noqa: A002
         """The input Tensor, its number of steps and its batch size (None: unbatched)."""
-        name = type(self).__name__
-        x = as_input(name, input, self._parameters["weight_ih_l0"].dtype)
-        layout = "(N, L, H_in)" if self.batch_first else "(L, N, H_in)"
-        if x.ndim not in (2, 3):
-            raise ShapeError(
-                f"{name}: input must be 3-D {layout} or 2-D (L, H_in) unbatched, got shape "
-                f"{x.shape}"
-            )
-        if x.shape[-1] != self.input_size:
-            raise ShapeError(
-                f"{name}: input has {x.shape[-1]} features (shape {x.shape}), expected "
-                f"input_size={self.input_size}"
-            )
-        batch: int | None = None
-        if x.ndim == 2:
-            steps = x.shape[0]
-        else:
-            steps, batch = (x.shape[1], x.shape[0]) if self.batch_first else x.shape[:2]
-        if steps == 0:
-            raise ShapeError(f"{name}: input has no time steps (shape {x.shape})")
-        return x, steps, batch
+        dtype = self._parameters["weight_ih_l0"].dtype
+        return sequence_input(type(self).__name__, input, self.input_size, self.batch_first, dtype)
 
     def _state(
         self, value: Any, batch: int | None, size: int, argument: str, label: str = "H_out"
@@ -180,29 +165,41 @@ class RNNBase(Module):
         return [self._state(hx, batch, self.hidden_size, "hx")]
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
+        """One time step of ``layer``: (input gates x W_ih^T + b_ih, states) -> states."""
         raise NotImplementedError
 
+    def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
+        """Layer ``layer`` over a (L, N, features) sequence: its outputs and final states."""
+        w_ih, _, b_ih, _ = self._layer_params(layer)
+        return run_steps(sequence, states, w_ih, b_ih, self._step_function(layer))
+
     def _run(self, input: Any, hx: Any) -> tuple[Tensor, list[Tensor]]:  # noqa: A002
-        """The output sequence and the final states (each (num_layers, [N,] size))."""
+        """The output sequence and the final states (each (num_layers, [N,] size)).
+
+        Time runs along axis 0 inside; an unbatched input is a batch of one.
+        """
         x, steps, batch = self._input(input)
         states = self._initial_states(hx, batch)
-        time_axis = 1 if self.batch_first and batch is not None else 0
-        inputs: list[Any] = [x[:, t] if time_axis == 1 else x[t] for t in range(steps)]
+        if batch is None:
+            x = x.reshape(steps, 1, self.input_size)
+            states = [state.reshape(self.num_layers, 1, state.shape[-1]) for state in states]
+        elif self.batch_first:
+            x = x.transpose((1, 0, 2))
         finals: list[list[Tensor]] = [[] for _ in states]
-        drop = self.dropout if self.training else 0.0
+        sequence = x
         for layer in range(self.num_layers):
-            step = self._step_function(layer)
-            current = [state[layer] for state in states]
-            outputs = []
-            for x_t in inputs:
-                current = step(x_t, current)
-                outputs.append(current[0])
-            for final, value in zip(finals, current):
+            if layer and self.dropout and self.training:  # on every layer's output but the last
+                sequence = F.dropout(sequence, self.dropout, True, self.generator)
+            sequence, last = self._layer(layer, sequence, [state[layer] for state in states])
+            for final, value in zip(finals, last):
                 final.append(value)
-            if drop and layer < self.num_layers - 1:
-                outputs = [F.dropout(h, drop, True, self.generator) for h in outputs]
-            inputs = outputs
-        return stack(inputs, axis=time_axis), [stack(final, axis=0) for final in finals]
+        states = [stack(final, axis=0) for final in finals]
+        if batch is None:
+            output = sequence.reshape(steps, sequence.shape[-1])
+            states = [state.reshape(self.num_layers, state.shape[-1]) for state in states]
+        else:
+            output = sequence.transpose((1, 0, 2)) if self.batch_first else sequence
+        return output, states
 
 
 class RNN(RNNBase):
@@ -264,8 +261,9 @@ class RNN(RNNBase):
         self.nonlinearity = checked
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        params, nonlinearity = self._layer_params(layer), self.nonlinearity
-        return lambda x, state: [rnn_step(x, state[0], *params, nonlinearity)]
+        nonlinearity = self.nonlinearity
+        _, w_hh, _, b_hh = self._layer_params(layer)
+        return lambda x, state: [rnn_step(x, state[0], None, w_hh, None, b_hh, nonlinearity)]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         output, (h_n,) = self._run(input, hx)
@@ -334,10 +332,17 @@ class LSTM(RNNBase):
             self._state(hx[1], batch, self.hidden_size, "c_0 (hx[1])", "H_cell"),
         ]
 
+    def _layer(self, layer: int, sequence: Tensor, states: list[Tensor]) -> tuple[Any, Any]:
+        if self.proj_size:  # the projection inside the loop: one cell op per step
+            return super()._layer(layer, sequence, states)
+        w_ih, w_hh, b_ih, b_hh = self._layer_params(layer)
+        hs, (h_n, c_n) = lstm_sequence(sequence, states[0], states[1], w_ih, w_hh, b_ih, b_hh)
+        return hs, [h_n, c_n]  # the whole recurrence: one op
+
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        params = self._layer_params(layer)
+        _, w_hh, _, b_hh = self._layer_params(layer)
         w_hr = self._parameters.get(f"weight_hr_l{layer}")
-        return lambda x, state: list(lstm_step(x, state[0], state[1], *params, w_hr))
+        return lambda x, state: list(lstm_step(x, state[0], state[1], None, w_hh, None, b_hh, w_hr))
 
     def forward(
         self,
@@ -393,8 +398,8 @@ class GRU(RNNBase):
         )
 
     def _step_function(self, layer: int) -> Callable[[Tensor, list[Tensor]], list[Tensor]]:
-        params = self._layer_params(layer)
-        return lambda x, state: [gru_step(x, state[0], *params)]
+        _, w_hh, _, b_hh = self._layer_params(layer)
+        return lambda x, state: [gru_step(x, state[0], None, w_hh, None, b_hh)]
 
     def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         output, (h_n,) = self._run(input, hx)

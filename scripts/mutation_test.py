@@ -54,6 +54,8 @@ TESTS: dict[str, list[str]] = {
         "tests/test_tensor_ops.py",
         "tests/test_tensor.py",
         "tests/test_function.py",
+        "tests/test_recurrent_cells.py",
+        "tests/fast_paths/test_recurrent_paths.py",
         "tests/fast_paths/test_array_walk.py",
         "tests/fast_paths/test_array_rules.py",
         "tests/fast_paths/test_rule_paths.py",
@@ -131,6 +133,8 @@ NONLINEAR = "autograd_lite/ops/nonlinear.py"
 REDUCE = "autograd_lite/ops/reduce.py"
 LINALG = "autograd_lite/ops/linalg.py"
 SHAPE = "autograd_lite/ops/shape.py"
+RECURRENT = "autograd_lite/ops/recurrent.py"
+RECURRENT_SEQUENCE = "autograd_lite/ops/recurrent_sequence.py"
 BROADCAST = "autograd_lite/engine/broadcast.py"
 WALK = "autograd_lite/engine/walk.py"
 BACKWARD = "autograd_lite/engine/backward.py"
@@ -275,6 +279,18 @@ MUTANTS: list[Mutant] = [
       "linear: one-sample fast path through matmul",
       equivalent="for one sample G^T X is an outer product: each entry is one product, "
       "the same number from a broadcast multiply or a matmul"),
+    # ---------------------------------------------------------------- op rules: recurrent
+    M("lstm-grad-forget", "engine", RECURRENT,
+      "* scaled, d_c * forget", "* scaled, d_c", "lstm: dL/dc without the forget gate"),
+    M("lstm-grad-through-h", "engine", RECURRENT,
+      "d_c = grad_c + grad_h * q", "d_c = grad_c + 0.0 * q",
+      "lstm: c' reaches the loss only directly, not through h'"),
+    M("gru-grad-h-direct", "engine", RECURRENT,
+      'grads["h"] = grads["h"] + grad_output * z', 'grads["h"] = grads["h"]',
+      "gru: dh misses h' = ... + z * h"),
+    M("lstm-sequence-w-first-step", "engine", RECURRENT_SEQUENCE,
+      "grad_w_hh = flat[: x.shape[1]].T @ h0", "grad_w_hh = flat[: x.shape[1]].T @ (0.0 * h0)",
+      "lstm sequence: dW_hh misses the first step's h0 term"),
     # ---------------------------------------------------------------- op rules: shapes
     M("transpose-inverse", "engine", SHAPE,
       "inverse[axis % x.ndim] = position", "inverse[position] = axis % x.ndim",

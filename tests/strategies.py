@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from autograd_lite.checking.registry import OpEntry
+from autograd_lite.checking.registry_recurrent import RECURRENT_GATES
 
 MAX_DIMS = 3
 MAX_SIDE = 3
@@ -230,6 +231,22 @@ def einsum_case(draw: st.DrawFn, n_operands: int) -> tuple[str, list[tuple[int, 
 
 
 @st.composite
+def recurrent_shapes(draw: st.DrawFn, kind: str) -> list[tuple[int, ...]]:
+    """The input shapes of a recurrent cell (``kind`` a key of RECURRENT_GATES): a batch of
+    1-3 rows or none (1-D x, h, c; not for the sequence, which is (L, N, I))."""
+    inputs, hidden = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    rows = RECURRENT_GATES[kind] * hidden
+    if kind == "lstm_sequence":
+        steps, batch = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, 2))
+        x, state = (steps, batch, inputs), (batch, hidden)
+    else:
+        lead = draw(st.sampled_from([(), (1,), (2,), (3,)]))
+        x, state = lead + (inputs,), lead + (hidden,)
+    states = [state, state] if kind.startswith("lstm") else [state]
+    return [x, *states, (rows, inputs), (rows, hidden), (rows,), (rows,)]
+
+
+@st.composite
 def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[list, dict]:
     """Input arrays (in the entry's domains) and keyword arguments for one registry entry."""
     kwargs: dict[str, Any] = {}
@@ -241,6 +258,8 @@ def op_case(draw: st.DrawFn, entry: OpEntry, dtype: Any = np.float64) -> tuple[l
         inner, out = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
         batch = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=MAX_SIDE))
         input_shapes = [batch + (inner,), (out, inner), (out,)][: entry.n_inputs]
+    elif entry.shapes in RECURRENT_GATES:  # x, h, [c], w_ih, w_hh, b_ih, b_hh
+        input_shapes = draw(recurrent_shapes(entry.shapes))
     elif entry.shapes == "logits":  # (N, C) scores for a classification loss
         input_shapes = [(draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE)))]
     elif entry.shapes == "concatenate":

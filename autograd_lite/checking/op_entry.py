@@ -41,6 +41,10 @@ SHAPE_KINDS = (
     "inplace",  # a tensor and an operand that broadcasts to its shape (t += x)
     "setitem",  # a tensor, a value fitting t[index], and the basic index (kwargs "index")
     "einsum",  # subscripts drawn with the shapes that fit them
+    "lstm_cell",  # x, h, c, w_ih, w_hh, b_ih, b_hh of one LSTM step (batched or not)
+    "gru_cell",  # x, h, w_ih, w_hh, b_ih, b_hh
+    "rnn_cell",  # x, h, w_ih, w_hh, b_ih, b_hh
+    "lstm_sequence",  # x (L, N, I), h0, c0, w_ih, w_hh, b_ih, b_hh
 )
 KWARGS_KINDS = (
     None,

@@ -9,7 +9,8 @@ strategies that ``tests/strategies.py`` knows how to draw.
 
 The entry type, the input domains and the shape and keyword-argument kinds are in
 `op_entry`; the elementwise math, reductions and einsum entries in `registry_math`, the
-shape, indexing and in-place entries in `registry_shape`.
+shape, indexing and in-place entries in `registry_shape`, the recurrent cells in
+`registry_recurrent`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from ..functions import concatenate, linear, maximum, softmax_cross_entropy, stack, where
 from .op_entry import DOMAINS, KWARGS_KINDS, SHAPE_KINDS, OpEntry
 from .registry_math import MATH_ENTRIES
+from .registry_recurrent import RECURRENT_ENTRIES
 from .registry_shape import SHAPE_ENTRIES
 
 __all__ = ["DOMAINS", "KWARGS_KINDS", "NOT_OPS", "REGISTRY", "SHAPE_KINDS", "OpEntry"]
@@ -290,7 +292,7 @@ _ENTRIES: tuple[OpEntry, ...] = (
 
 #: name -> entry, in declaration order.
 REGISTRY: dict[str, OpEntry] = {
-    entry.name: entry for entry in _ENTRIES + MATH_ENTRIES + SHAPE_ENTRIES
+    entry.name: entry for entry in _ENTRIES + MATH_ENTRIES + SHAPE_ENTRIES + RECURRENT_ENTRIES
 }
 
 #: Public names that are not tensor operations, each with the reason.

@@ -12,7 +12,7 @@ import pytest
 
 from autograd_lite import Tensor, grad
 from autograd_lite.ops import elementwise as ew
-from autograd_lite.ops import linalg, nonlinear
+from autograd_lite.ops import linalg, nonlinear, recurrent, recurrent_sequence
 from autograd_lite.ops import shape as shape_ops
 from autograd_lite.ops.op import Op
 
@@ -28,6 +28,11 @@ ARRAY_RULES = [
     linalg.Linear,
     nonlinear.ReLU,
     nonlinear.SoftmaxCrossEntropy,
+    # their array and Tensor paths are compared in test_recurrent_paths.py
+    recurrent.LSTMCell,
+    recurrent.GRUCell,
+    recurrent.RNNCell,
+    recurrent_sequence.LSTMSequence,
 ]
 
 
