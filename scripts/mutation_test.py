@@ -200,7 +200,8 @@ MUTANTS: list[Mutant] = [
       "on arrays and on Tensors (create_graph), so the rule's own cast is redundant"),
     # ---------------------------------------------------------------- op rules: functions
     M("exp-grad", "engine", NONLINEAR,
-      "return grad_output * output_tensor(ctx, x.exp)", "return grad_output / output_tensor(ctx, x.exp)",
+      "return grad_output * output_tensor(ctx, x.exp)",
+      "return grad_output / output_tensor(ctx, x.exp)",
       "exp: divide by exp"),
     M("log-grad", "engine", NONLINEAR,
       "return grad_output / x\n", "return grad_output * x\n", "log: times x"),
