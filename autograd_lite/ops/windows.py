@@ -59,6 +59,7 @@ class WindowsAdd(Op):
         if (
             axis
             and len(set(axis)) == len(axis)
+            and len(shape) - 1 in axis
             and prod(shape[ax] for ax in lead) > positions[max(axis)]
         ):
             return _add_lead_innermost(windows, shape, window_shape, axis, lead)
@@ -90,7 +91,8 @@ def _add_lead_innermost(
     positions (4 for a 4x4 image: a NumPy inner loop per 4 elements). Moved last, the N*C
     axis makes every inner loop long, at the price of one copy in and one copy out. Each
     element gets the same additions in the same order, so the result is identical; used
-    when the moved axes are longer than a row and no axis is windowed twice.
+    when the last axis is windowed (else the plain loop's inner loops already run along
+    it), the moved axes are longer than a row and no axis is windowed twice.
     """
     windowed = sorted(axis)
     count = len(shape)
@@ -126,13 +128,18 @@ def block_parts(x: np.ndarray, block: tuple[int, ...]) -> list[np.ndarray]:
     ]
 
 
+def axis_order(array: np.ndarray) -> list[int]:
+    """The axes of ``array`` from the outermost in memory (largest stride) inwards."""
+    return sorted(range(array.ndim), key=lambda axis: -abs(array.strides[axis]))
+
+
 def zeros_laid_out_as(shape: tuple[int, ...], dtype: Any, like: np.ndarray) -> np.ndarray:
     """Zeros of ``shape`` whose axes lie in memory in the order of ``like``'s strides.
 
     A gradient scattered into it is written along the same innermost axis the forward
     read (the batch, after a convolution's batch-innermost columns), not across it.
     """
-    order = sorted(range(len(shape)), key=lambda axis: -abs(like.strides[axis]))
+    order = axis_order(like)
     inverse = [0] * len(order)
     for position, axis in enumerate(order):
         inverse[axis] = position
@@ -187,7 +194,7 @@ def first_maxima(x: np.ndarray, out: np.ndarray, block: tuple[int, ...]) -> tupl
     for part in block_parts(x, block):
         hit = part == out
         if taken is None:
-            taken = hit.copy()
+            taken = hit.copy(order="K")  # the same memory order as the next hits
         else:
             np.greater(hit, taken, out=hit)  # hit and not yet taken
             np.logical_or(taken, hit, out=taken)
@@ -221,6 +228,12 @@ class BlockPlace(Op):
     ) -> np.ndarray:
         ctx.chosen, ctx.block = chosen, block
         out = zeros_laid_out_as(shape, x.dtype, chosen[0])
+        if axis_order(x) != axis_order(chosen[0]):
+            # a gradient laid out otherwise (after a flatten) is copied into the masks'
+            # order once, so that the passes below read all three arrays along one axis
+            relaid = zeros_laid_out_as(x.shape, x.dtype, chosen[0])
+            relaid[...] = x
+            x = relaid
         # a mask times a finite number is the number or a zero (signed, as ReLU's
         # gradient); inf or NaN times a mask's 0 would be NaN, so those take np.where
         finite = x.dtype.kind not in "fc" or bool(np.isfinite(x).all())
