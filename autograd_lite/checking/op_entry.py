@@ -69,6 +69,7 @@ KWARGS_KINDS = (
     "take_along_axis",
     "masked_fill",
     "windows",
+    "blocks",
 )
 
 
