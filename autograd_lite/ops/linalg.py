@@ -111,9 +111,15 @@ class Linear(Op):
             inputs = x.reshape(samples, weight.shape[1])
         grad_weight = None
         if needs[1]:
-            # [fast path: outer product] one sample: G^T X is an outer product; a broadcast
-            # multiply gives the same numbers (each a single product) without matmul's setup
-            grad_weight = rows.T * inputs if samples == 1 else rows.T @ inputs
+            # [fast path: outer product] one sample: G^T X is an outer product, each entry a
+            # single product, without matmul's setup; on arrays einsum's loop for it, which
+            # writes the (out, in) rows faster than the broadcast multiply Tensors use
+            if samples != 1:
+                grad_weight = rows.T @ inputs
+            elif isinstance(rows, np.ndarray) and isinstance(inputs, np.ndarray):
+                grad_weight = np.einsum("i,j->ij", rows[0], inputs[0])
+            else:
+                grad_weight = rows.T * inputs
         if len(needs) < 3:
             return grad_x, grad_weight
         grad_bias = None
