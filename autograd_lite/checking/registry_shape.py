@@ -37,7 +37,7 @@ def _block_max_reference(x: np.ndarray, block: tuple[int, ...]) -> np.ndarray:
     """The maximum of each whole block of the trailing axes, by reshaping."""
     lead, trailing = x.shape[: x.ndim - len(block)], x.shape[x.ndim - len(block) :]
     counts = [size // b for size, b in zip(trailing, block)]
-    cut = x[(Ellipsis, *[slice(0, n * b) for n, b in zip(counts, block)])]
+    cut = x[(Ellipsis,) + tuple(slice(0, n * b) for n, b in zip(counts, block))]
     split = [d for n, b in zip(counts, block) for d in (n, b)]
     blocks = cut.reshape((*lead, *split))
     inner = tuple(len(lead) + 2 * k + 1 for k in range(len(block)))

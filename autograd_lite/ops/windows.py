@@ -122,10 +122,11 @@ def block_parts(x: np.ndarray, block: tuple[int, ...]) -> list[np.ndarray]:
     """
     trailing = x.shape[x.ndim - len(block) :]
     counts = [size // b for size, b in zip(trailing, block)]
-    return [
-        x[(Ellipsis, *[slice(u, u + b * n, b) for u, b, n in zip(offset, block, counts)])]
-        for offset in np.ndindex(*block)
-    ]
+    parts = []
+    for offset in np.ndindex(*block):
+        steps = tuple(slice(u, u + b * n, b) for u, b, n in zip(offset, block, counts))
+        parts.append(x[(Ellipsis,) + steps])
+    return parts
 
 
 def axis_order(array: np.ndarray) -> list[int]:

@@ -1,14 +1,15 @@
 """Convolution and padding: `conv1d`, `conv2d`, `pad`, and `unfold`, the windows they share.
 
-A convolution is computed as im2col and one batched matrix product. `unfold` takes the
-(KH, KW) windows of the padded input, shape (N, C, OH, OW, KH, KW); these are laid out
-as one matrix per sample of C*KH*KW rows and OH*OW columns (the one copy), which the
-weight reshaped to (out_channels, C*KH*KW) multiplies from the left: the result is
-already PyTorch's (N, out_channels, OH, OW) layout. Groups split the rows and the weight
-into ``groups`` blocks of the same product. Every step is a Tensor operation, so the
-gradients are the engine's: the transposed products for the weight and the columns, and
-`unfold`'s backward adds each column back where it was cut from. `conv1d` is `conv2d` on
-a height of 1.
+A convolution is computed as im2col and one matrix product, on the input seen as
+(C, H, W, N): the batch innermost. The (KH, KW) windows of the padded input, shape
+(C, OH, OW, N, KH, KW), are laid out as one matrix of C*KH*KW rows and OH*OW*N columns
+(the one copy), which the weight reshaped to (out_channels, C*KH*KW) multiplies from the
+left; the result (out_channels, OH, OW, N) is handed on as its (N, out_channels, OH, OW)
+transposed view. Groups split the rows and the weight into ``groups`` blocks of the same
+product. Every step is a Tensor operation, so the gradients are the engine's: the
+transposed products for the weight and the columns, and the window view's backward adds
+each column back where it was cut from. `conv1d` is `conv2d` on a height of 1. `unfold`
+(the windows of an (N, C, H, W) tensor) serves average pooling.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ def unfold(
     """The (KH, KW) windows of an (N, C, H, W) tensor, shape (N, C, OH, OW, KH, KW).
 
     ``windows[n, c, i, j, u, v] = x[n, c, i*sH + u*dH, j*sW + v*dW]``, with
-    OH = (H - dH*(KH-1) - 1) // sH + 1 (OW alike). This is im2col, the one place where
-    convolution and average pooling cut windows out: `sliding_window_view` (a view, no
+    OH = (H - dH*(KH-1) - 1) // sH + 1 (OW alike): `sliding_window_view` (a view, no
     copy; its gradient adds each window back in place, one slice-add per kernel offset),
-    sliced for stride and dilation.
+    sliced for stride and dilation. Average pooling sums them (convolution takes the
+    same windows of its (C, H, W, N) view).
 
     Example:
         >>> unfold(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), (2, 2), (2, 2)).shape

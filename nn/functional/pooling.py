@@ -1,11 +1,13 @@
 """Pooling: `max_pool2d` and `avg_pool2d` over (N, C, H, W), PyTorch's sizes and numbers.
 
 Average pooling sums the windows that `conv.unfold` cuts out of the zero-padded input and
-divides by PyTorch's divisor for each window. Max pooling picks, with NumPy and without
-recording anything, the one element each window takes (the first maximum in the window's
-row-major order, as PyTorch's kernel: a NaN wins, the last one if several), and then
-gathers those elements from the input in one indexing op: the whole gradient of a window
-goes to that one element, as in PyTorch, where `Tensor.max` would split it among ties.
+divides by PyTorch's divisor for each window. Max pooling over windows that tile the input
+(stride = kernel, no padding or dilation) is `block_max`. Other max pooling picks, with
+NumPy and without recording anything, the one element each window takes (the first
+maximum in the window's row-major order, as PyTorch's kernel: a NaN wins, the last one if
+several), and then gathers those elements from the input in one indexing op. Either way
+the whole gradient of a window goes to that one element, as in PyTorch, where
+`Tensor.max` would split it among ties.
 """
 
 from __future__ import annotations
