@@ -158,11 +158,10 @@ class BlockMax(Op):
     `Tensor.max` would split it among tied elements instead.
     """
 
-    saves_output = True
+    saves_inputs = False  # backward needs only the masks of the chosen elements
 
     @staticmethod
     def forward(ctx: Context, x: np.ndarray, block: tuple[int, ...]) -> np.ndarray:
-        ctx.block = block
         parts = block_parts(x, block)
         if len(parts) == 1:
             out = parts[0].copy(order="K")  # the input's memory order, as a ufunc's result
@@ -171,14 +170,16 @@ class BlockMax(Op):
             out = np.maximum(parts[0], parts[1])
             for part in parts[2:]:
                 np.maximum(out, part, out=out)
-        ctx.out = out
+        if ctx.needs_input_grad[0]:
+            # the chosen elements now, not x kept for backward: masks take a quarter of a
+            # float32 input's memory, and x may be freed as soon as the next op has run
+            ctx.shape, ctx.block = x.shape, block
+            ctx.chosen = first_maxima(x, out, block)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad_output: Any) -> Any:
-        (x,) = ctx.saved_tensors
-        chosen = first_maxima(x.data, ctx.out, ctx.block)
-        return BlockPlace.apply(grad_output, chosen=chosen, shape=x.shape, block=ctx.block)
+        return BlockPlace.apply(grad_output, chosen=ctx.chosen, shape=ctx.shape, block=ctx.block)
 
 
 def first_maxima(x: np.ndarray, out: np.ndarray, block: tuple[int, ...]) -> tuple[Any, ...]:
