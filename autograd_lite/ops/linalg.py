@@ -112,12 +112,13 @@ class Linear(Op):
         grad_weight = None
         if needs[1]:
             # [fast path: outer product] one sample: G^T X is an outer product, each entry a
-            # single product, without matmul's setup; on arrays einsum's loop for it, which
-            # writes the (out, in) rows faster than the broadcast multiply Tensors use
+            # single product. On arrays np.dot (BLAS gemm with k = 1) writes it faster than
+            # a broadcast multiply, which first copies the broadcast operand into a buffer
+            # (np.matmul takes another, slower path for k = 1); Tensors multiply.
             if samples != 1:
                 grad_weight = rows.T @ inputs
             elif isinstance(rows, np.ndarray) and isinstance(inputs, np.ndarray):
-                grad_weight = np.einsum("i,j->ij", rows[0], inputs[0])
+                grad_weight = np.dot(rows.T, inputs)
             else:
                 grad_weight = rows.T * inputs
         if len(needs) < 3:
