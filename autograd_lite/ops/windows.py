@@ -193,8 +193,9 @@ def first_maxima(x: np.ndarray, out: np.ndarray, block: tuple[int, ...]) -> tupl
     """
     masks = []
     taken = None
-    for part in block_parts(x, block):
-        hit = part == out
+    parts = block_parts(x, block)
+    for part in parts:
+        hit = np.asarray(part == out)  # an array also for 0-d inputs
         if taken is None:
             taken = hit.copy(order="K")  # the same memory order as the next hits
         else:
@@ -204,7 +205,7 @@ def first_maxima(x: np.ndarray, out: np.ndarray, block: tuple[int, ...]) -> tupl
     if out.dtype.kind in "fc" and np.isnan(out).any():
         taken = np.zeros_like(out, dtype=bool)
         for k in reversed(range(len(masks))):
-            hit = np.isnan(block_parts(x, block)[k])
+            hit = np.asarray(np.isnan(parts[k]))
             np.greater(hit, taken, out=hit)
             np.logical_or(taken, hit, out=taken)
             np.logical_or(masks[k], hit, out=masks[k])
