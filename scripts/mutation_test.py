@@ -271,10 +271,10 @@ MUTANTS: list[Mutant] = [
       "grad_bias = np.add.reduce(rows, axis=0) if is_array",
       "grad_bias = rows[0] if is_array", "linear: db from the first sample only"),
     M("linear-grad-weight-one-sample", "engine", LINALG,
-      "grad_weight = rows.T * inputs if samples == 1", "grad_weight = rows.T @ inputs if True",
+      "grad_weight = np.dot(rows.T, inputs)", "grad_weight = rows.T @ inputs",
       "linear: one-sample fast path through matmul",
       equivalent="for one sample G^T X is an outer product: each entry is one product, "
-      "the same number from a broadcast multiply or a matmul"),
+      "the same number from np.dot, a broadcast multiply or a matmul"),
     # ---------------------------------------------------------------- op rules: shapes
     M("transpose-inverse", "engine", SHAPE,
       "inverse[axis % x.ndim] = position", "inverse[position] = axis % x.ndim",
