@@ -261,7 +261,7 @@ MUTANTS: list[Mutant] = [
       "logsumexp: unnormalised"),
     # ---------------------------------------------------------------- op rules: linalg
     M("matmul-grad-a", "engine", LINALG,
-      "grad_a = (g2 @ _swap_last(b2))", "grad_a = (g2 @ b2)", "matmul: dA = G B"),
+      "product = g2 @ _swap_last(b2)", "product = g2 @ b2", "matmul: dA = G B"),
     M("matmul-grad-b", "engine", LINALG,
       "grad_b = (_swap_last(a2) @ g2)", "grad_b = (a2 @ g2)", "matmul: dB = A G"),
     M("linear-grad-x", "engine", LINALG,

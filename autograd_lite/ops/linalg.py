@@ -61,7 +61,16 @@ class MatMul(Op):
             g2 = g2.reshape(g2.shape + (1,)) if a.ndim > 1 else g2
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = (g2 @ _swap_last(b2))._sum_to(a2.shape).reshape(a.shape)
+            rows, columns, inner = g2.shape[-2], b2.shape[-2], g2.shape[-1]
+            if columns > rows and inner >= 4 * (rows + columns):
+                # [fast path: long product transposed] a small result summed over a long
+                # axis (a convolution's weight gradient, summed over every position of
+                # the batch) as (B G^T)^T: OpenBLAS was measured up to 2x faster with the
+                # longer side of the result first, with the same sums in the same order
+                product = _swap_last(b2 @ _swap_last(g2))
+            else:
+                product = g2 @ _swap_last(b2)
+            grad_a = product._sum_to(a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
             grad_b = (_swap_last(a2) @ g2)._sum_to(b2.shape).reshape(b.shape)
         return grad_a, grad_b

@@ -2,7 +2,7 @@
 
 - batch-innermost columns (`nn.functional.conv`): the im2col product on the (C, H, W, N)
   view against the convolution written as one einsum over the windows (with stride,
-  padding, dilation and groups; see also `test_pooling_blocks.py`);
+  padding, dilation and groups; see also `test_cnn_paths.py`);
 - Adam in place (`nn.optim.adam`): the in-place update against the plain formula.
 """
 

@@ -7,7 +7,9 @@
   against the convolution written as one einsum over the windows, for inputs laid out
   either way in memory;
 - windows add (`ops.windows.WindowsAdd`): the plain loop, now also taken when the last
-  axis is not windowed, against NumPy's own sum over every window.
+  axis is not windowed, against NumPy's own sum over every window;
+- long product transposed (`ops.linalg.MatMul`): a convolution-like weight gradient
+  computed as (B G^T)^T against G @ B^T, bit for bit.
 """
 
 from __future__ import annotations
@@ -135,3 +137,17 @@ def test_windows_add_gives_the_sum_over_windows_whether_or_not_the_last_axis_is_
         place = tuple(slice(s, s + n) for s, n in zip(start, positions))
         expected[place] += upstream[(Ellipsis, *offset)]
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shapes", [((1, 32, 144), (1, 144, 4096)), ((3, 5), (5, 200))])
+def test_long_product_transposed_gives_the_plain_weight_gradient(dtype: type, shapes) -> None:
+    # the gradient of A in A @ B is G @ B^T; with a long B it is computed as (B G^T)^T
+    rng = np.random.default_rng(9)
+    a = Tensor(rng.standard_normal(shapes[0]).astype(dtype), requires_grad=True)
+    b = Tensor(rng.standard_normal(shapes[1]).astype(dtype))
+    upstream = rng.standard_normal(shapes[0][:-1] + shapes[1][-1:]).astype(dtype)
+    (a @ b * Tensor(upstream)).sum().backward()
+    plain = upstream @ np.swapaxes(b.numpy(), -1, -2)
+    assert a.grad.dtype == dtype
+    np.testing.assert_array_equal(a.grad.numpy(), plain)
