@@ -6,6 +6,12 @@ window dimension holds the offset inside the window. Nothing is copied. Its grad
 every window's gradient back at its place (`WindowsAdd`), in one vectorised slice-add per
 window offset: a 3x3 window is 9 additions of whole arrays, never a loop over pixels or
 samples. Each op's backward is the other one, so both are twice differentiable.
+
+Max pooling's primitive works on windows that tile the last axes (blocks): `BlockMax` is
+the element-wise maximum of one strided view per offset inside a block (`block_parts`)
+and remembers, as one mask per offset, which element each block takes; `BlockPlace`
+writes a gradient back at those elements and `BlockPick` reads it from them, each the
+other's backward.
 """
 
 from __future__ import annotations
