@@ -38,6 +38,7 @@ from .errors import (
 )
 from .explaining.explain import explain
 from .functions import (
+    block_max,
     concatenate,
     einsum,
     linear,
@@ -73,6 +74,7 @@ __all__ = [
     "arange",
     "as_tensor",
     "backward_steps",
+    "block_max",
     "concatenate",
     "default_generator",
     "detect_anomaly",

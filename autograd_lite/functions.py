@@ -1,7 +1,7 @@
 """Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
-the fused softmax cross-entropy and sliding_window_view (the convolution primitive). Each
-checks its arguments, then applies one op from ``ops/``. The recurrent cells are in
-``functions_recurrent``."""
+the fused softmax cross-entropy, sliding_window_view (the convolution primitive) and
+block_max (max pooling's). Each checks its arguments, then applies one op from ``ops/``.
+The recurrent cells are in ``functions_recurrent``."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
 from .ops.nonlinear import SoftmaxCrossEntropy
 from .ops.shape import Concatenate, Stack
-from .ops.windows import SlidingWindows
+from .ops.windows import BlockMax, SlidingWindows
 from .tensor import Tensor, as_tensor
 from .tensor_args import axis_or_dim, check_integers, normalize_axes, shape_arguments
 
@@ -264,3 +264,53 @@ def sliding_window_view(
             )
         remaining[ax] -= length - 1
     return SlidingWindows.apply(x, window_shape=window, axis=axes)
+
+
+def block_max(x: Any, block: int | Sequence[int]) -> Any:
+    """The maximum of every block of the last ``len(block)`` axes (max pooling's primitive).
+
+    The blocks tile those axes without overlap, ``block`` long on each; rows and columns
+    past the last whole block are left out (PyTorch's max pooling with stride equal to the
+    kernel): ``y[..., i, j] = max(x[..., i*bh : (i+1)*bh, j*bw : (j+1)*bw])``. The whole
+    gradient of a block goes to one element, the one PyTorch's ``max_pool2d`` gives it to:
+    the block's first maximum in row-major order, or its last NaN. (``Tensor.max`` splits
+    a gradient among ties.) Nothing is copied in the forward pass but the result.
+
+    Args:
+        x: a Tensor (or array) with at least ``len(block)`` axes.
+        block: the block length on each trailing axis (an int for the last axis alone).
+
+    Returns:
+        A Tensor of ``x``'s shape with each blocked axis of length n shrunk to n // b.
+
+    Raises:
+        ShapeError: for more block lengths than axes, or a block longer than its axis.
+        ValueError: for a block length below 1.
+
+    Example:
+        >>> x = Tensor([[1.0, 5.0, 2.0, 2.0], [3.0, 0.0, 4.0, 1.0]], requires_grad=True)
+        >>> y = block_max(x, (2, 2))
+        >>> y.numpy()
+        array([[5., 4.]])
+        >>> y.sum().backward(); x.grad.numpy()
+        array([[0., 1., 0., 0.],
+               [0., 0., 1., 0.]])
+    """
+    x = as_tensor(x)
+    given = shape_arguments((block,))
+    check_integers("block_max", "block", given)
+    lengths = tuple(int(length) for length in given)
+    if len(lengths) > x.ndim:
+        raise ShapeError(
+            f"block_max: {len(lengths)} block lengths {lengths} for a tensor of shape "
+            f"{x.shape} ({x.ndim} axes)"
+        )
+    if any(length < 1 for length in lengths):
+        raise ValueError(f"block_max: block lengths must be >= 1, got {lengths}")
+    trailing = x.shape[x.ndim - len(lengths) :]
+    if any(length > size for length, size in zip(lengths, trailing)):
+        raise ShapeError(
+            f"block_max: block {lengths} is longer than the trailing axes {trailing} "
+            f"(tensor shape {x.shape})"
+        )
+    return BlockMax.apply(x, block=lengths)

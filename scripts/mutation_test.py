@@ -266,7 +266,7 @@ MUTANTS: list[Mutant] = [
       "logsumexp: unnormalised"),
     # ---------------------------------------------------------------- op rules: linalg
     M("matmul-grad-a", "engine", LINALG,
-      "grad_a = (g2 @ _swap_last(b2))", "grad_a = (g2 @ b2)", "matmul: dA = G B"),
+      "product = g2 @ _swap_last(b2)", "product = g2 @ b2", "matmul: dA = G B"),
     M("matmul-grad-b", "engine", LINALG,
       "grad_b = (_swap_last(a2) @ g2)", "grad_b = (a2 @ g2)", "matmul: dB = A G"),
     M("linear-grad-x", "engine", LINALG,
@@ -276,10 +276,10 @@ MUTANTS: list[Mutant] = [
       "grad_bias = np.add.reduce(rows, axis=0) if is_array",
       "grad_bias = rows[0] if is_array", "linear: db from the first sample only"),
     M("linear-grad-weight-one-sample", "engine", LINALG,
-      "grad_weight = rows.T * inputs if samples == 1", "grad_weight = rows.T @ inputs if True",
+      "grad_weight = np.dot(rows.T, inputs)", "grad_weight = rows.T @ inputs",
       "linear: one-sample fast path through matmul",
       equivalent="for one sample G^T X is an outer product: each entry is one product, "
-      "the same number from a broadcast multiply or a matmul"),
+      "the same number from np.dot, a broadcast multiply or a matmul"),
     # ---------------------------------------------------------------- op rules: recurrent
     M("lstm-grad-forget", "engine", RECURRENT,
       "* scaled, d_c * forget", "* scaled, d_c", "lstm: dL/dc without the forget gate"),

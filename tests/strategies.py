@@ -476,6 +476,14 @@ def windows_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
     return {"window_shape": tuple(window), "axis": tuple(axes)}
 
 
+@st.composite
+def blocks_kwargs(draw: st.DrawFn, shape: tuple[int, ...]) -> dict[str, Any]:
+    """Block lengths for the last few axes (none to all), each at most its axis."""
+    count = draw(st.integers(0, len(shape)))
+    trailing = shape[len(shape) - count :]
+    return {"block": tuple(draw(st.integers(1, side)) for side in trailing)}
+
+
 SHAPE_KWARGS = {
     "squeeze": squeeze_kwargs,
     "expand_dims": expand_dims_kwargs,
@@ -491,4 +499,5 @@ SHAPE_KWARGS = {
     "take_along_axis": take_along_axis_kwargs,
     "masked_fill": masked_fill_kwargs,
     "windows": windows_kwargs,
+    "blocks": blocks_kwargs,
 }

@@ -73,6 +73,7 @@ KWARGS_KINDS = (
     "take_along_axis",
     "masked_fill",
     "windows",
+    "blocks",
 )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view as _np_windows
 
-from ..functions import concatenate, sliding_window_view
+from ..functions import block_max, concatenate, sliding_window_view
 from .op_entry import OpEntry
 
 
@@ -31,6 +31,17 @@ def _chunk_reference(x: np.ndarray, n: int, axis: int) -> list[np.ndarray]:
     length = x.shape[axis]
     size = max(-(-length // n), 1)
     return np.split(x, list(range(size, length, size)), axis=axis)
+
+
+def _block_max_reference(x: np.ndarray, block: tuple[int, ...]) -> np.ndarray:
+    """The maximum of each whole block of the trailing axes, by reshaping."""
+    lead, trailing = x.shape[: x.ndim - len(block)], x.shape[x.ndim - len(block) :]
+    counts = [size // b for size, b in zip(trailing, block)]
+    cut = x[(Ellipsis,) + tuple(slice(0, n * b) for n, b in zip(counts, block))]
+    split = [d for n, b in zip(counts, block) for d in (n, b)]
+    blocks = cut.reshape((*lead, *split))
+    inner = tuple(len(lead) + 2 * k + 1 for k in range(len(block)))
+    return np.asarray(blocks.max(axis=inner) if inner else blocks)
 
 
 def _flatten_reference(x: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -209,6 +220,15 @@ SHAPE_ENTRIES: tuple[OpEntry, ...] = (
         ("real",),
         covers=("autograd_lite.sliding_window_view",),
         kwargs="windows",
+    ),
+    OpEntry(
+        # distinct values: no ties, so the finite differences see one maximum per block
+        "block_max",
+        lambda x, block: block_max(x, block),
+        _block_max_reference,
+        ("distinct",),
+        covers=("autograd_lite.block_max",),
+        kwargs="blocks",
     ),
     OpEntry("abs_operator", abs, np.abs, ("distinct",), covers=("Tensor.__abs__",)),
     OpEntry(

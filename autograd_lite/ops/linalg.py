@@ -61,7 +61,16 @@ class MatMul(Op):
             g2 = g2.reshape(g2.shape + (1,)) if a.ndim > 1 else g2
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
-            grad_a = (g2 @ _swap_last(b2))._sum_to(a2.shape).reshape(a.shape)
+            rows, columns, inner = g2.shape[-2], b2.shape[-2], g2.shape[-1]
+            if columns > rows and inner >= 4 * (rows + columns):
+                # [fast path: long product transposed] a small result summed over a long
+                # axis (a convolution's weight gradient, summed over every position of
+                # the batch) as (B G^T)^T: OpenBLAS was measured up to 2x faster with the
+                # longer side of the result first, with the same sums in the same order
+                product = _swap_last(b2 @ _swap_last(g2))
+            else:
+                product = g2 @ _swap_last(b2)
+            grad_a = product._sum_to(a2.shape).reshape(a.shape)
         if ctx.needs_input_grad[1]:
             grad_b = (_swap_last(a2) @ g2)._sum_to(b2.shape).reshape(b.shape)
         return grad_a, grad_b
@@ -111,9 +120,16 @@ class Linear(Op):
             inputs = x.reshape(samples, weight.shape[1])
         grad_weight = None
         if needs[1]:
-            # [fast path: outer product] one sample: G^T X is an outer product; a broadcast
-            # multiply gives the same numbers (each a single product) without matmul's setup
-            grad_weight = rows.T * inputs if samples == 1 else rows.T @ inputs
+            # [fast path: outer product] one sample: G^T X is an outer product, each entry a
+            # single product. On arrays np.dot (BLAS gemm with k = 1) writes it faster than
+            # a broadcast multiply, which first copies the broadcast operand into a buffer
+            # (np.matmul takes another, slower path for k = 1); Tensors multiply.
+            if samples != 1:
+                grad_weight = rows.T @ inputs
+            elif isinstance(rows, np.ndarray) and isinstance(inputs, np.ndarray):
+                grad_weight = np.dot(rows.T, inputs)
+            else:
+                grad_weight = rows.T * inputs
         if len(needs) < 3:
             return grad_x, grad_weight
         grad_bias = None

@@ -1,14 +1,15 @@
 """Convolution and padding: `conv1d`, `conv2d`, `pad`, and `unfold`, the windows they share.
 
-A convolution is computed as im2col and one batched matrix product. `unfold` takes the
-(KH, KW) windows of the padded input, shape (N, C, OH, OW, KH, KW); these are laid out
-as one matrix per sample of C*KH*KW rows and OH*OW columns (the one copy), which the
-weight reshaped to (out_channels, C*KH*KW) multiplies from the left: the result is
-already PyTorch's (N, out_channels, OH, OW) layout. Groups split the rows and the weight
-into ``groups`` blocks of the same product. Every step is a Tensor operation, so the
-gradients are the engine's: the transposed products for the weight and the columns, and
-`unfold`'s backward adds each column back where it was cut from. `conv1d` is `conv2d` on
-a height of 1.
+A convolution is computed as im2col and one matrix product, on the input seen as
+(C, H, W, N): the batch innermost. The (KH, KW) windows of the padded input, shape
+(C, OH, OW, N, KH, KW), are laid out as one matrix of C*KH*KW rows and OH*OW*N columns
+(the one copy), which the weight reshaped to (out_channels, C*KH*KW) multiplies from the
+left; the result (out_channels, OH, OW, N) is handed on as its (N, out_channels, OH, OW)
+transposed view. Groups split the rows and the weight into ``groups`` blocks of the same
+product. Every step is a Tensor operation, so the gradients are the engine's: the
+transposed products for the weight and the columns, and the window view's backward adds
+each column back where it was cut from. `conv1d` is `conv2d` on a height of 1. `unfold`
+(the windows of an (N, C, H, W) tensor) serves average pooling.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ def unfold(
     """The (KH, KW) windows of an (N, C, H, W) tensor, shape (N, C, OH, OW, KH, KW).
 
     ``windows[n, c, i, j, u, v] = x[n, c, i*sH + u*dH, j*sW + v*dW]``, with
-    OH = (H - dH*(KH-1) - 1) // sH + 1 (OW alike). This is im2col, the one place where
-    convolution and average pooling cut windows out: `sliding_window_view` (a view, no
+    OH = (H - dH*(KH-1) - 1) // sH + 1 (OW alike): `sliding_window_view` (a view, no
     copy; its gradient adds each window back in place, one slice-add per kernel offset),
-    sliced for stride and dilation.
+    sliced for stride and dilation. Average pooling sums them (convolution takes the
+    same windows of its (C, H, W, N) view).
 
     Example:
         >>> unfold(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), (2, 2), (2, 2)).shape
@@ -217,22 +218,32 @@ def convolution(
             f"larger than the padded input {padded} (input shape {input_shape}, "
             f"padding {tuple(p for p, _ in pads) if padding != 'same' else padding!r})"
         )
-    if any(before or after for before, after in pads):
-        x = pad(x, [p for pair in reversed(pads) for p in pair])
     if dims == 1:  # a height of 1
         x = x.reshape(x.shape[0], channels, 1, x.shape[2])
         kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
-    windows = unfold(x, kernel, stride, dilation)
-    batch, _, out_h, out_w = windows.shape[:4]
+        pads = ((0, 0), *pads)
+    batch = x.shape[0]
+    # [fast path: batch-innermost columns] the convolution runs on the (C, H, W, N) view of
+    # the input, the batch innermost: every copy (padding, im2col, the gradient's scatter
+    # back) and every element-wise pass then runs along rows of OW*N elements, not OW (4 at
+    # the benchmark's second layer), and the product is one matrix (C*KH*KW, OH*OW*N) for
+    # the whole batch from the left. Its result, (O, OH, OW, N), is handed on as the
+    # (N, O, OH, OW) transposed view, not copied; layers after it (ReLU, pooling, the next
+    # convolution) keep that memory order, and the next convolution's view is contiguous.
+    lanes = x.transpose(1, 2, 3, 0)
+    if any(before or after for before, after in pads):
+        lanes = pad(lanes, [0, 0, *pads[1], *pads[0]])
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    windows = sliding_window_view(lanes, spans, axis=(1, 2))  # (C, OH', OW', N, KH', KW')
+    if (*stride, *dilation) != (1, 1, 1, 1):
+        windows = windows[:, :: stride[0], :: stride[1], :, :: dilation[0], :: dilation[1]]
+    out_h, out_w = windows.shape[1:3]
     per_group = channels // groups * kernel[0] * kernel[1]
-    # im2col's matrices, one per sample and group: rows in the weight's (C, KH, KW) order,
-    # a column per output position. [fast path: conv columns] this layout keeps PyTorch's
-    # (N, C, H, W) order from the input to the output (no transposed copy of the output)
-    # and keeps the rows of (OH, OW) whole in the one copy (the reshape) and in the
-    # gradient's scatter back; one batched product for every sample and group.
-    columns = windows.transpose(0, 1, 4, 5, 2, 3).reshape(batch, groups, per_group, out_h * out_w)
+    # im2col's matrices, one per group: rows in the weight's (C, KH, KW) order, a column per
+    # (output position, sample); the reshape is the one copy
+    columns = windows.transpose(0, 4, 5, 1, 2, 3).reshape(groups, per_group, out_h * out_w * batch)
     kernels = weight.reshape(groups, out_channels // groups, per_group)
-    out = (kernels @ columns).reshape(batch, out_channels, out_h, out_w)
+    out = (kernels @ columns).reshape(out_channels, out_h, out_w, batch).transpose(3, 0, 1, 2)
     if bias is not None:
         out = out + bias.reshape(out_channels, 1, 1)
     if dims == 1:

@@ -1,11 +1,13 @@
 """Pooling: `max_pool2d` and `avg_pool2d` over (N, C, H, W), PyTorch's sizes and numbers.
 
 Average pooling sums the windows that `conv.unfold` cuts out of the zero-padded input and
-divides by PyTorch's divisor for each window. Max pooling picks, with NumPy and without
-recording anything, the one element each window takes (the first maximum in the window's
-row-major order, as PyTorch's kernel: a NaN wins, the last one if several), and then
-gathers those elements from the input in one indexing op: the whole gradient of a window
-goes to that one element, as in PyTorch, where `Tensor.max` would split it among ties.
+divides by PyTorch's divisor for each window. Max pooling over windows that tile the input
+(stride = kernel, no padding or dilation) is `block_max`. Other max pooling picks, with
+NumPy and without recording anything, the one element each window takes (the first
+maximum in the window's row-major order, as PyTorch's kernel: a NaN wins, the last one if
+several), and then gathers those elements from the input in one indexing op. Either way
+the whole gradient of a window goes to that one element, as in PyTorch, where
+`Tensor.max` would split it among ties.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor
+from autograd_lite import ShapeError, Tensor, block_max
 
 from .conv import ntuple, pad, unfold
 from .helpers import as_tensor
@@ -165,6 +167,19 @@ def max_pool2d(
     kernel, steps, pads, spread, (out_h, out_w) = pool_geometry(
         name, x, kernel_size, stride, padding, dilation, ceil_mode
     )
+    height, width = x.shape[-2:]
+    if (
+        not return_indices
+        and steps == kernel
+        and (out_h, out_w) == (height // kernel[0], width // kernel[1])
+        and pads == (0, 0)
+        and spread == (1, 1)
+    ):
+        # [fast path: pooling blocks] windows that tile the input (stride = kernel, no
+        # padding or dilation): the maximum of the kernel's strided slices, its gradient
+        # assigned to each block's first maximum (`block_max`), where the general path
+        # below finds the element of every window and scatters the gradient with np.add.at
+        return block_max(x, kernel)
     batched = x.ndim == 4
     data = x.data if batched else x.data[None]
     indices = _max_indices(data, kernel, steps, pads, spread, (out_h, out_w))

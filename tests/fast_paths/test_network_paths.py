@@ -1,7 +1,8 @@
 """The fast paths of the network layers give what the plain formulation gives.
 
-- conv columns (`nn.functional.conv`): the batched im2col product against the convolution
-  written as one einsum over the windows;
+- batch-innermost columns (`nn.functional.conv`): the im2col product on the (C, H, W, N)
+  view against the convolution written as one einsum over the windows (with stride,
+  padding, dilation and groups; see also `test_cnn_paths.py`);
 - Adam in place (`nn.optim.adam`): the in-place update against the plain formula.
 """
 

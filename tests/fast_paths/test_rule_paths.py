@@ -55,7 +55,8 @@ def test_linear_backward_on_arrays_matches_the_recorded_rule(
 def test_linear_weight_gradient_of_one_sample_is_exactly_the_matmul(
     x_shape: tuple[int, ...], dtypes: tuple[type, type], create_graph: bool
 ) -> None:
-    # the rule uses a broadcast multiply for one sample: it must equal G^T @ X bit for bit
+    # for one sample the rule takes np.dot on arrays and a broadcast multiply on Tensors
+    # (create_graph): each must equal G^T @ X bit for bit
     rng = np.random.default_rng(3)
     x = Tensor(rng.standard_normal(x_shape), dtype=dtypes[0])
     weight = Tensor(rng.standard_normal((4, 5)), dtype=dtypes[1], requires_grad=True)
