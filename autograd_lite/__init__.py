@@ -40,6 +40,7 @@ from .explaining.explain import explain
 from .functions import (
     concatenate,
     einsum,
+    gelu,
     linear,
     maximum,
     minimum,
@@ -84,6 +85,7 @@ __all__ = [
     "functional",
     "eye",
     "full",
+    "gelu",
     "grad",
     "gradcheck",
     "gradgradcheck",

@@ -1,6 +1,6 @@
 """Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
-the fused softmax cross-entropy and sliding_window_view (the convolution primitive). Each
-checks its arguments, then applies one op from ``ops/``."""
+the fused softmax cross-entropy, gelu and sliding_window_view (the convolution primitive).
+Each checks its arguments, then applies one op from ``ops/``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
+from .ops.activations import Gelu
 from .ops.einsum import Einsum
 from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
@@ -111,6 +112,30 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Any:
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
+
+
+def gelu(x: Any, approximate: str = "none") -> Any:
+    """The Gaussian error linear unit x Phi(x) (Phi the standard normal CDF), as one op.
+
+    One op instead of the five of ``x * 0.5 * ((x / sqrt 2).erf() + 1)``: the forward keeps
+    Phi(x) for the backward rule, which then needs no erf (``nn.GELU`` and
+    ``nn.functional.gelu`` use it). Differentiable twice and more, as every op.
+
+    Args:
+        x: input tensor.
+        approximate: "none", the exact 0.5 x (1 + erf(x / sqrt 2)); or "tanh",
+            0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))). PyTorch's two forms.
+
+    Raises:
+        ValueError: for another ``approximate``.
+
+    Example:
+        >>> round(gelu(Tensor([1.0])).item(), 6)   # 1 * Phi(1)
+        0.841345
+    """
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(x, approximate=approximate)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Any:

@@ -11,13 +11,23 @@ from typing import Any
 
 import numpy as np
 
-from ..functions import einsum, minimum
+from ..functions import einsum, gelu, minimum
 from .op_entry import OpEntry
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
     """math.erf elementwise: a reference independent of the engine's own erf."""
     return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """x Phi(x) with math.erf: the exact GELU, independent of the engine's erf."""
+    return x * 0.5 * (1.0 + _erf(x * math.sqrt(0.5)))
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """PyTorch's tanh form of GELU, in NumPy."""
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
 
 
 def _norm_reference(x: np.ndarray, ord: Any, axis: Any, keepdims: bool) -> np.ndarray:
@@ -77,6 +87,14 @@ MATH_ENTRIES: tuple[OpEntry, ...] = (
     _unary("expm1", np.expm1),
     _unary("square", np.square),
     _unary("erf", _erf),
+    OpEntry("gelu", gelu, _gelu, ("real",), covers=("autograd_lite.gelu",)),
+    OpEntry(
+        "gelu_tanh",
+        lambda x: gelu(x, approximate="tanh"),
+        _gelu_tanh,
+        ("real",),
+        covers=("autograd_lite.gelu",),
+    ),
     _step("sign", np.sign),
     _step("floor", np.floor),
     _step("ceil", np.ceil),
