@@ -38,6 +38,7 @@ from .errors import (
 )
 from .explaining.explain import explain
 from .functions import (
+    attention,
     concatenate,
     einsum,
     gelu,
@@ -72,6 +73,7 @@ __all__ = [
     "__version__",
     "arange",
     "as_tensor",
+    "attention",
     "backward_steps",
     "concatenate",
     "default_generator",

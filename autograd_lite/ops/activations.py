@@ -65,11 +65,11 @@ class Gelu(Op):
                 return slope
             return slope * grad_output
         if ctx.approximate == "tanh":
-            t = _saved(ctx, ctx.tanh, lambda: _tanh_inner(x).tanh())
+            t = kept_tensor(ctx, ctx.tanh, lambda: _tanh_inner(x).tanh())
             cdf = (t + 1.0) * 0.5
             slope = x * (1.0 - t * t) * (0.5 * _TANH_SCALE) * (x * x * (3.0 * _TANH_CUBE) + 1.0)
             return grad_output * (cdf + slope)
-        cdf = _saved(ctx, ctx.cdf, lambda: ((x * _SQRT_HALF).erf() + 1.0) * 0.5)
+        cdf = kept_tensor(ctx, ctx.cdf, lambda: ((x * _SQRT_HALF).erf() + 1.0) * 0.5)
         density = (x * x * -0.5).exp() * _INV_SQRT_2PI
         return grad_output * (cdf + x * density)
 
@@ -103,9 +103,9 @@ def _tanh_inner(x: Any) -> Any:
     return (x * x * x * _TANH_CUBE + x) * _TANH_SCALE
 
 
-def _saved(ctx: Context, array: np.ndarray, recompute: Callable[[], Any]) -> Any:
+def kept_tensor(ctx: Context, array: np.ndarray, recompute: Callable[[], Any]) -> Any:
     """A forward by-product as a Tensor: wrapped, or recomputed on the graph (create_graph),
-    where it must be differentiable with respect to x."""
+    where it must be differentiable with respect to the inputs (as `output_tensor`)."""
     if is_grad_enabled():
         return recompute()
     return bound.wrap(array, False)
