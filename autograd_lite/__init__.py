@@ -38,10 +38,8 @@ from .errors import (
 )
 from .explaining.explain import explain
 from .functions import (
-    attention,
     concatenate,
     einsum,
-    gelu,
     linear,
     maximum,
     minimum,
@@ -50,6 +48,7 @@ from .functions import (
     stack,
     where,
 )
+from .functions_fused import attention, gelu, layer_norm
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rng import default_generator, manual_seed
 from .scalar.value import Value
@@ -93,6 +92,7 @@ __all__ = [
     "gradgradcheck",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "layer_norm",
     "linear",
     "linspace",
     "manual_seed",

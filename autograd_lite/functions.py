@@ -1,5 +1,5 @@
 """Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
-the fused softmax cross-entropy, gelu, attention and sliding_window_view (the convolution primitive).
+the fused softmax cross-entropy and sliding_window_view (the convolution primitive).
 Each checks its arguments, then applies one op from ``ops/``."""
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from typing import Any
 import numpy as np
 
 from .errors import ShapeError
-from .ops.activations import Gelu
-from .ops.attention import Attention
 from .ops.einsum import Einsum
 from .ops.elementwise import Maximum, Minimum, Where
 from .ops.linalg import Linear
@@ -113,110 +111,6 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Any:
     if bias is None:
         return Linear.apply(x, weight)
     return Linear.apply(x, weight, bias)
-
-
-def gelu(x: Any, approximate: str = "none") -> Any:
-    """The Gaussian error linear unit x Phi(x) (Phi the standard normal CDF), as one op.
-
-    One op instead of the five of ``x * 0.5 * ((x / sqrt 2).erf() + 1)``: the forward keeps
-    Phi(x) for the backward rule, which then needs no erf (``nn.GELU`` and
-    ``nn.functional.gelu`` use it). Differentiable twice and more, as every op.
-
-    Args:
-        x: input tensor.
-        approximate: "none", the exact 0.5 x (1 + erf(x / sqrt 2)); or "tanh",
-            0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3))). PyTorch's two forms.
-
-    Raises:
-        ValueError: for another ``approximate``.
-
-    Example:
-        >>> round(gelu(Tensor([1.0])).item(), 6)   # 1 * Phi(1)
-        0.841345
-    """
-    if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(x, approximate=approximate)
-
-
-def attention(
-    query: Any, key: Any, value: Any, mask: Any = None, scale: float | None = None
-) -> Any:
-    """softmax(query @ key^T * scale + mask) @ value over the last axis, as one op.
-
-    The core of scaled dot-product attention (``nn.functional.scaled_dot_product_attention``
-    and ``nn.MultiheadAttention`` use it): one recorded op instead of six, the weights kept
-    for the backward rule. A query row whose every key is masked gets weights 0 and output
-    0 (PyTorch's "safe softmax"), not NaN. Differentiable twice and more, as every op.
-
-    Args:
-        query: shape (..., L, E).
-        key: shape (..., S, E).
-        value: shape (..., S, Ev); the leading axes of the three broadcast together.
-        mask: None; a bool array, True where a query attends to a key; or a float array
-            added to the scores (-inf excludes). It broadcasts to (..., L, S) and gets no
-            gradient.
-        scale: the factor of the scores (default 1 / sqrt(E)).
-
-    Returns:
-        A Tensor of shape (..., L, Ev).
-
-    Raises:
-        ShapeError: for inputs of fewer than 2 axes, E or S that differ, or a mask that
-            does not broadcast to the scores. TypeError: for a mask that requires grad.
-
-    Example:
-        >>> q = Tensor(np.ones((2, 3, 4)))
-        >>> attention(q, q, q, mask=np.tril(np.ones((3, 3), dtype=bool))).shape
-        (2, 3, 4)
-    """
-    query, key, value = as_tensor(query), as_tensor(key), as_tensor(value)
-    shapes = f"query {query.shape}, key {key.shape}, value {value.shape}"
-    if min(query.ndim, key.ndim, value.ndim) < 2:
-        raise ShapeError(f"attention: query, key and value need at least 2 axes, got {shapes}")
-    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
-        raise ShapeError(
-            f"attention: query (..., L, E) and key (..., S, E) must share E, and key and "
-            f"value (..., S, Ev) must share S; got {shapes}"
-        )
-    try:
-        lead = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"attention: the leading axes do not broadcast: {shapes}") from None
-    factor = 1.0 / float(np.sqrt(query.shape[-1])) if scale is None else float(scale)
-    return Attention.apply(
-        query,
-        key,
-        value,
-        mask=_additive_mask(mask, lead + (query.shape[-2], key.shape[-2]), query.dtype),
-        scale=factor,
-    )
-
-
-def _additive_mask(mask: Any, scores: tuple[int, ...], dtype: Any) -> Any:
-    """None, or the mask as an array of ``dtype`` to add to scores of shape ``scores``."""
-    if mask is None:
-        return None
-    if isinstance(mask, Tensor):
-        if mask.requires_grad:
-            raise TypeError(
-                "attention: mask gets no gradient; a mask that requires grad needs the "
-                "composed form (softmax(q @ k^T * scale + mask) @ v)"
-            )
-        mask = mask.data
-    array = np.asarray(mask)
-    try:
-        fits = np.broadcast_shapes(array.shape, scores) == scores
-    except ValueError:
-        fits = False
-    if not fits:
-        raise ShapeError(
-            f"attention: mask of shape {array.shape} does not broadcast to the scores' "
-            f"shape {scores} (..., L, S)"
-        )
-    if array.dtype == np.bool_:
-        return np.where(array, 0.0, -np.inf).astype(dtype)
-    return array.astype(dtype, copy=False)
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0) -> Any:

@@ -51,6 +51,7 @@ LAYERS: list[tuple[str, str, tuple[str, ...]]] = [
             "autograd_lite.tensor_protocols",
             "autograd_lite.tensor_hooks",
             "autograd_lite.functions",
+            "autograd_lite.functions_fused",
             "autograd_lite.creation",
         ),
     ),

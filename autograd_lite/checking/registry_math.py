@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..functions import einsum, gelu, minimum
+from ..functions import einsum, minimum
+from ..functions_fused import gelu
 from .op_entry import OpEntry
 
 

@@ -18,7 +18,7 @@ from ..engine.context import Context
 from ..engine.tensor_base import bound
 from ..grad_mode import is_grad_enabled
 from .op import Op
-from .special_functions import erf
+from .special_functions import erf, erf_float32
 
 _SQRT_HALF = math.sqrt(0.5)  # M_SQRT1_2
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # the standard normal density at 0
@@ -47,12 +47,15 @@ class Gelu(Op):
             inner += x
             inner *= _TANH_SCALE
             ctx.tanh = np.tanh(inner, out=inner)
-            cdf = ctx.tanh + 1.0
+            cdf = ctx.tanh.copy()  # the tanh is kept too
         else:
-            cdf = erf(x * _SQRT_HALF)
-            cdf += 1.0
-        cdf *= 0.5
-        ctx.cdf = cdf
+            scaled = np.multiply(x, _SQRT_HALF, out=np.empty_like(x))
+            if x.dtype == np.float32:  # [fast path: float32 erf] in the scaled x's array
+                cdf = erf_float32(scaled, overwrite_x=True)
+                ctx.cdf = _half_one_plus(cdf)
+                return np.multiply(x, cdf, out=scaled)  # erf is done with its scratch
+            cdf = erf(scaled)
+        ctx.cdf = _half_one_plus(cdf)
         return x * cdf
 
     @staticmethod
@@ -72,6 +75,13 @@ class Gelu(Op):
         cdf = kept_tensor(ctx, ctx.cdf, lambda: ((x * _SQRT_HALF).erf() + 1.0) * 0.5)
         density = (x * x * -0.5).exp() * _INV_SQRT_2PI
         return grad_output * (cdf + x * density)
+
+
+def _half_one_plus(values: np.ndarray) -> np.ndarray:
+    """(1 + values) / 2 in ``values``' own array: Phi from erf (or tanh)."""
+    values += 1.0
+    values *= 0.5
+    return values
 
 
 def _slope_array(ctx: Context, x: np.ndarray) -> np.ndarray:

@@ -104,18 +104,20 @@ def _exp_minus_square(y: np.ndarray) -> np.ndarray:
     return np.exp(-t * t) * np.exp(-(y - t) * (y + t))
 
 
-def erf_float32(x: np.ndarray) -> np.ndarray:
+def erf_float32(x: np.ndarray, overwrite_x: bool = False) -> np.ndarray:
     """erf of a float32 array in float32: x P(x**2) / Q(x**2), x clipped to [-3.95, 3.95].
 
     Odd by construction (erf(-x) = -erf(x), erf(0) = 0), 1 at and beyond the clip, nan for
-    nan. Three arrays of x's size, each op in place (fresh large arrays cost page faults).
+    nan. Each step is in place: two new arrays of x's size, and a third unless
+    ``overwrite_x``, when x's own array is the scratch (and is overwritten): large fresh
+    arrays cost page faults.
     """
-    clipped = np.empty_like(x)
+    clipped = x if overwrite_x else np.empty_like(x)
     np.clip(x, -_CLIP32, _CLIP32, out=clipped)
     square = np.multiply(clipped, clipped, out=np.empty_like(x))
     numerator = _horner(square, _P32, np.empty_like(x))
     numerator *= clipped
-    denominator = _horner(square, _Q32, clipped)  # x is no longer needed: reuse its array
+    denominator = _horner(square, _Q32, clipped)  # the clipped x is no longer needed
     numerator /= denominator
     # rounding may put the value a float32 step above 1 near the clip; erf never is
     return np.clip(numerator, -_ONE32, _ONE32, out=numerator)
