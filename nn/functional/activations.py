@@ -1,8 +1,8 @@
 """Activations and dropout: elementwise functions of a Tensor, PyTorch's formulas.
 
-Each is built from Tensor operations, so its gradient is the engine's; branches are chosen
-with `where`, whose untaken side gets no gradient, and every branch is evaluated only on
-inputs where it stays finite.
+Each is built from Tensor operations (gelu is one engine op, `autograd_lite.gelu`), so its
+gradient is the engine's; branches are chosen with `where`, whose untaken side gets no
+gradient, and every branch is evaluated only on inputs where it stays finite.
 """
 
 from __future__ import annotations
