@@ -87,18 +87,21 @@ def attention(
         lead = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except ValueError:
         raise ShapeError(f"attention: the leading axes do not broadcast: {shapes}") from None
+    if scale is None and query.shape[-1] == 0:
+        raise ShapeError(f"attention: the default scale 1 / sqrt(E) needs E >= 1; got {shapes}")
     factor = 1.0 / float(np.sqrt(query.shape[-1])) if scale is None else float(scale)
     return Attention.apply(
         query,
         key,
         value,
-        mask=_additive_mask(mask, lead + (query.shape[-2], key.shape[-2]), query.dtype),
+        mask=_mask(mask, lead + (query.shape[-2], key.shape[-2]), query.dtype),
         scale=factor,
     )
 
 
-def _additive_mask(mask: Any, scores: tuple[int, ...], dtype: Any) -> Any:
-    """None, or the mask as an array of ``dtype`` to add to scores of shape ``scores``."""
+def _mask(mask: Any, scores: tuple[int, ...], dtype: Any) -> Any:
+    """None, a bool array (True: takes part), or a float array of ``dtype`` to add to
+    scores of shape ``scores``."""
     if mask is None:
         return None
     if isinstance(mask, Tensor):
@@ -109,6 +112,8 @@ def _additive_mask(mask: Any, scores: tuple[int, ...], dtype: Any) -> Any:
             )
         mask = mask.data
     array = np.asarray(mask)
+    if array.dtype.kind not in "bf":
+        raise TypeError(f"attention: mask must be bool or floating, got dtype {array.dtype}")
     try:
         fits = np.broadcast_shapes(array.shape, scores) == scores
     except ValueError:
@@ -119,8 +124,8 @@ def _additive_mask(mask: Any, scores: tuple[int, ...], dtype: Any) -> Any:
             f"shape {scores} (..., L, S)"
         )
     if array.dtype == np.bool_:
-        return np.where(array, 0.0, -np.inf).astype(dtype)
-    return array.astype(dtype, copy=False)
+        return array
+    return array.astype(dtype if np.dtype(dtype).kind == "f" else np.float64, copy=False)
 
 
 def layer_norm(
@@ -133,8 +138,8 @@ def layer_norm(
     """(x - mean) / sqrt(var + eps) * weight + bias over the last axes, as one op.
 
     PyTorch's ``layer_norm``: the mean and the biased variance over the trailing
-    ``normalized_shape``; the same numbers as the composed form, one recorded op instead of
-    about ten (``nn.LayerNorm`` and ``nn.functional.layer_norm`` use it).
+    ``normalized_shape`` (each a sum divided by the count, as np.mean), one recorded op
+    instead of about ten (``nn.LayerNorm`` and ``nn.functional.layer_norm`` use it).
 
     Args:
         x: shape (..., *normalized_shape).
@@ -143,8 +148,8 @@ def layer_norm(
         eps: added to the variance.
 
     Raises:
-        ShapeError: when x's shape does not end in ``normalized_shape``, or weight or bias
-            has another shape.
+        ShapeError: when x's shape does not end in ``normalized_shape`` (or it holds a 0),
+            or weight or bias has another shape.
 
     Example:
         >>> layer_norm(Tensor([[1.0, 3.0]]), 2).numpy().round(4)
@@ -159,6 +164,8 @@ def layer_norm(
         raise ShapeError(
             f"layer_norm: input shape {x.shape} does not end in normalized_shape {shape}"
         )
+    if 0 in shape:
+        raise ShapeError(f"layer_norm: cannot normalise over an empty shape {shape}")
     affine = []
     for argument, value in (("weight", weight), ("bias", bias)):
         if value is None:

@@ -41,8 +41,10 @@ def _attention(q: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
 
 
 def _causal(x: Any) -> np.ndarray:
-    """The bool (L, L) causal mask of (L, E) rows: True on and below the diagonal."""
-    return np.tril(np.ones((x.shape[0], x.shape[0]), dtype=bool))
+    """The bool (L, L) causal mask of (L, E) rows: True on and below the diagonal (for
+    input of another shape, the mask of its first axis; attention refuses the input)."""
+    length = x.shape[0] if x.ndim else 1
+    return np.tril(np.ones((length, length), dtype=bool))
 
 
 def _layer_norm(x: np.ndarray) -> np.ndarray:
@@ -135,7 +137,7 @@ MATH_ENTRIES: tuple[OpEntry, ...] = (
     ),
     OpEntry(
         "layer_norm",
-        lambda x: layer_norm(x, x.shape[-1]),
+        lambda x: layer_norm(x, x.shape[-1:]),
         _layer_norm,
         ("real",),
         covers=("autograd_lite.layer_norm",),

@@ -21,8 +21,9 @@ class Attention(Op):
     """Y = W V,  W = softmax(Q K^T s + M) over the last axis;  with G = dL/dY:
     dL/dV = W^T G,  dL/dQ = s D K,  dL/dK = s D^T Q,  D = W * (G V^T - rowsum(G * Y))
 
-    Q (..., L, E), K (..., S, E), V (..., S, Ev); the leading axes broadcast. M is a constant
-    added to the scores (0 and -inf for a mask; None for none). A row whose every score is
+    Q (..., L, E), K (..., S, E), V (..., S, Ev); the leading axes broadcast. M is a constant:
+    a float array added to the scores, or a bool array whose False entries set the score to
+    -inf (whatever it was, NaN included), or None. A row whose every score is
     -inf gets weights 0, not NaN (PyTorch's "safe softmax"), so its output and gradients
     are 0. rowsum(W * G V^T) = rowsum(G * Y): the row sums come from the (L, Ev) output,
     not from another (L, S) array.
@@ -38,7 +39,9 @@ class Attention(Op):
         ctx.mask, ctx.scale = mask, scale
         scores = np.matmul(q, np.swapaxes(k, -1, -2))
         scores *= scale
-        if mask is not None:
+        if mask is not None and mask.dtype == np.bool_:  # excluded whatever the score (NaN too)
+            np.copyto(scores, -np.inf, where=~mask)
+        elif mask is not None:
             scores += mask
         ctx.weights = _softmax_in_place(scores)
         ctx.out = np.matmul(ctx.weights, v)
@@ -67,6 +70,8 @@ class Attention(Op):
 
 def _softmax_in_place(scores: np.ndarray) -> np.ndarray:
     """softmax over the last axis in ``scores``' own array; rows of only -inf become 0."""
+    if scores.size == 0:  # no keys (or no queries): nothing to normalise
+        return scores
     # [fast path: ufunc reductions] np.maximum.reduce / np.add.reduce without the wrappers
     top = np.maximum.reduce(scores, axis=-1, keepdims=True)
     dead = top == -np.inf
@@ -92,7 +97,9 @@ def _swap_last(t: Any) -> Any:
 def _weights(q: Any, k: Any, mask: Any, scale: float) -> Any:
     """The attention weights from Tensors, on the graph (for create_graph)."""
     scores = (q @ _swap_last(k)) * scale
-    if mask is not None:
+    if mask is not None and mask.dtype == np.bool_:
+        scores = scores.masked_fill(~mask, -np.inf)
+    elif mask is not None:
         scores = scores + mask
     dead = np.all(scores.data == -np.inf, axis=-1, keepdims=True)
     if not dead.any():

@@ -1,4 +1,4 @@
-"""Layer normalisation as one op: the composed form's numbers, one rule for its gradient.
+"""Layer normalisation as one op: x-hat kept, one rule for its gradient.
 
 Composed of Tensor operations (two means, a subtraction, a square root, a division and the
 affine map) it records about ten ops per call, each with its own arrays; as one op the
@@ -22,6 +22,8 @@ class LayerNorm(Op):
     dL/db = G   (w and b summed over the leading axes; either may be absent)
 
     var is the biased variance (the mean of squared deviations), as PyTorch's layer_norm.
+    Under create_graph the rule recomputes x-hat with Tensor operations (Tensor.mean is
+    sum * (1 / n)), which can differ from the forward's in the last bits.
     """
 
     array_backward = True  # on arrays: a few passes, the weight and bias sums reduced here
@@ -36,11 +38,12 @@ class LayerNorm(Op):
         has_weight: bool,
     ) -> np.ndarray:
         ctx.axes, ctx.eps, ctx.has_weight = axes, eps, has_weight
-        count = 1.0 / int(np.prod([x.shape[a] for a in axes]))
-        # the composed form's operations in its order (mean = sum * (1 / count)), so the
-        # numbers are the same
-        deviation = x - np.sum(x, axis=axes, keepdims=True) * count
-        variance = np.sum(deviation * deviation, axis=axes, keepdims=True) * count
+        count = int(np.prod([x.shape[a] for a in axes]))
+        # means as np.mean computes them (sum / count): a row of equal values has deviation
+        # exactly 0 (sum * (1 / count), Tensor.mean's form, can leave one rounding step,
+        # which 1 / sqrt(eps) then magnifies)
+        deviation = x - np.sum(x, axis=axes, keepdims=True) / count
+        variance = np.sum(deviation * deviation, axis=axes, keepdims=True) / count
         ctx.inverse = 1.0 / np.sqrt(variance + eps)
         deviation *= ctx.inverse
         ctx.xhat = deviation

@@ -3,7 +3,7 @@
 Both compute y = (x - mean) * (1 / sqrt(var + eps)) * weight + bias with the biased
 variance (the mean of squared deviations) of the statistics' axes; the gradient is the
 engine's, through the mean and the variance (`layer_norm` is one engine op,
-`autograd_lite.layer_norm`, with the same numbers). `batch_norm` in training mode also moves the
+`autograd_lite.layer_norm`, with the same formula). `batch_norm` in training mode also moves the
 running statistics: running = (1 - momentum) * running + momentum * batch value, with the
 unbiased variance (n / (n - 1) times the biased one) for ``running_var``.
 """
@@ -172,6 +172,6 @@ def layer_norm(
                 f"{name}: {argument} has shape {as_tensor(value).shape}, expected "
                 f"normalized_shape {shape}"
             )
-    # [fast path: fused layer norm] one op (`autograd_lite.layer_norm`), the numbers of
+    # [fast path: fused layer norm] one op (`autograd_lite.layer_norm`), the formula of
     # normalize() and _affine() (pinned in tests/fast_paths/test_fused_layers.py)
     return _layer_norm(x, shape, weight, bias, eps)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, grad
+from autograd_lite.ops import activations, attention, linalg, nonlinear, normalization
 from autograd_lite.ops import elementwise as ew
-from autograd_lite.ops import linalg, nonlinear
 from autograd_lite.ops import shape as shape_ops
 from autograd_lite.ops.op import Op
 
@@ -28,6 +28,10 @@ ARRAY_RULES = [
     linalg.Linear,
     nonlinear.ReLU,
     nonlinear.SoftmaxCrossEntropy,
+    # the fused layer ops: their two paths are compared in test_fused_layers.py
+    activations.Gelu,
+    attention.Attention,
+    normalization.LayerNorm,
 ]
 
 
