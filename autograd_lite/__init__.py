@@ -49,6 +49,7 @@ from .functions import (
     stack,
     where,
 )
+from .functions_fused import attention, gelu, layer_norm
 from .functions_recurrent import gru_cell, lstm_cell, lstm_sequence, rnn_cell
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .rng import default_generator, manual_seed
@@ -73,6 +74,7 @@ __all__ = [
     "__version__",
     "arange",
     "as_tensor",
+    "attention",
     "backward_steps",
     "block_max",
     "concatenate",
@@ -87,12 +89,14 @@ __all__ = [
     "functional",
     "eye",
     "full",
+    "gelu",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "gru_cell",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "layer_norm",
     "linear",
     "linspace",
     "lstm_cell",

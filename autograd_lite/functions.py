@@ -1,7 +1,8 @@
 """Module functions on Tensors: where, maximum, minimum, einsum, concatenate, stack, linear,
 the fused softmax cross-entropy, sliding_window_view (the convolution primitive) and
 block_max (max pooling's). Each checks its arguments, then applies one op from ``ops/``.
-The recurrent cells are in ``functions_recurrent``."""
+The recurrent cells are in ``functions_recurrent``, the fused layer ops (gelu, attention,
+layer_norm) in ``functions_fused``."""
 
 from __future__ import annotations
 

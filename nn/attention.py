@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, concatenate, linear
+from autograd_lite import ShapeError, Tensor, attention, concatenate, linear
 
 from . import init
 from .cells import as_input, check_size
@@ -270,6 +270,40 @@ class MultiheadAttention(Module):
                 mask = np.concatenate([mask, pad], axis=-1)
         return k, v, mask
 
+    def _plain_projections(self) -> bool:
+        """True when Q, K, V are one product with in_proj_weight and nothing is appended."""
+        return self._qkv_same_embed_dim and self.bias_k is None and not self.add_zero_attn
+
+    def _fused_self_attention(
+        self, x: Tensor, batched: bool, attn_mask: Any, key_padding_mask: Any, is_causal: bool
+    ) -> Tensor | None:
+        """Self-attention without returned weights or dropout through one attention op.
+
+        [fast path: fused attention] One product gives Q, K and V side by side (N, L, 3 E);
+        one reshape and one transpose make them (3, N, heads, L, head_dim), `split` cuts the
+        three apart, and `autograd_lite.attention` does the rest: 8 recorded ops in all
+        instead of 21, the same formula. None (the general path) for a mask that requires
+        grad.
+        """
+        E, heads, hd = self.embed_dim, self.num_heads, self.head_dim  # noqa: N806
+        if not batched:  # (L, E): a batch of one, sequence first
+            x = x.reshape(x.shape[0], 1, E)
+        first = self.batch_first and batched  # (N, L, E) rather than (L, N, E)
+        batch, length = (x.shape[0], x.shape[1]) if first else (x.shape[1], x.shape[0])
+        if is_causal and attn_mask is None:
+            attn_mask = ~causal_mask(length, length)
+        mask = self._masks(attn_mask, key_padding_mask, (batch, heads, length, length), batched)
+        if isinstance(mask, Tensor) and mask.requires_grad:
+            return None
+        qkv = linear(x, self.in_proj_weight, self.in_proj_bias)
+        to_heads, back = (
+            ((2, 0, 3, 1, 4), (1, 3, 0, 2, 4)) if first else ((2, 1, 3, 0, 4), (3, 1, 0, 2, 4))
+        )
+        q, k, v = qkv.reshape(*x.shape[:2], 3, heads, hd).transpose(*to_heads).split(3, axis=0)
+        out = attention(q, k, v, mask, math.sqrt(1.0 / hd))  # (1, N, heads, L, head_dim)
+        out = self.out_proj(out.transpose(*back).reshape(*x.shape[:2], E))
+        return out if batched else out.reshape(length, E)
+
     def forward(
         self,
         query: Any,
@@ -283,6 +317,13 @@ class MultiheadAttention(Module):
     ) -> tuple[Tensor, Tensor | None]:
         packed = query is key and key is value
         q_in, k_in, v_in, batched = self._inputs(query, key, value)
+        drop = self.dropout if self.training else 0.0
+        if packed and not need_weights and drop == 0.0 and self._plain_projections():
+            fused = self._fused_self_attention(
+                q_in, batched, attn_mask, key_padding_mask, is_causal
+            )
+            if fused is not None:
+                return fused, None
         if self.batch_first and batched:  # to (L, N, E), PyTorch's working layout
             q_in, k_in, v_in = (t.transpose(1, 0, 2) for t in (q_in, k_in, v_in))
         elif not batched:
@@ -299,7 +340,6 @@ class MultiheadAttention(Module):
         scores = (q * math.sqrt(1.0 / hd)) @ swap_last(k)
         if mask is not None:
             scores = scores + mask
-        drop = self.dropout if self.training else 0.0
         # PyTorch's two paths: a row with every key masked is NaN when the weights are
         # returned, zeros (scaled_dot_product_attention's safe softmax) when they are not
         out, weights = attend(scores, v, drop, self.generator, safe=not need_weights)

@@ -52,6 +52,7 @@ LAYERS: list[tuple[str, str, tuple[str, ...]]] = [
             "autograd_lite.tensor_hooks",
             "autograd_lite.functions",
             "autograd_lite.functions_recurrent",
+            "autograd_lite.functions_fused",
             "autograd_lite.creation",
         ),
     ),

@@ -12,12 +12,45 @@ from typing import Any
 import numpy as np
 
 from ..functions import einsum, minimum
+from ..functions_fused import attention, gelu, layer_norm
 from .op_entry import OpEntry
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
     """math.erf elementwise: a reference independent of the engine's own erf."""
     return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """x Phi(x) with math.erf: the exact GELU, independent of the engine's erf."""
+    return x * 0.5 * (1.0 + _erf(x * math.sqrt(0.5)))
+
+
+def _gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """PyTorch's tanh form of GELU, in NumPy."""
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def _attention(q: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """softmax(q q^T / sqrt(E) + mask) q: self-attention of (L, E) rows, in NumPy."""
+    scores = q @ q.T / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True) @ q
+
+
+def _causal(x: Any) -> np.ndarray:
+    """The bool (L, L) causal mask of (L, E) rows: True on and below the diagonal (for
+    input of another shape, the mask of its first axis; attention refuses the input)."""
+    length = x.shape[0] if x.ndim else 1
+    return np.tril(np.ones((length, length), dtype=bool))
+
+
+def _layer_norm(x: np.ndarray) -> np.ndarray:
+    """(x - mean) / sqrt(var + 1e-5) over the last axis, in NumPy."""
+    deviation = x - x.mean(axis=-1, keepdims=True)
+    return deviation / np.sqrt((deviation**2).mean(axis=-1, keepdims=True) + 1e-5)
 
 
 def _norm_reference(x: np.ndarray, ord: Any, axis: Any, keepdims: bool) -> np.ndarray:
@@ -77,6 +110,39 @@ MATH_ENTRIES: tuple[OpEntry, ...] = (
     _unary("expm1", np.expm1),
     _unary("square", np.square),
     _unary("erf", _erf),
+    OpEntry("gelu", gelu, _gelu, ("real",), covers=("autograd_lite.gelu",)),
+    OpEntry(
+        "gelu_tanh",
+        lambda x: gelu(x, approximate="tanh"),
+        _gelu_tanh,
+        ("real",),
+        covers=("autograd_lite.gelu",),
+    ),
+    # one (L, E) input as query, key and value, so every path of the rule is checked
+    OpEntry(
+        "attention",
+        lambda x: attention(x, x, x),
+        _attention,
+        ("real",),
+        covers=("autograd_lite.attention",),
+        shapes="logits",
+    ),
+    OpEntry(
+        "attention_causal",
+        lambda x: attention(x, x, x, mask=_causal(x)),
+        lambda x: _attention(x, _causal(x)),
+        ("real",),
+        covers=("autograd_lite.attention",),
+        shapes="logits",
+    ),
+    OpEntry(
+        "layer_norm",
+        lambda x: layer_norm(x, x.shape[-1:]),
+        _layer_norm,
+        ("real",),
+        covers=("autograd_lite.layer_norm",),
+        shapes="logits",
+    ),
     _step("sign", np.sign),
     _step("floor", np.floor),
     _step("ceil", np.ceil),

@@ -11,6 +11,13 @@ then erf = 1 - erfc, with the sign of x. exp(-x**2) is computed as exp(-t**2) * 
 with t = x rounded down to a multiple of 1/16, which keeps the digits x**2 would round away.
 Accurate to a few units in the last place of float64 (the tests compare with math.erf);
 vectorised, so no Python loop over elements.
+
+float32 input takes its own path, in float32 throughout: erf(x) = x P(x**2) / Q(x**2) with x
+clipped to [-3.95, 3.95] (float32 erf is 1 from 3.92 on), P and Q fitted here against math.erf
+(``scripts/fit_erf_float32.py``). It is within 7 float32 ulp of erf (mean 0.7 ulp; the
+rounding of float32 Horner steps, not the fit, sets that) and takes about 20 NumPy passes
+without masks, instead of Cody's float64 ranges: about 40 times faster, which matters for
+the exact GELU of float32 networks.
 """
 
 from __future__ import annotations
@@ -32,14 +39,30 @@ _P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
 _Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1,
       6.05183413124413191e-2, 2.33520497626869185e-3)  # fmt: skip
 _ONE_OVER_SQRT_PI = 5.6418958354775628695e-1
+
+# the float32 rational x P(x**2) / Q(x**2), P's and Q's coefficients from z**0 up
+_P32 = tuple(np.float32(c) for c in (
+    1.1283791535136038, 0.14449644691963978, 0.044616338411252725, 0.0017035262817430379,
+    0.000135452715565608, -3.558550271001422e-06, 7.670159425278877e-08,
+    -7.737688244270934e-10))  # fmt: skip
+_Q32 = tuple(np.float32(c) for c in (
+    1.0, 0.461389561989042, 0.0933390489764337, 0.01028813037405248,
+    0.0005774046301538484))  # fmt: skip
+#: where x is clipped: float32 erf is 1 from 3.92 on, and at 3.95 the rational evaluates to
+#: exactly 1 in float32 (at some points nearby its rounding gives 1 - 2**-24 instead)
+_CLIP32 = np.float32(3.95)
+_ONE32 = np.float32(1.0)
 #: above this |x|, erf(x) is 1 in float64 (erfc(6) = 2e-17 is below half an ulp of 1)
 _SATURATED = 6.0
 
 
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function 2/sqrt(pi) * integral_0^x exp(-t**2) dt, elementwise, in float64
-    (cast back to x's dtype). erf(±inf) = ±1 and erf(nan) = nan."""
+    (cast back to x's dtype); float32 input in float32 (see the module docstring).
+    erf(±inf) = ±1 and erf(nan) = nan."""
     x = np.asarray(x)
+    if x.dtype == np.float32:  # [fast path: float32 erf]
+        return erf_float32(x)
     wide = x.astype(np.float64).reshape(-1)  # 1-D, so that 0-d input can be assigned into
     y = np.abs(wide)
     out = np.sign(wide)  # |x| > 6: erf is ±1 (and 0 stays 0, nan stays nan)
@@ -79,3 +102,32 @@ def _exp_minus_square(y: np.ndarray) -> np.ndarray:
     """exp(-y**2) without the rounding of y**2: y = t + (y - t) with t a multiple of 1/16."""
     t = np.trunc(y * 16.0) / 16.0
     return np.exp(-t * t) * np.exp(-(y - t) * (y + t))
+
+
+def erf_float32(x: np.ndarray, overwrite_x: bool = False) -> np.ndarray:
+    """erf of a float32 array in float32: x P(x**2) / Q(x**2), x clipped to [-3.95, 3.95].
+
+    Odd by construction (erf(-x) = -erf(x), erf(0) = 0), 1 at and beyond the clip, nan for
+    nan. Each step is in place: two new arrays of x's size, and a third unless
+    ``overwrite_x``, when x's own array is the scratch (and is overwritten): large fresh
+    arrays cost page faults.
+    """
+    clipped = x if overwrite_x else np.empty_like(x)
+    np.clip(x, -_CLIP32, _CLIP32, out=clipped)
+    square = np.multiply(clipped, clipped, out=np.empty_like(x))
+    numerator = _horner(square, _P32, np.empty_like(x))
+    numerator *= clipped
+    denominator = _horner(square, _Q32, clipped)  # the clipped x is no longer needed
+    numerator /= denominator
+    # rounding may put the value a float32 step above 1 near the clip; erf never is
+    return np.clip(numerator, -_ONE32, _ONE32, out=numerator)
+
+
+def _horner(z: np.ndarray, coefficients: tuple[np.float32, ...], out: np.ndarray) -> np.ndarray:
+    """sum_k coefficients[k] z**k into ``out`` (which may not be ``z``), in place."""
+    np.multiply(z, coefficients[-1], out=out)
+    out += coefficients[-2]
+    for c in coefficients[-3::-1]:
+        out *= z
+        out += c
+    return out

@@ -1,26 +1,21 @@
 """Activations and dropout: elementwise functions of a Tensor, PyTorch's formulas.
 
-Each is built from Tensor operations, so its gradient is the engine's; branches are chosen
-with `where`, whose untaken side gets no gradient, and every branch is evaluated only on
-inputs where it stays finite.
+Each is built from Tensor operations (gelu is one engine op, `autograd_lite.gelu`), so its
+gradient is the engine's; branches are chosen with `where`, whose untaken side gets no
+gradient, and every branch is evaluated only on inputs where it stays finite.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
-from typing import Any
 
 import numpy as np
 
 from autograd_lite import Tensor, where
+from autograd_lite import gelu as _gelu
 
 from .. import init  # at module level: an import inside dropout() ran on every call
 from .helpers import as_tensor, check_number
-
-_GELU_TANH_SCALE = math.sqrt(2.0 / math.pi)  # PyTorch's kBeta: M_SQRT2 * M_2_SQRTPI * 0.5
-_GELU_TANH_CUBE = 0.044715  # PyTorch's kKappa
-_SQRT_HALF = math.sqrt(0.5)  # M_SQRT1_2
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -81,32 +76,21 @@ def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit: x * Phi(x), Phi the standard normal CDF.
 
+    One op of the engine (`autograd_lite.gelu`): the forward keeps Phi(x) for the backward.
+
     Args:
         x: input tensor.
-        approximate: "none" is exact, 0.5 x (1 + erf(x / sqrt 2)), and needs the
-            `Tensor.erf` op; "tanh" is 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+        approximate: "none" is exact, 0.5 x (1 + erf(x / sqrt 2)); "tanh" is
+            0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
 
     Raises:
-        ValueError: for another ``approximate``. NotImplementedError: for "none" while the
-            engine has no ``Tensor.erf`` yet.
+        ValueError: for another ``approximate``.
 
     Example:
         >>> round(gelu(Tensor([1.0]), approximate="tanh").item(), 6)
         0.841192
     """
-    x = as_tensor(x)
-    if approximate == "tanh":
-        inner = (x + x * x * x * _GELU_TANH_CUBE) * _GELU_TANH_SCALE
-        return x * 0.5 * (inner.tanh() + 1.0)
-    if approximate != "none":
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    if not hasattr(Tensor, "erf"):
-        raise NotImplementedError(
-            "gelu: the exact form needs Tensor.erf, which this version of the engine lacks; "
-            "use approximate='tanh'"
-        )
-    scaled: Any = x * _SQRT_HALF  # Any: erf is an op newer than this module
-    return x * 0.5 * (scaled.erf() + 1.0)
+    return _gelu(as_tensor(x), approximate)
 
 
 def silu(x: Tensor) -> Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd_lite import ShapeError, Tensor, where
+from autograd_lite import ShapeError, Tensor, attention, where
 
 from .activations import dropout as _dropout
 from .helpers import as_tensor, check_number
@@ -143,17 +143,32 @@ def scaled_dot_product_attention(
     factor = (
         1.0 / math.sqrt(query.shape[-1]) if scale is None else check_number(name, "scale", scale)
     )
-    scores = (query @ swap_last(key)) * factor
     if is_causal:
         attn_mask = causal_mask(query.shape[-2], key.shape[-2])
+    mask = None
     if attn_mask is not None:
         mask = mask_array(name, "attn_mask", attn_mask)
-        check_mask_shape(name, "attn_mask", mask, scores.shape)
-        if isinstance(mask, np.ndarray) and mask.dtype == np.bool_:
-            scores = where(mask, scores, -np.inf)
-        else:
-            scores = scores + additive(mask, scores.dtype, True)
+        lead = _leading_shape(name, query, key)
+        check_mask_shape(name, "attn_mask", mask, lead + (query.shape[-2], key.shape[-2]))
+    if dropout_p == 0.0 and not (isinstance(mask, Tensor) and mask.requires_grad):
+        # [fast path: fused attention] one op, the same formula (`autograd_lite.attention`)
+        return attention(query, key, value, mask, factor)
+    scores = (query @ swap_last(key)) * factor
+    if isinstance(mask, np.ndarray) and mask.dtype == np.bool_:
+        scores = where(mask, scores, -np.inf)
+    elif mask is not None:
+        scores = scores + additive(mask, scores.dtype, True)
     return attend(scores, value, dropout_p)[0]
+
+
+def _leading_shape(name: str, query: Tensor, key: Tensor) -> tuple[int, ...]:
+    """The broadcast leading axes of query and key (those of the scores (..., L, S))."""
+    try:
+        return tuple(np.broadcast_shapes(query.shape[:-2], key.shape[:-2]))
+    except ValueError:
+        raise ShapeError(
+            f"{name}: the leading axes of query {query.shape} and key {key.shape} do not broadcast"
+        ) from None
 
 
 def attend(

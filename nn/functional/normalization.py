@@ -2,7 +2,8 @@
 
 Both compute y = (x - mean) * (1 / sqrt(var + eps)) * weight + bias with the biased
 variance (the mean of squared deviations) of the statistics' axes; the gradient is the
-engine's, through the mean and the variance. `batch_norm` in training mode also moves the
+engine's, through the mean and the variance (`layer_norm` is one engine op,
+`autograd_lite.layer_norm`, with the same formula). `batch_norm` in training mode also moves the
 running statistics: running = (1 - momentum) * running + momentum * batch value, with the
 unbiased variance (n / (n - 1) times the biased one) for ``running_var``.
 """
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd_lite import ShapeError, Tensor
+from autograd_lite import layer_norm as _layer_norm
 
 from .helpers import as_tensor
 
@@ -170,5 +172,6 @@ def layer_norm(
                 f"{name}: {argument} has shape {as_tensor(value).shape}, expected "
                 f"normalized_shape {shape}"
             )
-    y = normalize(x, tuple(range(x.ndim - count, x.ndim)), eps)
-    return _affine(y, weight, bias, shape)
+    # [fast path: fused layer norm] one op (`autograd_lite.layer_norm`), the formula of
+    # normalize() and _affine() (pinned in tests/fast_paths/test_fused_layers.py)
+    return _layer_norm(x, shape, weight, bias, eps)

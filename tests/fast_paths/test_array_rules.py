@@ -11,8 +11,16 @@ import numpy as np
 import pytest
 
 from autograd_lite import Tensor, grad
+from autograd_lite.ops import (
+    activations,
+    attention,
+    linalg,
+    nonlinear,
+    normalization,
+    recurrent,
+    recurrent_sequence,
+)
 from autograd_lite.ops import elementwise as ew
-from autograd_lite.ops import linalg, nonlinear, recurrent, recurrent_sequence
 from autograd_lite.ops import shape as shape_ops
 from autograd_lite.ops.op import Op
 
@@ -33,6 +41,10 @@ ARRAY_RULES = [
     recurrent.GRUCell,
     recurrent.RNNCell,
     recurrent_sequence.LSTMSequence,
+    # the fused layer ops: their two paths are compared in test_fused_layers.py
+    activations.Gelu,
+    attention.Attention,
+    normalization.LayerNorm,
 ]
 
 

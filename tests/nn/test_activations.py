@@ -52,12 +52,6 @@ def test_gelu_exact_is_x_times_the_normal_cdf() -> None:
     assert gradcheck(lambda x: F.gelu(x), (Tensor(POINTS, requires_grad=True),))
 
 
-@pytest.mark.skipif(hasattr(Tensor, "erf"), reason="the engine has erf: exact GELU works")
-def test_gelu_exact_without_erf_says_what_is_missing() -> None:
-    with pytest.raises(NotImplementedError, match="gelu: the exact form needs Tensor.erf"):
-        nn.GELU()(Tensor([1.0]))
-
-
 def test_gelu_refuses_an_unknown_approximation() -> None:
     with pytest.raises(ValueError, match="GELU: approximate must be 'none' or 'tanh', got 'erf'"):
         nn.GELU("erf")

@@ -38,6 +38,8 @@ MESSAGE_NAME = {
     "pow_method": "pow",
     "pow_method_tensor": "pow",
     "clamp": "clip",
+    "attention_causal": "attention",
+    "gelu_tanh": "gelu",
     "einsum_one": "einsum",
     "einsum_three": "einsum",
     "rmatmul": "matmul",
