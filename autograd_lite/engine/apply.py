@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import _state as _grad_state
+from ..grad_mode import grad_off as _grad_off
 from ..grad_mode import watch as _watch
 from . import anomaly, provenance
 from .anomaly import open_blocks as _anomaly_blocks
@@ -46,7 +47,9 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             tensors = _prepare_inputs(fn, inputs)
             break
     record = False
-    enabled = _grad_state.enabled
+    # [fast path: grad-mode count] this thread's flag is read only while some thread has
+    # grad mode off (grad_mode.is_grad_enabled, inlined)
+    enabled = not _grad_off.count or _grad_state.enabled
     if enabled:
         for t in tensors:
             if t.requires_grad:
@@ -152,7 +155,7 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
         return apply(fn, (a, b), {})
     ctx = _new_object(Node)
     grad_a, grad_b = a.requires_grad, b.requires_grad
-    record = (grad_a or grad_b) and _grad_state.enabled
+    record = (grad_a or grad_b) and (not _grad_off.count or _grad_state.enabled)
     if not record:
         ctx.needs_input_grad = _NO_GRAD_NEEDED[2]
         ctx._saved = ()

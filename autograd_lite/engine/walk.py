@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import _state as _grad_state
+from ..grad_mode import set_mode
 from .hooks import HookRun
 from .hooks import state as hook_state
 
@@ -148,18 +148,17 @@ def _walk(
     A generator so that `walk_steps` can pause it; without ``steps`` it never yields.
     Vertices are dictionary keys directly: they hash by identity.
     """
+    # vertex -> its total gradient so far: a list with one entry per output
+    pending: dict[Any, Any] = {}
+    slots = root_slots if root_slots is not None else [0] * len(roots)
+    for root, grad, slot in zip(roots, root_grads, slots):
+        _accumulate(pending, root, slot, grad)
     # [fast path: gc paused] the walk allocates one gradient per edge; cyclic-gc passes
     # triggered by those allocations find nothing (the graph is referenced from the roots)
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    previous_mode = _grad_state.enabled
+    previous_mode = set_mode(create_graph)  # rules are recorded only under create_graph
     try:
-        # vertex -> its total gradient so far: a list with one entry per output
-        pending: dict[Any, Any] = {}
-        slots = root_slots if root_slots is not None else [0] * len(roots)
-        for root, grad, slot in zip(roots, root_grads, slots):
-            _accumulate(pending, root, slot, grad)
-        _grad_state.enabled = create_graph  # rules are recorded only under create_graph
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
         get_pending = pending.get
@@ -221,14 +220,14 @@ def _walk(
                 if not count:
                     push_ready(parent)
             if steps:  # hand the caller its own grad mode and collector while paused
-                _grad_state.enabled = previous_mode
+                set_mode(previous_mode)
                 if gc_was_enabled:
                     gc.enable()
                 yield vertex, total, parent_grads, pending
                 gc.disable()
-                _grad_state.enabled = create_graph
+                set_mode(create_graph)
     finally:
-        _grad_state.enabled = previous_mode
+        set_mode(previous_mode)
         if gc_was_enabled:
             gc.enable()
     return pending
