@@ -28,6 +28,9 @@ from .tensor_base import TensorBase, bound, float_array
 from .versions import fingerprints, mutations
 
 _new_object = object.__new__
+# [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
+# an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
+_ndarray = np.ndarray
 #: the version stamp of a node that watches nothing: no tensor's version is ever above it
 _UNWATCHED = float("inf")
 _BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
@@ -86,7 +89,7 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     wrap = bound.wrap
     single = type(outputs) is not tuple
     if single:
-        dtype = outputs.dtype if type(outputs) is np.ndarray else None
+        dtype = outputs.dtype if type(outputs) is _ndarray else None
         if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
             outputs = _as_float_array(outputs)
         results: tuple[Any, ...] = (wrap(outputs, record),)
@@ -160,7 +163,7 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
         ctx.needs_input_grad = _NO_GRAD_NEEDED[2]
         ctx._saved = ()
         out = fn.forward(ctx, data_a, data_b)
-        if type(out) is not np.ndarray or out.dtype not in _RESULT_DTYPES:
+        if type(out) is not _ndarray or out.dtype not in _RESULT_DTYPES:
             out = _as_float_array(out)
         result = bound.wrap(out, False)
         if (grad_a or grad_b) and _watch.count:  # used under no_grad: for diagnose_grads
@@ -171,7 +174,7 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     saves_inputs = fn.saves_inputs
     ctx._saved = tensors if saves_inputs else ()
     out = fn.forward(ctx, data_a, data_b)
-    dtype = out.dtype if type(out) is np.ndarray else None
+    dtype = out.dtype if type(out) is _ndarray else None
     if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
         out = _as_float_array(out)
         dtype = out.dtype
@@ -240,7 +243,7 @@ def _link_views(source: Any, results: tuple[Any, ...]) -> None:
 
 def _as_float_array(array: Any) -> np.ndarray:
     """A forward result as float32/float64 (bool for comparisons); anything else -> float64."""
-    if type(array) is not np.ndarray:
+    if type(array) is not _ndarray:
         array = np.asarray(array)
     if array.dtype not in _RESULT_DTYPES:
         array = array.astype(np.float64)

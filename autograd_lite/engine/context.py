@@ -10,6 +10,9 @@ from ..errors import GraphFreedError, InplaceModificationError
 from .tensor_base import TensorBase
 from .versions import changed_since, checksum, raise_modified
 
+# [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
+# an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
+_ndarray = np.ndarray
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use values saved for "
     "backward after they were freed). The first backward() freed the graph's saved "
@@ -69,7 +72,7 @@ class Context:
         saved = self._saved
         if saved is None:
             raise GraphFreedError(FREED_MESSAGE)
-        if type(grad_output) is np.ndarray:
+        if type(grad_output) is _ndarray:
             # [fast path: spelled-out saved arrays] 1 and 2 inputs without a comprehension
             if len(saved) == 2:
                 return (saved[0]._data, saved[1]._data)

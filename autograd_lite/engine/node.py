@@ -20,6 +20,10 @@ from .context import FREED_MESSAGE, Context
 from .tensor_base import TensorBase, bound
 from .versions import mutations
 
+# [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
+# an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
+_ndarray = np.ndarray
+
 
 class Node(Context):
     """The graph vertex recorded for one application of an op or custom Function.
@@ -206,7 +210,7 @@ class Node(Context):
                 if fitted is raw:
                     fitted = list(raw)
                 fitted[index] = None
-            elif not fits or not create_graph and type(grad) is not np.ndarray:
+            elif not fits or not create_graph and type(grad) is not _ndarray:
                 fit = self._fit_gradient(index, grad, create_graph)
                 if fit is not grad:
                     if fitted is raw:
@@ -233,7 +237,7 @@ class Node(Context):
     def _fit_gradient(self, index: int, grad: Any, create_graph: bool) -> Any:
         """A rule's gradient for input ``index`` as an array (a Tensor under
         ``create_graph``) of that input's shape and dtype."""
-        if not create_graph and type(grad) is not np.ndarray:
+        if not create_graph and type(grad) is not _ndarray:
             grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
         meta = self._meta
         if len(meta) == 2:  # compact: every input has the output's shape and dtype

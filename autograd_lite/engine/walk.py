@@ -31,6 +31,9 @@ from ..grad_mode import set_mode
 from .hooks import HookRun
 from .hooks import state as hook_state
 
+# [fast path: bound ndarray] (np.generic: see engine/apply.py)
+_generic = np.generic
+
 
 def backward_order(roots: Sequence[Any]) -> Iterator[Any]:
     """Yield every vertex reachable from ``roots`` in the order the backward pass runs them.
@@ -279,4 +282,4 @@ def add_gradients(total: Any, grad: Any) -> Any:
     create_graph). NumPy sums 0-d arrays to a scalar; it is made a 0-d array again here, the
     one place gradients are added, so rules and leaves always receive arrays."""
     total = total + grad
-    return np.asarray(total) if isinstance(total, np.generic) else total
+    return np.asarray(total) if isinstance(total, _generic) else total
