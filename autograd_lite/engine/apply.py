@@ -23,7 +23,7 @@ from ..grad_mode import watch as _watch
 from . import anomaly, provenance
 from .anomaly import open_blocks as _anomaly_blocks
 from .anomaly import state as _anomaly_state
-from .node import Node
+from .node import Node, NodeWithAttributes
 from .tensor_base import TensorBase, bound, float_array
 from .versions import fingerprints, mutations
 
@@ -59,7 +59,8 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 record = True
                 break
     n_inputs = len(tensors)
-    ctx = _new_object(Node)  # the op's context, linked into the graph below if recorded
+    # the op's context, linked into the graph below if recorded
+    ctx = _new_object(NodeWithAttributes)
     if record:
         if n_inputs == 2:
             ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
@@ -105,14 +106,14 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             anomaly.check_forward(fn, tensors, results, site)
     if record:
         ctx._link(fn, tensors, results, builtin)
+        ctx._hooks = None
         if builtin:  # a built-in op watches its saved inputs and the outputs it reuses
             saves_output = fn.saves_output
             ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
             ctx._watched = tensors if saves_inputs else ()
-            if saves_output:
-                ctx._outputs = tuple([weakref.ref(r) for r in results])
+            ctx._outputs = tuple([weakref.ref(r) for r in results]) if saves_output else ()
         else:
-            ctx._stamp, ctx._watched = _UNWATCHED, ()
+            ctx._stamp, ctx._watched, ctx._outputs = _UNWATCHED, (), ()
             fn.guard(ctx, tensors, results)
         if anomalous:
             ctx.created_at = site
@@ -142,6 +143,9 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
 def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     """`apply` for a built-in op with one output (never a view) on two Tensors: the same
     steps spelled out for the operators (``a * b`` ...). [fast path: binary apply]
+
+    The op keeps no attribute of its own on its context: its node is a plain, dict-less
+    `Node`. [fast path: dict-less node]
 
     Anything unusual takes the general `apply`: a bool input, an input cut from the graph
     (provenance), an open `detect_anomaly` block. The result is the one `apply` gives.
@@ -196,9 +200,9 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     saves_output = fn.saves_output
     ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
     ctx._watched = tensors if saves_inputs else ()
-    if saves_output:
-        ctx._outputs = (weakref.ref(result),)
+    ctx._outputs = (weakref.ref(result),) if saves_output else ()
     ctx.created_at = None
+    ctx._hooks = None
     return result
 
 
