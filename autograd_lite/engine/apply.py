@@ -27,7 +27,6 @@ from .node import Node, NodeWithAttributes
 from .tensor_base import TensorBase, bound, float_array
 from .versions import fingerprints, mutations
 
-_new_object = object.__new__
 # [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
 # an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
 _ndarray = np.ndarray
@@ -59,8 +58,7 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 record = True
                 break
     n_inputs = len(tensors)
-    # the op's context, linked into the graph below if recorded
-    ctx = _new_object(NodeWithAttributes)
+    ctx = NodeWithAttributes()  # the op's context, linked into the graph below if recorded
     if record:
         if n_inputs == 2:
             ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
@@ -160,7 +158,7 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
         or _anomaly_blocks.count
     ):
         return apply(fn, (a, b), {})
-    ctx = _new_object(Node)
+    ctx = Node()
     grad_a, grad_b = a.requires_grad, b.requires_grad
     record = (grad_a or grad_b) and (not _grad_off.count or _grad_state.enabled)
     if not record:

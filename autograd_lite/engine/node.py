@@ -290,6 +290,9 @@ class NodeWithAttributes(Node, Context):
 
     __slots__ = ()
     _release = Context.release
+    # made by `apply`, which sets its fields one by one: no arguments, and object's own
+    # initialiser, which Python calls without running any code of its own
+    __init__ = object.__init__
 
 
 def _as_array(grad: Any) -> np.ndarray:

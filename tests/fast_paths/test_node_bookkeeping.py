@@ -113,6 +113,12 @@ def test_the_dict_less_node_gives_what_a_node_with_attributes_gives() -> None:
         assert node.freed and node._watched == ()
 
 
+def test_nodes_are_made_blank_and_a_standalone_context_still_takes_its_argument() -> None:
+    node, with_attributes = Node(), NodeWithAttributes()  # as apply makes them
+    assert not hasattr(node, "needs_input_grad") and vars(with_attributes) == {}
+    assert Context((True, False)).needs_input_grad == (True, False)
+
+
 def test_release_frees_slots_and_attributes() -> None:
     x = Tensor([1.0, -2.0], requires_grad=True)
     y = x.exp()
