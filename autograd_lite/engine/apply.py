@@ -204,6 +204,61 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     return result
 
 
+def apply_unary(fn: Any, a: Any, **kwargs: Any) -> Any:
+    """`apply` for a built-in op with one output on one Tensor (``kwargs``: its options):
+    the same steps spelled out for the Tensor methods (``x.tanh()``, ``x[i]``, ``-x`` ...).
+    [fast path: unary apply]
+
+    Anything unusual takes the general `apply`: a bool input, an input cut from the graph
+    (provenance), an open `detect_anomaly` block. The result is the one `apply` gives.
+    """
+    data = a._data
+    dtype_a = data.dtype
+    if dtype_a is _BOOL or a._origin is not None or _anomaly_blocks.count:
+        return apply(fn, (a,), kwargs)
+    ctx = NodeWithAttributes()
+    grad_a = a.requires_grad
+    record = grad_a and (not _grad_off.count or _grad_state.enabled)
+    if record:
+        ctx.needs_input_grad = _ONE_GRAD_NEEDED
+        tensors = (a,)
+        saves_inputs = fn.saves_inputs
+        ctx._saved = tensors if saves_inputs else ()
+    else:
+        ctx.needs_input_grad = _NO_GRAD_NEEDED[1]
+        ctx._saved = ()
+    out = fn.forward(ctx, data, **kwargs) if kwargs else fn.forward(ctx, data)
+    dtype = out.dtype if type(out) is _ndarray else None
+    if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
+        out = _as_float_array(out)
+        dtype = out.dtype
+    result = bound.wrap(out, record)
+    if fn.returns_view:
+        _link_views(a, (result,))
+    if not record:
+        if grad_a and _watch.count:  # used under no_grad: for diagnose_grads
+            provenance.note_unrecorded((a,), (result,))
+        return result
+    # Node._link's unary case, inlined
+    ctx.fn = fn
+    ctx._n_outputs = 1
+    ctx._parents = (a._node or a,)  # (recorded: a requires grad)
+    ctx._parent_slots = (a._slot,) if a._slot else None
+    shape, shape_a = out.shape, data.shape
+    if dtype_a is dtype and shape_a == shape:
+        ctx._meta = (shape, dtype)  # [fast path: compact meta]
+    else:
+        ctx._meta = (shape, dtype, shape_a, dtype_a)
+    result._node = ctx
+    ctx._hooks = None
+    saves_output = fn.saves_output
+    ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
+    ctx._watched = tensors if saves_inputs else ()
+    ctx._outputs = (weakref.ref(result),) if saves_output else ()
+    ctx.created_at = None
+    return result
+
+
 def _prepare_inputs(fn: Any, inputs: tuple[Any, ...]) -> tuple[Any, ...]:
     """Inputs as Tensors (numbers and arrays wrapped), bool masks promoted to float."""
     wrap = bound.wrap
