@@ -8,6 +8,9 @@ comes through here once, so this is the engine's hottest code. Its steps:
 3. the forward rule on the arrays (`Op.forward` directly, a `Function` checked);
 4. the outputs wrapped as Tensors of the class tensor.py bound (`tensor_base.bound`);
 5. when recording: the node linked into the graph and its in-place guard set up.
+
+`apply_binary` (the arithmetic operators) and `apply_unary` (the Tensor methods of one
+input) are the same steps spelled out for one built-in op with one output.
 """
 
 from __future__ import annotations
@@ -58,7 +61,9 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
                 record = True
                 break
     n_inputs = len(tensors)
-    ctx = NodeWithAttributes()  # the op's context, linked into the graph below if recorded
+    # the op's context, linked into the graph below if recorded; made by a call of its
+    # class, not object.__new__ [fast path: node by call]
+    ctx = NodeWithAttributes()
     if record:
         if n_inputs == 2:
             ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]

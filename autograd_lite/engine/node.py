@@ -291,7 +291,8 @@ class NodeWithAttributes(Node, Context):
     __slots__ = ()
     _release = Context.release
     # made by `apply`, which sets its fields one by one: no arguments, and object's own
-    # initialiser, which Python calls without running any code of its own
+    # initialiser, which Python calls without running any code of its own [fast path: node
+    # by call]
     __init__ = object.__init__
 
 
