@@ -5,6 +5,12 @@
 and decorators (``@no_grad`` or ``@no_grad()``, generators too), like their PyTorch
 namesakes; `set_grad_enabled(mode)` is a plain call or a context manager. Each thread has
 its own flag.
+
+Reading a thread-local attribute costs several hundred machine instructions, and every op
+asks. So every switch goes through `set_mode`, which also keeps `grad_off`: how many
+threads have their flag off right now. While that count is 0 no thread has grad mode
+off, so the caller's is on without reading its flag; the engine's ops test
+``not grad_off.count or _state.enabled``, which is `is_grad_enabled` inlined.
 """
 
 from __future__ import annotations
@@ -25,11 +31,8 @@ class _GradState(threading.local):
 _state = _GradState()
 
 
-class _Watch:
-    """How many `no_grad` blocks are open, in all threads together. While one is, ops that
-    record nothing note where their results came from (see `engine.provenance`), so
-    `diagnose_grads` can tell "used under no_grad" from "not used"; while none is, they
-    need not look (the backward pass turns grad mode off without a block)."""
+class _Count:
+    """A number shared by all threads, changed only by `_add` (under a lock)."""
 
     __slots__ = ("count",)
 
@@ -37,21 +40,55 @@ class _Watch:
         self.count = 0
 
 
+#: how many threads have grad mode off right now (see the module docstring). A thread
+#: that ends with its mode off leaves it raised: the others then read their own flag, as
+#: they would without the count, and still get their own mode.
+grad_off = _Count()
+
+
+class _Watch(_Count):
+    """How many `no_grad` blocks are open, in all threads together. While one is, ops that
+    record nothing note where their results came from (see `engine.provenance`), so
+    `diagnose_grads` can tell "used under no_grad" from "not used"; while none is, they
+    need not look (the backward pass turns grad mode off without a block)."""
+
+    __slots__ = ()
+
+
 watch = _Watch()
-_watch_lock = threading.Lock()
-_acquire, _release = _watch_lock.acquire, _watch_lock.release
+_count_lock = threading.Lock()
+_acquire, _release = _count_lock.acquire, _count_lock.release
+
+
+def _add(counter: _Count, change: int) -> None:
+    """Add ``change`` (+1 or -1) to a shared count, under the lock so no change is lost."""
+    _acquire()
+    counter.count += change
+    _release()
 
 
 def add_watch(change: int) -> None:
-    """Add ``change`` (+1 or -1) to `watch`, under its lock so no change is lost."""
-    _acquire()
-    watch.count += change
-    _release()
+    """Add ``change`` (+1 or -1) to `watch`."""
+    _add(watch, change)
+
+
+def set_mode(mode: bool) -> bool:
+    """Switch this thread's grad mode to ``mode``, keeping `grad_off` counted; return the
+    previous mode. Every switch of the flag goes through here."""
+    previous = _state.enabled
+    if mode:
+        if not previous:
+            _state.enabled = True
+            _add(grad_off, -1)
+    elif previous:
+        _add(grad_off, 1)
+        _state.enabled = False
+    return previous
 
 
 def is_grad_enabled() -> bool:
     """Return True when new operations are recorded in the graph (this thread only)."""
-    return _state.enabled
+    return not grad_off.count or _state.enabled
 
 
 class _RestoreGradMode:
@@ -70,7 +107,7 @@ class _RestoreGradMode:
         pass  # set_grad_enabled already switched the mode
 
     def __exit__(self, *exc_info: object) -> None:
-        _state.enabled = self.previous
+        set_mode(self.previous)
 
 
 _RESTORE = {True: _RestoreGradMode(True), False: _RestoreGradMode(False)}
@@ -95,9 +132,7 @@ def set_grad_enabled(mode: bool) -> _RestoreGradMode:
         >>> y.requires_grad, is_grad_enabled()
         (False, True)
     """
-    previous = _state.enabled
-    _state.enabled = bool(mode)
-    return _RESTORE[previous]
+    return _RESTORE[set_mode(bool(mode))]
 
 
 class _GradModeContext:
@@ -121,13 +156,12 @@ class _GradModeContext:
         return cls()(func)  # bare @no_grad: decorate at once
 
     def __enter__(self) -> None:
-        self._previous = _state.enabled
-        _state.enabled = self._mode
+        self._previous = set_mode(self._mode)
         if not self._mode:  # ops inside note tensors computed from ones requiring grad
             add_watch(1)
 
     def __exit__(self, *exc_info: object) -> None:
-        _state.enabled = self._previous
+        set_mode(self._previous)
         if not self._mode:
             add_watch(-1)
 

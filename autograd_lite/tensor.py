@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
 from .engine import provenance
-from .engine.apply import apply as _apply
 from .engine.apply import apply_binary as _apply_binary
+from .engine.apply import apply_unary as _apply_unary
 from .engine.backward import run_backward
 from .engine.tensor_base import TensorBase, bind_tensor_class, float_array
 from .errors import ShapeError
@@ -177,10 +177,10 @@ class Tensor(
             ) from None
 
     def _sum_to(self, shape: tuple[int, ...]) -> Tensor:
-        return reduce.SumTo.apply(self, shape=shape)
+        return _apply_unary(reduce.SumTo, self, shape=shape)
 
     def _cast(self, dtype: np.dtype) -> Tensor:
-        return ew.Cast.apply(self, dtype=dtype)
+        return _apply_unary(ew.Cast, self, dtype=dtype)
 
     # ---------------------------------------------------------------- arithmetic
     # [fast path: direct operators] the operators call the engine's `apply` directly and
@@ -227,7 +227,7 @@ class Tensor(
 
     def __pow__(self, exponent: Operand) -> Tensor:
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
-            return ew.PowConst.apply(self, exponent=float(exponent))
+            return _apply_unary(ew.PowConst, self, exponent=float(exponent))
         return ew.Pow.apply(self, self._operand(exponent))
 
     def __rpow__(self, base: Operand) -> Tensor:
@@ -240,7 +240,7 @@ class Tensor(
         return linalg.MatMul.apply(as_tensor(other), self)
 
     def __neg__(self) -> Tensor:
-        return _apply(ew.Neg, (self,), _NO_KWARGS)
+        return _apply_unary(ew.Neg, self)
 
     # ---------------------------------------------------------------- comparisons
     def _compare(self, other: Any, ufunc: np.ufunc, symbol: str) -> Tensor:
@@ -285,35 +285,35 @@ class Tensor(
     # ---------------------------------------------------------------- elementwise functions
     def exp(self) -> Tensor:
         """e ** x elementwise."""
-        return nonlinear.Exp.apply(self)
+        return _apply_unary(nonlinear.Exp, self)
 
     def log(self) -> Tensor:
         """Natural log elementwise (-inf at 0 and nan below, as NumPy and PyTorch)."""
-        return nonlinear.Log.apply(self)
+        return _apply_unary(nonlinear.Log, self)
 
     def sqrt(self) -> Tensor:
         """Square root elementwise."""
-        return nonlinear.Sqrt.apply(self)
+        return _apply_unary(nonlinear.Sqrt, self)
 
     def abs(self) -> Tensor:
         """Absolute value; its derivative at 0 is taken as 0."""
-        return nonlinear.Abs.apply(self)
+        return _apply_unary(nonlinear.Abs, self)
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent elementwise."""
-        return nonlinear.Tanh.apply(self)
+        return _apply_unary(nonlinear.Tanh, self)
 
     def sigmoid(self) -> Tensor:
         """Logistic function 1 / (1 + e**-x), computed without overflow."""
-        return nonlinear.Sigmoid.apply(self)
+        return _apply_unary(nonlinear.Sigmoid, self)
 
     def softplus(self) -> Tensor:
         """log(1 + e**x) elementwise, without overflow; its derivative is sigmoid(x)."""
-        return nonlinear.Softplus.apply(self)
+        return _apply_unary(nonlinear.Softplus, self)
 
     def relu(self) -> Tensor:
         """max(x, 0) elementwise; relu'(0) = 0."""
-        return nonlinear.ReLU.apply(self)
+        return _apply_unary(nonlinear.ReLU, self)
 
     # ---------------------------------------------------------------- backward
     def backward(
@@ -347,10 +347,6 @@ class Tensor(
         run_backward(
             self, grad, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs
         )
-
-
-#: the keyword arguments of an op without any (shared: `_apply` only reads it)
-_NO_KWARGS: dict[str, Any] = {}
 
 
 def _in_or_from_graph(tensor: Tensor) -> bool:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .engine.apply import apply_unary as _apply_unary
 from .engine.tensor_base import FLOAT_DTYPES, TensorBase
 from .errors import ShapeError
 from .ops import shape as ops
@@ -31,7 +32,7 @@ class IndexMethods(TensorMixinBase):
     __slots__ = ()
 
     def __getitem__(self, index: Any) -> Tensor:
-        return ops.GetItem.apply(self, index=index)
+        return _apply_unary(ops.GetItem, self, index=index)
 
     def split(
         self,
@@ -104,7 +105,7 @@ class IndexMethods(TensorMixinBase):
         """
         axis = axis_or_dim("take_along_axis", axis, dim, -1)
         index = _integer_array("take_along_axis", "indices", indices)
-        source = self if axis is not None else ops.Reshape.apply(self, shape=(-1,))
+        source = self if axis is not None else _apply_unary(ops.Reshape, self, shape=(-1,))
         shape = source.shape
         (ax,) = normalize_axes("take_along_axis", shape, (0 if axis is None else axis,))
         if index.ndim != len(shape):
@@ -131,7 +132,7 @@ class IndexMethods(TensorMixinBase):
             else np.arange(n).reshape((1,) * d + (-1,) + (1,) * (len(shape) - d - 1))
             for d, n in enumerate(shape)
         )
-        return ops.GetItem.apply(source, index=fancy)
+        return _apply_unary(ops.GetItem, source, index=fancy)
 
     def masked_fill(self, mask: ArrayLike, value: Any) -> Tensor:
         """``value`` where ``mask`` is True, the tensor elsewhere; no gradient where filled.
@@ -173,7 +174,7 @@ class IndexMethods(TensorMixinBase):
             value = cast("Tensor", value).item()  # every TensorBase is a Tensor
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"masked_fill: value must be a number, got {value!r:.60}")
-        return MaskedFill.apply(self, mask=array, value=float(value))
+        return _apply_unary(MaskedFill, self, mask=array, value=float(value))
 
     def astype(self, dtype: DTypeLike) -> Tensor:
         """The tensor in another float dtype (float32 <-> float64); a copy.
@@ -196,7 +197,7 @@ class IndexMethods(TensorMixinBase):
                 f"astype: a Tensor holds float32 or float64, got dtype {dtype!r}; for an "
                 "integer or boolean array use t.numpy().astype(...)"
             )
-        return Cast.apply(self, dtype=target)
+        return _apply_unary(Cast, self, dtype=target)
 
     def clone(self) -> Tensor:
         """A copy with its own array; the gradient passes through unchanged.
@@ -205,7 +206,7 @@ class IndexMethods(TensorMixinBase):
             >>> x = Tensor([1.0]); y = x.clone(); y.numpy() is x.numpy()
             False
         """
-        return ops.Clone.apply(self)
+        return _apply_unary(ops.Clone, self)
 
 
 def _integer_array(name: str, what: str, values: Any) -> np.ndarray:

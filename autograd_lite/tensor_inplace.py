@@ -23,7 +23,7 @@ import numpy as np
 
 from .engine.tensor_base import TensorBase, bound
 from .errors import ShapeError
-from .grad_mode import _state as _grad_state
+from .grad_mode import is_grad_enabled
 from .ops.indexing import SetItem
 from .ops.shape import plain_index
 from .tensor_args import TensorMixinBase
@@ -107,7 +107,7 @@ def _update(self: _Self, other: Any, ufunc: np.ufunc, operator: str, symbol: str
 
 def _recorded(self: TensorBase, other: TensorBase, symbol: str) -> bool:
     """Whether the update must be recorded; raises for a leaf that requires grad."""
-    if not _grad_state.enabled or not (self.requires_grad or other.requires_grad):
+    if not is_grad_enabled() or not (self.requires_grad or other.requires_grad):
         return False
     if self.requires_grad and self._node is None:
         raise RuntimeError(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .engine.apply import apply_unary as _apply_unary
 from .errors import ShapeError
 from .ops import nonlinear, reduce, statistics, unary
 from .ops.cumulative import CumSum
@@ -41,47 +42,47 @@ class MathMethods:
     # ---------------------------------------------------------------- elementwise
     def sin(self) -> Tensor:
         """Sine elementwise (radians)."""
-        return unary.Sin.apply(self)
+        return _apply_unary(unary.Sin, self)
 
     def cos(self) -> Tensor:
         """Cosine elementwise (radians)."""
-        return unary.Cos.apply(self)
+        return _apply_unary(unary.Cos, self)
 
     def tan(self) -> Tensor:
         """Tangent elementwise (radians); its derivative is 1 + tan(x)**2."""
-        return unary.Tan.apply(self)
+        return _apply_unary(unary.Tan, self)
 
     def log1p(self) -> Tensor:
         """log(1 + x) elementwise, accurate for tiny x."""
-        return unary.Log1p.apply(self)
+        return _apply_unary(unary.Log1p, self)
 
     def expm1(self) -> Tensor:
         """exp(x) - 1 elementwise, accurate for tiny x."""
-        return unary.Expm1.apply(self)
+        return _apply_unary(unary.Expm1, self)
 
     def square(self) -> Tensor:
         """x * x elementwise."""
-        return unary.Square.apply(self)
+        return _apply_unary(unary.Square, self)
 
     def erf(self) -> Tensor:
         """The error function elementwise (NumPy has none; within a few ulp of math.erf)."""
-        return unary.Erf.apply(self)
+        return _apply_unary(unary.Erf, self)
 
     def sign(self) -> Tensor:
         """-1, 0 or 1 elementwise; the gradient is 0 everywhere (also at 0)."""
-        return unary.Sign.apply(self)
+        return _apply_unary(unary.Sign, self)
 
     def floor(self) -> Tensor:
         """Round down elementwise; the gradient is 0 everywhere."""
-        return unary.Floor.apply(self)
+        return _apply_unary(unary.Floor, self)
 
     def ceil(self) -> Tensor:
         """Round up elementwise; the gradient is 0 everywhere."""
-        return unary.Ceil.apply(self)
+        return _apply_unary(unary.Ceil, self)
 
     def round(self) -> Tensor:
         """Round to the nearest integer, halves to even (NumPy, PyTorch); gradient 0."""
-        return unary.Round.apply(self)
+        return _apply_unary(unary.Round, self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
         """Limit the values to [min, max] (a None bound is no bound); ``clamp`` is the same.
@@ -102,7 +103,7 @@ class MathMethods:
         """
         low = _bound("clip", "min", min)
         high = _bound("clip", "max", max)
-        return unary.Clip.apply(self, low=low, high=high)
+        return _apply_unary(unary.Clip, self, low=low, high=high)
 
     clamp = clip  # PyTorch's name, the same method (so its messages say clip)
 
@@ -122,7 +123,7 @@ class MathMethods:
         """Sum over ``axis`` (all axes when None); the gradient is broadcast back."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("sum", axis, keepdims, dim, keepdim)
-        return reduce.Sum.apply(self, axis=axis, keepdims=keepdims)
+        return _apply_unary(reduce.Sum, self, axis=axis, keepdims=keepdims)
 
     def mean(
         self,
@@ -151,7 +152,7 @@ class MathMethods:
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("max", axis, keepdims, dim, keepdim)
-        return reduce.Max.apply(self, axis=axis, keepdims=keepdims)
+        return _apply_unary(reduce.Max, self, axis=axis, keepdims=keepdims)
 
     def min(
         self,
@@ -170,7 +171,7 @@ class MathMethods:
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("min", axis, keepdims, dim, keepdim)
-        return reduce.Min.apply(self, axis=axis, keepdims=keepdims)
+        return _apply_unary(reduce.Min, self, axis=axis, keepdims=keepdims)
 
     def prod(
         self,
@@ -183,7 +184,7 @@ class MathMethods:
         """Product over ``axis``; the gradient (the product of the others) is exact at zeros."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("prod", axis, keepdims, dim, keepdim)
-        return reduce.Prod.apply(self, axis=axis, keepdims=keepdims)
+        return _apply_unary(reduce.Prod, self, axis=axis, keepdims=keepdims)
 
     def var(
         self,
@@ -209,7 +210,7 @@ class MathMethods:
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("var", axis, keepdims, dim, keepdim)
-        return statistics.Var.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _apply_unary(statistics.Var, self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def std(
         self,
@@ -226,7 +227,7 @@ class MathMethods:
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("std", axis, keepdims, dim, keepdim)
-        return statistics.Std.apply(self, axis=axis, keepdims=keepdims, ddof=ddof)
+        return _apply_unary(statistics.Std, self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def cumsum(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
         """Running sum along ``axis`` (of the flattened tensor when None, as NumPy).
@@ -241,7 +242,7 @@ class MathMethods:
         """
         if dim is not None:
             axis, _ = _aliases("cumsum", axis, False, dim, None)
-        return CumSum.apply(self, axis=axis)
+        return _apply_unary(CumSum, self, axis=axis)
 
     def logsumexp(
         self,
@@ -254,7 +255,7 @@ class MathMethods:
         """log(sum(exp(x))) over ``axis``, shifted by the max so large inputs stay finite."""
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("logsumexp", axis, keepdims, dim, keepdim)
-        return reduce.LogSumExp.apply(self, axis=axis, keepdims=keepdims)
+        return _apply_unary(reduce.LogSumExp, self, axis=axis, keepdims=keepdims)
 
     def norm(
         self,
@@ -280,7 +281,7 @@ class MathMethods:
         """
         if dim is not None or keepdim is not None:
             axis, keepdims = _aliases("norm", axis, keepdims, dim, keepdim)
-        return reduce.Norm.apply(self, ord=ord, axis=axis, keepdims=keepdims)
+        return _apply_unary(reduce.Norm, self, ord=ord, axis=axis, keepdims=keepdims)
 
     def argmax(
         self,
@@ -319,13 +320,13 @@ class MathMethods:
         """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
         if dim is not None:
             axis = axis_or_dim("softmax", axis, dim, -1)
-        return nonlinear.Softmax.apply(self, axis=axis)
+        return _apply_unary(nonlinear.Softmax, self, axis=axis)
 
     def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
         """x - logsumexp(x) along ``axis``, stable for large logits."""
         if dim is not None:
             axis = axis_or_dim("log_softmax", axis, dim, -1)
-        return nonlinear.LogSoftmax.apply(self, axis=axis)
+        return _apply_unary(nonlinear.LogSoftmax, self, axis=axis)
 
 
 def _aliases(

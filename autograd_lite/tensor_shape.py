@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .engine.apply import apply_unary as _apply_unary
 from .errors import ShapeError
 from .ops import shape as ops
 from .tensor_args import (
@@ -53,7 +54,7 @@ class ShapeMethods(TensorMixinBase):
         """
         new_shape = shape_arguments(new_shape)
         check_integers("reshape", "the new shape", new_shape)
-        return ops.Reshape.apply(self, shape=new_shape)
+        return _apply_unary(ops.Reshape, self, shape=new_shape)
 
     view = reshape  # PyTorch's name, NumPy's arguments
 
@@ -94,7 +95,7 @@ class ShapeMethods(TensorMixinBase):
         (second,) = normalize_axes("swapaxes", self.shape, (axis2,))  # may be the same
         order = list(range(self._data.ndim))
         order[first], order[second] = second, first
-        return ops.Transpose.apply(self, axes=tuple(order))
+        return _apply_unary(ops.Transpose, self, axes=tuple(order))
 
     def squeeze(self, axis: Axes = None, *, dim: Axes = None) -> Tensor:
         """Remove size-1 axes: all of them, or those in ``axis`` (each must have size 1).
@@ -114,7 +115,7 @@ class ShapeMethods(TensorMixinBase):
                         f"squeeze: axis {ax} has size {self.shape[ax]}, not 1 (tensor shape "
                         f"{self.shape}); only size-1 axes can be removed"
                     )
-        return ops.Reshape.apply(self, shape=np.squeeze(self._data, axis).shape)
+        return _apply_unary(ops.Reshape, self, shape=np.squeeze(self._data, axis).shape)
 
     def expand_dims(self, axis: Axes = None, *, dim: Axes = None) -> Tensor:
         """Insert size-1 axes at the positions ``axis`` (int or tuple) of the result.
@@ -131,7 +132,7 @@ class ShapeMethods(TensorMixinBase):
         axes = (axis,) if is_int(axis) else tuple(axis)  # type: ignore[arg-type]
         result_shape = (1,) * (self._data.ndim + len(axes))
         normalize_axes("expand_dims", result_shape, axes)
-        return ops.Reshape.apply(self, shape=np.expand_dims(self._data, axes).shape)
+        return _apply_unary(ops.Reshape, self, shape=np.expand_dims(self._data, axes).shape)
 
     unsqueeze = expand_dims  # PyTorch's name, NumPy's arguments
 
@@ -162,7 +163,7 @@ class ShapeMethods(TensorMixinBase):
                 f"shape {self.shape}"
             )
         merged = math.prod(shape[first : last + 1])
-        return ops.Reshape.apply(self, shape=shape[:first] + (merged,) + shape[last + 1 :])
+        return _apply_unary(ops.Reshape, self, shape=shape[:first] + (merged,) + shape[last + 1 :])
 
     def broadcast_to(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The tensor repeated along new or size-1 axes to ``shape`` (NumPy rules).
@@ -181,7 +182,7 @@ class ShapeMethods(TensorMixinBase):
                 f"broadcast_to: sizes must be >= 0, got {target} (PyTorch's -1 for 'keep this "
                 "size' is not supported: give the size)"
             )
-        return ops.BroadcastTo.apply(self, shape=target)
+        return _apply_unary(ops.BroadcastTo, self, shape=target)
 
     expand = broadcast_to  # PyTorch's name, NumPy's arguments
 
@@ -203,9 +204,9 @@ class ShapeMethods(TensorMixinBase):
         spread = sum(((1, size) for size in shape), ())
         repeated = sum(((count, size) for count, size in zip(counts, shape)), ())
         result = tuple(count * size for count, size in zip(counts, shape))
-        out = ops.Reshape.apply(self, shape=spread)
-        out = ops.BroadcastTo.apply(out, shape=repeated)
-        return ops.Reshape.apply(out, shape=result)
+        out = _apply_unary(ops.Reshape, self, shape=spread)
+        out = _apply_unary(ops.BroadcastTo, out, shape=repeated)
+        return _apply_unary(ops.Reshape, out, shape=result)
 
     def repeat(
         self,
@@ -224,7 +225,7 @@ class ShapeMethods(TensorMixinBase):
             array([1., 1., 2., 2.])
         """
         axis = axis_or_dim("repeat", axis, dim)
-        source = self if axis is not None else ops.Reshape.apply(self, shape=(-1,))
+        source = self if axis is not None else _apply_unary(ops.Reshape, self, shape=(-1,))
         (ax,) = normalize_axes("repeat", source.shape, (0 if axis is None else axis,))
         counts = np.asarray(repeats)
         length = source.shape[ax]
@@ -243,7 +244,7 @@ class ShapeMethods(TensorMixinBase):
             out = ops.BroadcastTo.apply(out, shape=shape[: ax + 1] + (count,) + shape[ax + 1 :])
             return ops.Reshape.apply(out, shape=shape[:ax] + (length * count,) + shape[ax + 1 :])
         index = np.repeat(np.arange(length), counts)
-        return ops.GetItem.apply(source, index=(slice(None),) * ax + (index,))
+        return _apply_unary(ops.GetItem, source, index=(slice(None),) * ax + (index,))
 
     def pad(self, pad_width: Any, constant_values: float = 0.0) -> Tensor:
         """A border of ``constant_values`` around the tensor (np.pad, constant mode).
@@ -262,7 +263,7 @@ class ShapeMethods(TensorMixinBase):
         pairs = pad_pairs(pad_width, self.shape)
         if isinstance(constant_values, bool) or not isinstance(constant_values, numbers.Real):
             raise TypeError(f"pad: constant_values must be one number, got {constant_values!r:.60}")
-        return ops.Pad.apply(self, pad_width=pairs, value=float(constant_values))
+        return _apply_unary(ops.Pad, self, pad_width=pairs, value=float(constant_values))
 
     def flip(self, axis: Axes = None, *, dim: Axes = None) -> Tensor:
         """The elements in reverse order along ``axis`` (all axes when None), as np.flip.
@@ -275,7 +276,7 @@ class ShapeMethods(TensorMixinBase):
         if axis is not None:
             axes = (axis,) if is_int(axis) else tuple(axis)  # type: ignore[arg-type]
             axis = normalize_axes("flip", self.shape, axes)
-        return ops.Flip.apply(self, axis=axis)
+        return _apply_unary(ops.Flip, self, axis=axis)
 
 
 def _permute(tensor: TensorBase, name: str, axes: tuple[Any, ...]) -> Tensor:

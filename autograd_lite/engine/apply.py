@@ -8,6 +8,9 @@ comes through here once, so this is the engine's hottest code. Its steps:
 3. the forward rule on the arrays (`Op.forward` directly, a `Function` checked);
 4. the outputs wrapped as Tensors of the class tensor.py bound (`tensor_base.bound`);
 5. when recording: the node linked into the graph and its in-place guard set up.
+
+`apply_binary` (the arithmetic operators) and `apply_unary` (the Tensor methods of one
+input) are the same steps spelled out for one built-in op with one output.
 """
 
 from __future__ import annotations
@@ -18,15 +21,18 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import _state as _grad_state
+from ..grad_mode import grad_off as _grad_off
 from ..grad_mode import watch as _watch
 from . import anomaly, provenance
 from .anomaly import open_blocks as _anomaly_blocks
 from .anomaly import state as _anomaly_state
-from .node import Node
+from .node import Node, NodeWithAttributes
 from .tensor_base import TensorBase, bound, float_array
 from .versions import fingerprints, mutations
 
-_new_object = object.__new__
+# [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
+# an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
+_ndarray = np.ndarray
 #: the version stamp of a node that watches nothing: no tensor's version is ever above it
 _UNWATCHED = float("inf")
 _BOOL, _F32, _F64 = np.dtype(np.bool_), np.dtype(np.float32), np.dtype(np.float64)
@@ -46,14 +52,18 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             tensors = _prepare_inputs(fn, inputs)
             break
     record = False
-    enabled = _grad_state.enabled
+    # [fast path: grad-mode count] this thread's flag is read only while some thread has
+    # grad mode off (grad_mode.is_grad_enabled, inlined)
+    enabled = not _grad_off.count or _grad_state.enabled
     if enabled:
         for t in tensors:
             if t.requires_grad:
                 record = True
                 break
     n_inputs = len(tensors)
-    ctx = _new_object(Node)  # the op's context, linked into the graph below if recorded
+    # the op's context, linked into the graph below if recorded; made by a call of its
+    # class, not object.__new__ [fast path: node by call]
+    ctx = NodeWithAttributes()
     if record:
         if n_inputs == 2:
             ctx.needs_input_grad = _GRAD_NEEDED[tensors[0].requires_grad][tensors[1].requires_grad]
@@ -83,7 +93,7 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     wrap = bound.wrap
     single = type(outputs) is not tuple
     if single:
-        dtype = outputs.dtype if type(outputs) is np.ndarray else None
+        dtype = outputs.dtype if type(outputs) is _ndarray else None
         if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
             outputs = _as_float_array(outputs)
         results: tuple[Any, ...] = (wrap(outputs, record),)
@@ -99,14 +109,14 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             anomaly.check_forward(fn, tensors, results, site)
     if record:
         ctx._link(fn, tensors, results, builtin)
+        ctx._hooks = None
         if builtin:  # a built-in op watches its saved inputs and the outputs it reuses
             saves_output = fn.saves_output
             ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
             ctx._watched = tensors if saves_inputs else ()
-            if saves_output:
-                ctx._outputs = tuple([weakref.ref(r) for r in results])
+            ctx._outputs = tuple([weakref.ref(r) for r in results]) if saves_output else ()
         else:
-            ctx._stamp, ctx._watched = _UNWATCHED, ()
+            ctx._stamp, ctx._watched, ctx._outputs = _UNWATCHED, (), ()
             fn.guard(ctx, tensors, results)
         if anomalous:
             ctx.created_at = site
@@ -137,6 +147,9 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     """`apply` for a built-in op with one output (never a view) on two Tensors: the same
     steps spelled out for the operators (``a * b`` ...). [fast path: binary apply]
 
+    The op keeps no attribute of its own on its context: its node is a plain, dict-less
+    `Node`. [fast path: dict-less node]
+
     Anything unusual takes the general `apply`: a bool input, an input cut from the graph
     (provenance), an open `detect_anomaly` block. The result is the one `apply` gives.
     """
@@ -150,14 +163,14 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
         or _anomaly_blocks.count
     ):
         return apply(fn, (a, b), {})
-    ctx = _new_object(Node)
+    ctx = Node()
     grad_a, grad_b = a.requires_grad, b.requires_grad
-    record = (grad_a or grad_b) and _grad_state.enabled
+    record = (grad_a or grad_b) and (not _grad_off.count or _grad_state.enabled)
     if not record:
         ctx.needs_input_grad = _NO_GRAD_NEEDED[2]
         ctx._saved = ()
         out = fn.forward(ctx, data_a, data_b)
-        if type(out) is not np.ndarray or out.dtype not in _RESULT_DTYPES:
+        if type(out) is not _ndarray or out.dtype not in _RESULT_DTYPES:
             out = _as_float_array(out)
         result = bound.wrap(out, False)
         if (grad_a or grad_b) and _watch.count:  # used under no_grad: for diagnose_grads
@@ -168,7 +181,7 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     saves_inputs = fn.saves_inputs
     ctx._saved = tensors if saves_inputs else ()
     out = fn.forward(ctx, data_a, data_b)
-    dtype = out.dtype if type(out) is np.ndarray else None
+    dtype = out.dtype if type(out) is _ndarray else None
     if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
         out = _as_float_array(out)
         dtype = out.dtype
@@ -190,8 +203,63 @@ def apply_binary(fn: Any, a: Any, b: Any) -> Any:
     saves_output = fn.saves_output
     ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
     ctx._watched = tensors if saves_inputs else ()
-    if saves_output:
-        ctx._outputs = (weakref.ref(result),)
+    ctx._outputs = (weakref.ref(result),) if saves_output else ()
+    ctx.created_at = None
+    ctx._hooks = None
+    return result
+
+
+def apply_unary(fn: Any, a: Any, **kwargs: Any) -> Any:
+    """`apply` for a built-in op with one output on one Tensor (``kwargs``: its options):
+    the same steps spelled out for the Tensor methods (``x.tanh()``, ``x[i]``, ``-x`` ...).
+    [fast path: unary apply]
+
+    Anything unusual takes the general `apply`: a bool input, an input cut from the graph
+    (provenance), an open `detect_anomaly` block. The result is the one `apply` gives.
+    """
+    data = a._data
+    dtype_a = data.dtype
+    if dtype_a is _BOOL or a._origin is not None or _anomaly_blocks.count:
+        return apply(fn, (a,), kwargs)
+    ctx = NodeWithAttributes()
+    grad_a = a.requires_grad
+    record = grad_a and (not _grad_off.count or _grad_state.enabled)
+    if record:
+        ctx.needs_input_grad = _ONE_GRAD_NEEDED
+        tensors = (a,)
+        saves_inputs = fn.saves_inputs
+        ctx._saved = tensors if saves_inputs else ()
+    else:
+        ctx.needs_input_grad = _NO_GRAD_NEEDED[1]
+        ctx._saved = ()
+    out = fn.forward(ctx, data, **kwargs) if kwargs else fn.forward(ctx, data)
+    dtype = out.dtype if type(out) is _ndarray else None
+    if dtype is not _F64 and dtype is not _F32 and dtype is not _BOOL:
+        out = _as_float_array(out)
+        dtype = out.dtype
+    result = bound.wrap(out, record)
+    if fn.returns_view:
+        _link_views(a, (result,))
+    if not record:
+        if grad_a and _watch.count:  # used under no_grad: for diagnose_grads
+            provenance.note_unrecorded((a,), (result,))
+        return result
+    # Node._link's unary case, inlined
+    ctx.fn = fn
+    ctx._n_outputs = 1
+    ctx._parents = (a._node or a,)  # (recorded: a requires grad)
+    ctx._parent_slots = (a._slot,) if a._slot else None
+    shape, shape_a = out.shape, data.shape
+    if dtype_a is dtype and shape_a == shape:
+        ctx._meta = (shape, dtype)  # [fast path: compact meta]
+    else:
+        ctx._meta = (shape, dtype, shape_a, dtype_a)
+    result._node = ctx
+    ctx._hooks = None
+    saves_output = fn.saves_output
+    ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
+    ctx._watched = tensors if saves_inputs else ()
+    ctx._outputs = (weakref.ref(result),) if saves_output else ()
     ctx.created_at = None
     return result
 
@@ -237,7 +305,7 @@ def _link_views(source: Any, results: tuple[Any, ...]) -> None:
 
 def _as_float_array(array: Any) -> np.ndarray:
     """A forward result as float32/float64 (bool for comparisons); anything else -> float64."""
-    if type(array) is not np.ndarray:
+    if type(array) is not _ndarray:
         array = np.asarray(array)
     if array.dtype not in _RESULT_DTYPES:
         array = array.astype(np.float64)

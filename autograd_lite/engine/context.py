@@ -10,6 +10,9 @@ from ..errors import GraphFreedError, InplaceModificationError
 from .tensor_base import TensorBase
 from .versions import changed_since, checksum, raise_modified
 
+# [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
+# an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
+_ndarray = np.ndarray
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or to use values saved for "
     "backward after they were freed). The first backward() freed the graph's saved "
@@ -18,12 +21,13 @@ FREED_MESSAGE = (
 )
 
 
-class Context:
-    """What a forward pass leaves for its backward pass (PyTorch's ``ctx``).
+class ContextBase:
+    """What a forward pass leaves for its backward pass (PyTorch's ``ctx``), without an
+    instance dict: the behaviour `Context` and `engine.node.Node` share.
 
     ``save_for_backward(*values)`` keeps arrays (custom Functions) or Tensors (built-in ops);
-    ``saved_tensors`` gives them back. ``needs_input_grad`` has one bool per input. Ops may
-    also keep plain attributes of their own (``ctx.axis``, ``ctx.out``). `release` drops all.
+    ``saved_tensors`` gives them back. ``needs_input_grad`` has one bool per input. `release`
+    drops what was saved.
 
     In-place safety: when the op is recorded it notes the latest version stamp (``_stamp``,
     see `engine.versions`) and keeps the saved Tensors (``_watched``) and weak references
@@ -32,6 +36,11 @@ class Context:
     backward rule runs.
     """
 
+    # No storage of its own: `Context` adds an instance dict, `Node` its slots. (Hidden from
+    # mypy, which would reject the assignments below to names only the subclasses store.)
+    if not TYPE_CHECKING:
+        __slots__ = ()
+
     _stamp: float = float("inf")  # nothing watched: no version is ever above it
     _watched: tuple[TensorBase, ...] = ()
     _watched_index: tuple[int, ...] | None = None  # input positions; None: 0, 1, 2, ...
@@ -39,14 +48,7 @@ class Context:
     _fingerprints: tuple[tuple[str, np.ndarray, int], ...] = ()
     created_at: str | None = None  # "file:line in function: source", under detect_anomaly
     _saved: tuple[Any, ...] | None = ()  # what save_for_backward kept; None once released
-
-    if TYPE_CHECKING:  # ops keep values of their own on the context (ctx.axis, ctx.out, ...)
-
-        def __getattr__(self, name: str) -> Any: ...
-        def __setattr__(self, name: str, value: Any) -> None: ...
-
-    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
-        self.needs_input_grad = needs_input_grad
+    needs_input_grad: tuple[bool, ...]
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep ``values`` for the backward pass."""
@@ -69,7 +71,7 @@ class Context:
         saved = self._saved
         if saved is None:
             raise GraphFreedError(FREED_MESSAGE)
-        if type(grad_output) is np.ndarray:
+        if type(grad_output) is _ndarray:
             # [fast path: spelled-out saved arrays] 1 and 2 inputs without a comprehension
             if len(saved) == 2:
                 return (saved[0]._data, saved[1]._data)
@@ -79,14 +81,7 @@ class Context:
         return saved
 
     def release(self) -> None:
-        """Drop saved values and attributes so their memory can be reused (a node's tensor
-        hooks stay: they belong to its output tensors, see `engine.hooks`)."""
-        attributes = self.__dict__  # the op's own attributes (ctx.out, ...), if any
-        if attributes:
-            hooks = attributes.get("_hooks")
-            attributes.clear()
-            if hooks is not None:
-                attributes["_hooks"] = hooks
+        """Drop the saved values so their memory can be reused."""
         self._saved = None
         self._watched = ()
 
@@ -116,3 +111,25 @@ class Context:
                     "t.data[...] = ...), so the gradient would be wrong. Write the new values "
                     "into a new array (t.data = t.data.copy(); ...) or run the backward first."
                 )
+
+
+class Context(ContextBase):
+    """What a forward pass leaves for its backward pass (PyTorch's ``ctx``), with room for
+    the op's own values: ops may keep plain attributes (``ctx.axis``, ``ctx.out``), and
+    `release` drops those too. (See `ContextBase` for what is saved and checked.)
+    """
+
+    if TYPE_CHECKING:  # ops keep values of their own on the context (ctx.axis, ctx.out, ...)
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def __init__(self, needs_input_grad: tuple[bool, ...] = ()) -> None:
+        self.needs_input_grad = needs_input_grad
+
+    def release(self) -> None:
+        """Drop saved values and attributes so their memory can be reused."""
+        attributes = self.__dict__  # the op's own attributes (ctx.out, ...), if any
+        if attributes:
+            attributes.clear()
+        ContextBase.release(self)

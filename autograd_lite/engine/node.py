@@ -1,6 +1,8 @@
 """`Node`: the graph vertex recorded for one application of an op or custom Function.
 
-A node is also the op's `Context` (as in PyTorch, the context *is* the node). `_link`
+A node is also the op's context (as in PyTorch, the context *is* the node): a
+`NodeWithAttributes`, a `Context` too, for ops that keep values of their own (``ctx.out``);
+a plain `Node`, without an instance dict, for the arithmetic operators. `_link`
 records which tensors it was computed from; `_backward` runs the op's rule (through the
 op's ``run_backward``, see `ops.op.Op`) and then, in this one place, sums each gradient
 back over broadcast axes, casts it to its input's dtype and checks it.
@@ -9,28 +11,41 @@ back over broadcast axes, casts it to its input's dtype and checks it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import GraphFreedError
 from . import anomaly
 from .broadcast import broadcasts_to, sum_to_array
-from .context import FREED_MESSAGE, Context
+from .context import FREED_MESSAGE, Context, ContextBase
 from .tensor_base import TensorBase, bound
 from .versions import mutations
 
+# [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
+# an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
+_ndarray = np.ndarray
 
-class Node(Context):
+
+if TYPE_CHECKING:  # ops declare ``ctx: Context``; a Node takes every call a Context takes
+    _NodeBase = Context
+else:
+    _NodeBase = ContextBase
+
+
+class Node(_NodeBase):
     """The graph vertex recorded for one application of an op or custom Function.
 
     Every op application gets one (as its ``ctx``); only recorded ones are linked into the
     graph (`_link`). The graph-vertex interface the walk uses: ``_parents``,
     ``_parent_slots``, ``_n_outputs``, ``_backward(grads, create_graph)``, ``_release()``.
+
+    A plain Node has no instance dict, so it takes no attribute beyond its bookkeeping:
+    `apply_binary` makes these for the arithmetic operators, whose ops keep nothing of
+    their own; everything else gets a `NodeWithAttributes`. [fast path: dict-less node]
     """
 
-    # The per-op bookkeeping lives in slots, so an op that keeps no attribute of its own
-    # gets no instance dict. [fast path: node slots]
+    # The per-op bookkeeping lives in slots. [fast path: node slots]
     __slots__ = (
         "needs_input_grad",
         "fn",
@@ -43,6 +58,9 @@ class Node(Context):
         "_watched",
         "created_at",
         "_cuts",
+        "_outputs",
+        "_hooks",
+        "__weakref__",
     )
 
     #: the Op or Function class that was applied
@@ -59,9 +77,9 @@ class Node(Context):
     #: (input position, origin) for inputs cut from the graph (see `engine.provenance`);
     #: set only then
     _cuts: tuple[tuple[int, Any], ...]
-    #: the hooks of its output tensors (`engine.hooks.VertexHooks`), set in the instance on
-    #: the first ``register_hook``/``retain_grad``; None here, so recording costs nothing
-    _hooks: Any = None
+    #: the hooks of its output tensors (`engine.hooks.VertexHooks`): None until the first
+    #: ``register_hook``/``retain_grad`` on one of them
+    _hooks: Any
 
     def _link(
         self,
@@ -206,7 +224,7 @@ class Node(Context):
                 if fitted is raw:
                     fitted = list(raw)
                 fitted[index] = None
-            elif not fits or not create_graph and type(grad) is not np.ndarray:
+            elif not fits or not create_graph and type(grad) is not _ndarray:
                 fit = self._fit_gradient(index, grad, create_graph)
                 if fit is not grad:
                     if fitted is raw:
@@ -233,7 +251,7 @@ class Node(Context):
     def _fit_gradient(self, index: int, grad: Any, create_graph: bool) -> Any:
         """A rule's gradient for input ``index`` as an array (a Tensor under
         ``create_graph``) of that input's shape and dtype."""
-        if not create_graph and type(grad) is not np.ndarray:
+        if not create_graph and type(grad) is not _ndarray:
             grad = _as_array(grad)  # a NumPy scalar (0-d arithmetic) or a Tensor
         meta = self._meta
         if len(meta) == 2:  # compact: every input has the output's shape and dtype
@@ -262,7 +280,20 @@ class Node(Context):
         return grad
 
     # the walk's name for releasing a node's saved values
+    _release = ContextBase.release
+
+
+class NodeWithAttributes(Node, Context):
+    """A `Node` that is also a `Context` with an instance dict: the op may keep values of its
+    own on it (``ctx.axis``, ``ctx.out``), and releasing it drops them. Every op applied
+    through `apply`, and every custom Function, gets one."""
+
+    __slots__ = ()
     _release = Context.release
+    # made by `apply`, which sets its fields one by one: no arguments, and object's own
+    # initialiser, which Python calls without running any code of its own [fast path: node
+    # by call]
+    __init__ = object.__init__
 
 
 def _as_array(grad: Any) -> np.ndarray:

@@ -27,9 +27,12 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import _state as _grad_state
+from ..grad_mode import set_mode
 from .hooks import HookRun
 from .hooks import state as hook_state
+
+# [fast path: bound ndarray] (np.generic: see engine/apply.py)
+_generic = np.generic
 
 
 def backward_order(roots: Sequence[Any]) -> Iterator[Any]:
@@ -148,18 +151,17 @@ def _walk(
     A generator so that `walk_steps` can pause it; without ``steps`` it never yields.
     Vertices are dictionary keys directly: they hash by identity.
     """
+    # vertex -> its total gradient so far: a list with one entry per output
+    pending: dict[Any, Any] = {}
+    slots = root_slots if root_slots is not None else [0] * len(roots)
+    for root, grad, slot in zip(roots, root_grads, slots):
+        _accumulate(pending, root, slot, grad)
     # [fast path: gc paused] the walk allocates one gradient per edge; cyclic-gc passes
     # triggered by those allocations find nothing (the graph is referenced from the roots)
     gc_was_enabled = gc.isenabled()
     gc.disable()
-    previous_mode = _grad_state.enabled
+    previous_mode = set_mode(create_graph)  # rules are recorded only under create_graph
     try:
-        # vertex -> its total gradient so far: a list with one entry per output
-        pending: dict[Any, Any] = {}
-        slots = root_slots if root_slots is not None else [0] * len(roots)
-        for root, grad, slot in zip(roots, root_grads, slots):
-            _accumulate(pending, root, slot, grad)
-        _grad_state.enabled = create_graph  # rules are recorded only under create_graph
         # with on_vertex, a total is dropped once handed over; without, it is kept to return
         take = pending.get if on_vertex is None else pending.pop
         get_pending = pending.get
@@ -221,14 +223,14 @@ def _walk(
                 if not count:
                     push_ready(parent)
             if steps:  # hand the caller its own grad mode and collector while paused
-                _grad_state.enabled = previous_mode
+                set_mode(previous_mode)
                 if gc_was_enabled:
                     gc.enable()
                 yield vertex, total, parent_grads, pending
                 gc.disable()
-                _grad_state.enabled = create_graph
+                set_mode(create_graph)
     finally:
-        _grad_state.enabled = previous_mode
+        set_mode(previous_mode)
         if gc_was_enabled:
             gc.enable()
     return pending
@@ -280,4 +282,4 @@ def add_gradients(total: Any, grad: Any) -> Any:
     create_graph). NumPy sums 0-d arrays to a scalar; it is made a 0-d array again here, the
     one place gradients are added, so rules and leaves always receive arrays."""
     total = total + grad
-    return np.asarray(total) if isinstance(total, np.generic) else total
+    return np.asarray(total) if isinstance(total, _generic) else total

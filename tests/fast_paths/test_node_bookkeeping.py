@@ -29,8 +29,9 @@ from autograd_lite import (
 from autograd_lite.checking.registry import REGISTRY
 from autograd_lite.engine import anomaly
 from autograd_lite.engine.context import Context
-from autograd_lite.engine.node import Node
+from autograd_lite.engine.node import Node, NodeWithAttributes
 from autograd_lite.engine.walk import topological_order
+from autograd_lite.ops.elementwise import Mul
 from autograd_lite.ops.op import Op
 from tests.strategies import op_case
 
@@ -85,14 +86,37 @@ def test_a_failing_array_rule_leaves_the_saved_tensors_in_place() -> None:
     np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
 
 
-def test_a_node_of_an_op_without_attributes_has_no_dict_until_one_is_set() -> None:
+def test_an_operators_node_has_no_dict_and_an_ops_node_keeps_only_its_own_values() -> None:
     x = Tensor([1.0, -2.0], requires_grad=True)
     node = (x * x).grad_fn
-    assert isinstance(node, Node)
-    assert vars(node) == {}  # the bookkeeping is in slots
+    assert type(node) is Node and not hasattr(node, "__dict__")  # the bookkeeping is in slots
     assert node._stamp < float("inf") and node._watched == (x, x) and node.created_at is None
-    exp = x.exp().grad_fn
-    assert set(vars(exp)) == {"out", "_outputs"}  # an op's own attributes go to the dict
+    assert node._outputs == () and node._hooks is None
+    y = x.exp()
+    exp = y.grad_fn
+    assert isinstance(exp, NodeWithAttributes) and isinstance(exp, Context)
+    assert set(vars(exp)) == {"out"}  # an op's own attributes go to the dict
+    assert exp._hooks is None and [ref() for ref in exp._outputs] == [y]
+
+
+def test_the_dict_less_node_gives_what_a_node_with_attributes_gives() -> None:
+    # the operators' path (dict-less node) against apply's (a node with a dict) for one op
+    x, c = Tensor([1.0, -2.0], requires_grad=True), Tensor([3.0, 0.5])
+    fast = x * c
+    plain = Mul.apply(x, c)
+    assert type(fast.grad_fn) is Node and type(plain.grad_fn) is NodeWithAttributes
+    for name in ("needs_input_grad", "_parents", "_parent_slots", "_meta", "_watched"):
+        assert getattr(fast.grad_fn, name) == getattr(plain.grad_fn, name), name
+    (fast.sum() + plain.sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, 2 * c.data)
+    for node in (fast.grad_fn, plain.grad_fn):
+        assert node.freed and node._watched == ()
+
+
+def test_nodes_are_made_blank_and_a_standalone_context_still_takes_its_argument() -> None:
+    node, with_attributes = Node(), NodeWithAttributes()  # as apply makes them
+    assert not hasattr(node, "needs_input_grad") and vars(with_attributes) == {}
+    assert Context((True, False)).needs_input_grad == (True, False)
 
 
 def test_release_frees_slots_and_attributes() -> None:
@@ -101,9 +125,10 @@ def test_release_frees_slots_and_attributes() -> None:
     z = y * x
     z.backward(np.ones(2))
     for node in (z.grad_fn, y.grad_fn):
-        assert node.freed and node._watched == () and vars(node) == {}
+        assert node.freed and node._watched == ()
         with pytest.raises(GraphFreedError, match="retain_graph=True"):
             _ = node.saved_tensors
+    assert vars(y.grad_fn) == {}  # exp's own ``out`` is dropped too
 
 
 def test_a_standalone_context_keeps_its_defaults_and_releases() -> None:

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from autograd_lite import Tensor, Value, grad, is_grad_enabled, no_grad
+from autograd_lite import Tensor, Value, grad, is_grad_enabled, no_grad, set_grad_enabled
 
 
 def test_no_grad_in_one_thread_does_not_switch_off_another() -> None:
@@ -150,3 +150,27 @@ def test_concurrent_backward_through_one_value_graph_gives_the_sequential_gradie
 
     assert _run_in_threads(work, threads) == []
     assert a.grad == pytest.approx(threads * repeats * single, rel=1e-12)
+
+
+def test_two_threads_with_different_modes_each_record_by_their_own() -> None:
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    barrier = threading.Barrier(2)
+    seen: dict[str, list[tuple[bool, bool, bool]]] = {"off": [], "on": []}
+
+    def run(name: str, mode: bool) -> None:
+        with set_grad_enabled(mode):
+            for _ in range(3):
+                barrier.wait(5)  # both threads are in their own mode at once
+                seen[name].append(((x * x).requires_grad, x.exp().requires_grad, is_grad_enabled()))
+                barrier.wait(5)
+
+    threads = [
+        threading.Thread(target=run, args=("off", False)),
+        threading.Thread(target=run, args=("on", True)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {"off": [(False, False, False)] * 3, "on": [(True, True, True)] * 3}
+    assert is_grad_enabled()
