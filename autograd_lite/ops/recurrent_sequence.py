@@ -55,6 +55,16 @@ class _Steps:
         return self.array if self.is_array else Stack.apply(*self.parts, axis=0)
 
 
+def halving_is_exact(*arrays: np.ndarray) -> bool:
+    """True when x / 2 is exact for every entry: none is below twice the smallest normal
+    number (but zero)."""
+    for array in arrays:
+        smallest = 2 * np.finfo(array.dtype).tiny
+        if np.any((np.abs(array) < smallest) & (array != 0)):
+            return False
+    return True
+
+
 class LSTMSequence(Op):
     """h_t, c_t = LSTM step(x_t W_ih^T + b + h_{t-1} W_hh^T, c_{t-1}) for t < L;  with e_t
     step t's gate gradient: dL/dx_t = e_t W_ih, dL/dW_ih = sum_t e_t^T x_t, dL/db =
@@ -78,16 +88,20 @@ class LSTMSequence(Op):
         # straight into the activations' buffer; the weights transposed once into rows
         # (BLAS reads a transposed view of a small matrix at about half speed); the gates'
         # scale for tanh (see lstm_constants) folded into weights and bias: scaling by 1/2
-        # or 1 is exact, so these are the cell's numbers
+        # or 1 is exact, so these are the cell's numbers, unless an entry is so small that
+        # halving it rounds (then inf * 0 could give NaN where the cell gives 1): the gates
+        # are scaled after the products instead
+        fold = halving_is_exact(w_ih, w_hh, *bias)
+        before = scale if fold else 1
         acts = np.empty((steps, batch, 4 * size), dtype=x.dtype)
         np.matmul(
             x.reshape(steps * batch, -1),
-            np.ascontiguousarray(w_ih.T) * scale,
+            np.ascontiguousarray(w_ih.T) * before,
             out=acts.reshape(-1, 4 * size),
         )
         if bias:
-            acts += bias[0] * scale
-        weight = np.ascontiguousarray(w_hh.T) * scale
+            acts += bias[0] * before
+        weight = np.ascontiguousarray(w_hh.T) * before
         cells = np.empty((steps,) + c0.shape, dtype=acts.dtype)
         tanh_c, hs = np.empty_like(cells), np.empty_like(cells)
         product = np.empty_like(acts[0])
@@ -95,6 +109,8 @@ class LSTMSequence(Op):
         for t in range(steps):
             a = acts[t]
             a += np.matmul(h, weight, out=product)
+            if not fold:
+                a *= scale
             np.tanh(a, out=a)
             a *= scale
             a += shift

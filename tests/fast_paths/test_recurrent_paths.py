@@ -72,6 +72,24 @@ def test_folding_the_tanh_scale_into_the_weights_changes_no_bit(dtype: type) -> 
     assert np.array_equal(folded, (h @ weight.T) * scale)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_weight_too_small_to_halve_exactly_is_not_folded(dtype: type) -> None:
+    # halving the smallest subnormal gives 0, and inf * 0 = NaN where the cell's
+    # sigmoid(inf * w) = 1: with such a weight the gates are scaled after the products
+    x, h, c, w_ih, w_hh, b_ih, b_hh = (t.numpy().copy() for t in _inputs(2, 1, dtype))
+    x[0, 0, 0] = np.inf
+    w_ih[:, 0] = np.finfo(dtype).smallest_subnormal
+    hs, (h_n, c_n) = lstm_sequence(x, h, c, w_ih, w_hh, b_ih, b_hh)
+    expected = [h]
+    for t in range(2):
+        h, c = lstm_cell(x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+        expected.append(h)
+    tolerance = 1e-12 if dtype == np.float64 else 1e-5
+    assert np.isfinite(hs.numpy()).all()
+    np.testing.assert_allclose(hs.numpy(), np.stack([e.numpy() for e in expected[1:]]), tolerance)
+    np.testing.assert_allclose(c_n.numpy(), c.numpy(), tolerance)
+
+
 def _gru(x: Tensor, h: Tensor, c: Tensor, *params: Tensor) -> Tensor:
     w_ih, w_hh = params[0][: 3 * h.shape[-1]], params[1][: 3 * h.shape[-1]]
     return (gru_cell(x[0], h, w_ih, w_hh, params[2][:15], params[3][:15]) ** 2).sum()
