@@ -10,7 +10,7 @@ Reading a thread-local attribute costs several hundred machine instructions, and
 asks. So every switch goes through `set_mode`, which also keeps `grad_off`: how many
 threads have their flag off right now. While that count is 0 no thread has grad mode
 off, so the caller's is on without reading its flag; the engine's ops test
-``not grad_off.count or _state.enabled``, which is `is_grad_enabled` inlined.
+``not grad_off.count or state.enabled``, which is `is_grad_enabled` inlined.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class _GradState(threading.local):
     enabled: bool = True
 
 
-_state = _GradState()
+state = _GradState()
 
 
 class _Count:
@@ -75,20 +75,20 @@ def add_watch(change: int) -> None:
 def set_mode(mode: bool) -> bool:
     """Switch this thread's grad mode to ``mode``, keeping `grad_off` counted; return the
     previous mode. Every switch of the flag goes through here."""
-    previous = _state.enabled
+    previous = state.enabled
     if mode:
         if not previous:
-            _state.enabled = True
+            state.enabled = True
             _add(grad_off, -1)
     elif previous:
         _add(grad_off, 1)
-        _state.enabled = False
+        state.enabled = False
     return previous
 
 
 def is_grad_enabled() -> bool:
     """Return True when new operations are recorded in the graph (this thread only)."""
-    return not grad_off.count or _state.enabled
+    return not grad_off.count or state.enabled
 
 
 class _RestoreGradMode:

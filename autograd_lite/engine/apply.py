@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import _state as _grad_state
 from ..grad_mode import grad_off as _grad_off
+from ..grad_mode import state as _grad_state
 from ..grad_mode import watch as _watch
 from . import anomaly, provenance
 from .anomaly import open_blocks as _anomaly_blocks

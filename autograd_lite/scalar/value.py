@@ -18,7 +18,7 @@ import numbers
 from typing import Any
 
 from ..errors import DomainError, OverflowDomainError, ZeroDivisionDomainError
-from ..grad_mode import _state as _grad_state
+from ..grad_mode import state as _grad_state
 from .walk import backward_pass, values_below
 
 Number = int | float

@@ -11,8 +11,6 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
-from .sgd import _BLOCK_BYTES, _MAX_BLOCKS, SGD, _block_elements, _subtract_scaled
+from .sgd import SGD
 
 __all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
-# the in-place update's pieces, for the fast-path tests
-_FAST_PATH = (_BLOCK_BYTES, _MAX_BLOCKS, _block_elements, _subtract_scaled)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from autograd_lite import Tensor, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
-from autograd_lite.grad_mode import _state, grad_off
+from autograd_lite.grad_mode import grad_off, state
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def off() -> Callable[[], int]:
 
 
 def test_the_count_follows_every_way_of_switching_the_mode(off: Callable[[], int]) -> None:
-    assert off() == 0 and _state.enabled
+    assert off() == 0 and state.enabled
     with no_grad():
         assert off() == 1
         with no_grad():  # already off: not counted twice

@@ -12,7 +12,7 @@ import pytest
 
 import nn
 from autograd_lite import Tensor
-from nn.optim import _BLOCK_BYTES, _MAX_BLOCKS, _block_elements, _subtract_scaled
+from nn.optim.sgd import _BLOCK_BYTES, _MAX_BLOCKS, _block_elements, _subtract_scaled
 
 
 # ---------------------------------------------------------------- Module attribute mirrors

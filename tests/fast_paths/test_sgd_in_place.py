@@ -7,7 +7,8 @@ import pytest
 
 from autograd_lite import InplaceModificationError, Tensor
 from nn import Parameter
-from nn.optim import SGD, _subtract_scaled
+from nn.optim import SGD
+from nn.optim.sgd import _subtract_scaled
 
 
 def _train(steps: int, momentum: float) -> np.ndarray:
