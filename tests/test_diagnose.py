@@ -235,3 +235,12 @@ def test_a_fine_parameter_has_no_why_in_the_table() -> None:
     assert report["0.weight"].details  # the data keeps the dead units on its paths
     row = next(line for line in str(report).splitlines() if line.strip().startswith("0.weight"))
     assert row.split() == ["0.weight", "(4,", "3)", "fine", f"{report['0.weight'].grad_norm:.3g}"]
+
+
+def test_a_relu_after_batchnorm_is_named_after_the_batchnorm_layer() -> None:
+    # the nearest named parameters are BatchNorm's (layer 1), not every parameter below
+    nn.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU())
+    images = Tensor(np.random.default_rng(0).normal(size=(5, 1, 6, 6)))
+    report = diagnose_grads((model(images) ** 2).mean(), model)
+    assert [layer.layer for layer in report.layers] == ["ReLU after layer 1"]

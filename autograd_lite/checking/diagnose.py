@@ -269,29 +269,37 @@ def _blocked_units(node: Any, op: str) -> tuple[int, int, int] | None:
 
 
 def _feeding_names(activation: Any, names: dict[int, str]) -> str:
-    """The common dotted prefix of the named parameters feeding ``activation`` directly
-    (through ops that are not activations), e.g. ``layers.0``; "" if none is named."""
-    found: list[str] = []
-    stack = [p for p in activation._parents if p is not None]
+    """The layer feeding ``activation``: the dotted prefix of the named parameters nearest
+    to it through ops that are not activations (``layers.0``; ``1`` for a BatchNorm right
+    after a convolution ``0``), else the common prefix of all of them, else their names;
+    "" if none is named."""
+    found: list[tuple[int, str]] = []  # (ops between, name), nearest first
+    frontier = [p for p in activation._parents if p is not None]
     seen: set[int] = set()
-    while stack:
-        vertex = stack.pop()
-        if id(vertex) in seen:
-            continue
-        seen.add(id(vertex))
-        if id(vertex) in names:
-            found.append(names[id(vertex)])
-        if _op_name(vertex) in ACTIVATIONS:
-            continue
-        stack += [p for p in vertex._parents if p is not None]
+    depth = 0
+    while frontier:
+        depth += 1
+        following = []
+        for vertex in frontier:
+            if id(vertex) in seen:
+                continue
+            seen.add(id(vertex))
+            if id(vertex) in names:
+                found.append((depth, names[id(vertex)]))
+            if _op_name(vertex) not in ACTIVATIONS:
+                following += [p for p in vertex._parents if p is not None]
+        frontier = following
     if not found:
         return ""
-    prefixes = [name.rpartition(".")[0] or name for name in found]
+    nearest = {name.rpartition(".")[0] for d, name in found if d == found[0][0]}
+    if len(nearest) == 1 and "" not in nearest:
+        return nearest.pop()
+    prefixes = [name.rpartition(".")[0] or name for _, name in found]
     common = prefixes[0]
     for prefix in prefixes[1:]:
         while common and prefix != common and not prefix.startswith(common + "."):
             common = common.rpartition(".")[0]
-    return common or ", ".join(sorted(set(found)))
+    return common or ", ".join(sorted({name for _, name in found}))
 
 
 def _diagnose_one(
