@@ -116,10 +116,20 @@ def test_layer_norm_errors_name_the_function_and_the_shapes() -> None:
         layer_norm(Tensor(np.ones((2, 0))), 0)
 
 
+def test_arguments_of_the_wrong_type_are_named() -> None:
+    x = Tensor(np.ones((2, 4, 5)))
+    with pytest.raises(TypeError, match=r"layer_norm: normalized_shape must be an int or a "):
+        layer_norm(x, 5.0)
+    with pytest.raises(TypeError, match=r"layer_norm: normalized_shape .* got str '45'"):
+        layer_norm(x, "45")  # not (4, 5)
+    with pytest.raises(TypeError, match=r"attention: scale must be a real number or None, got"):
+        attention(x, x, x, scale="0.5")
+
+
 @pytest.mark.parametrize("kind", ["bool", "float"])
 def test_a_mask_with_more_leading_axes_than_query_and_key(kind: str) -> None:
     # the mask (and value) carry a batch axis that query and key lack: the scores are
-    # broadcast to it, as the composed form (and PyTorch) would
+    # broadcast to it, as in the composed form (PyTorch's SDPA refuses such a mask)
     rng = np.random.default_rng(0)
     q = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
     v = Tensor(rng.normal(size=(2, 3, 4)), requires_grad=True)
