@@ -13,6 +13,7 @@ from autograd_lite import (
     InplaceModificationError,
     ShapeError,
     Tensor,
+    detect_anomaly,
     explain,
     grad,
     gradcheck,
@@ -239,6 +240,25 @@ def test_the_sequence_it_returned_is_guarded_against_writes() -> None:
     hs.data += 1.0  # the backward reads every h_t
     with pytest.raises(InplaceModificationError):
         c.sum().backward()
+
+
+def test_the_last_states_are_copies_it_does_not_read_so_writes_to_them_pass() -> None:
+    # h_n and c_n are copies the backward never reads (as PyTorch, writing into them is no
+    # error), the sequence it does read stays guarded
+    inputs = sequence_inputs()
+    hs, (h, c) = lstm_sequence(*inputs)
+    expected = grad(hs.sum(), inputs[0], retain_graph=True)[0].numpy()
+    h += 1.0
+    c *= 2.0
+    np.testing.assert_array_equal(grad(hs.sum(), inputs[0])[0].numpy(), expected)
+    with pytest.raises(InplaceModificationError):
+        hs, _ = lstm_sequence(*inputs)
+        hs += 1.0
+        hs.sum().backward()
+    with detect_anomaly():  # writes no version counter sees: the arrays' checksums
+        hs, (h, c) = lstm_sequence(*inputs)
+        h.data[0, 0] = 5.0
+        np.testing.assert_array_equal(grad(hs.sum(), inputs[0])[0].numpy(), expected)
 
 
 # ---------------------------------------------------------------- the graph

@@ -77,7 +77,8 @@ class LSTMSequence(Op):
     """
 
     array_backward = True  # see Op.array_backward; two outputs: `run_backward` below
-    saves_output = True  # the rule reads the h_t it returned (each the next step's input)
+    # the rule reads the h_t it returned (each the next step's input), not the copies h_n, c_n
+    saves_output = (0,)
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
