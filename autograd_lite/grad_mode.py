@@ -56,7 +56,7 @@ class _Watch(_Count):
 
 
 watch = _Watch()
-_count_lock = threading.Lock()
+count_lock = threading.Lock()  #: guards every change of the counts
 
 
 def _add(counter: _Count, change: int) -> None:
@@ -65,7 +65,7 @@ def _add(counter: _Count, change: int) -> None:
     A ``with`` block, not acquire() and release() calls: an exception between those
     (KeyboardInterrupt, raised after a C call returns) would leave the lock held and
     every later switch of grad mode, in any thread, waiting for it."""
-    with _count_lock:
+    with count_lock:
         counter.count += change
 
 
