@@ -67,7 +67,8 @@ def attention(
 
     Raises:
         ShapeError: for inputs of fewer than 2 axes, E or S that differ, or a mask that
-            does not broadcast to the scores. TypeError: for a mask that requires grad.
+            does not broadcast to the scores. TypeError: for a mask that requires grad,
+            or a scale that is not a number.
 
     Example:
         >>> q = Tensor(np.ones((2, 3, 4)))
@@ -89,6 +90,10 @@ def attention(
         raise ShapeError(f"attention: the leading axes do not broadcast: {shapes}") from None
     if scale is None and query.shape[-1] == 0:
         raise ShapeError(f"attention: the default scale 1 / sqrt(E) needs E >= 1; got {shapes}")
+    if scale is not None and not isinstance(scale, numbers.Real):
+        raise TypeError(
+            f"attention: scale must be a real number or None, got {type(scale).__name__} {scale!r}"
+        )
     factor = 1.0 / float(np.sqrt(query.shape[-1])) if scale is None else float(scale)
     return Attention.apply(
         query,
@@ -149,16 +154,15 @@ def layer_norm(
 
     Raises:
         ShapeError: when x's shape does not end in ``normalized_shape`` (or it holds a 0),
-            or weight or bias has another shape.
+            or weight or bias has another shape. TypeError: for a normalized_shape that
+            is neither an int nor a sequence of ints.
 
     Example:
         >>> layer_norm(Tensor([[1.0, 3.0]]), 2).numpy().round(4)
         array([[-1.,  1.]])
     """
     x = as_tensor(x)
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (int(normalized_shape),)
-    shape = tuple(int(n) for n in normalized_shape)  # type: ignore[union-attr]
+    shape = _normalized_shape(normalized_shape)
     count = len(shape)
     if count == 0 or count > x.ndim or x.shape[x.ndim - count :] != shape:
         raise ShapeError(
@@ -178,3 +182,21 @@ def layer_norm(
         affine.append(value)
     axes = tuple(range(x.ndim - count, x.ndim))
     return LayerNorm.apply(x, *affine, axes=axes, eps=float(eps), has_weight=weight is not None)
+
+
+def _normalized_shape(value: Any) -> tuple[int, ...]:
+    """``normalized_shape`` as a tuple of ints (an int is one axis); a TypeError naming
+    layer_norm otherwise (a string would otherwise pass as its digits: "45" as (4, 5))."""
+    if isinstance(value, numbers.Integral):
+        return (int(value),)
+    if not isinstance(value, (str, bytes)):
+        try:
+            items = tuple(value)
+        except TypeError:  # not iterable
+            items = None
+        if items is not None and all(isinstance(n, numbers.Integral) for n in items):
+            return tuple(int(n) for n in items)
+    raise TypeError(
+        f"layer_norm: normalized_shape must be an int or a tuple of ints, got "
+        f"{type(value).__name__} {value!r}"
+    )

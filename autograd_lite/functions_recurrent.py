@@ -26,6 +26,8 @@ def _cell_inputs(
     """The given inputs as Tensors and their names (the op's ``names``), the shapes checked
     (`ops.recurrent.check_cell`)."""
     given = {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}
+    required = ("x", "h", "c", "w_hh") if name == "lstm_cell" else ("x", "h", "w_hh")
+    _given(name, {key: given[key] for key in required})
     tensors = {key: as_tensor(value) for key, value in given.items() if value is not None}
     if w_ih is None and b_ih is not None:
         raise ValueError(f"{name}: b_ih without w_ih (fold it into the precomputed input gates)")
@@ -40,6 +42,13 @@ def _cell_inputs(
         {key: shapes[key] for key in ("b_ih", "b_hh") if key in shapes},
     )
     return list(tensors.values()), tuple(tensors)
+
+
+def _given(name: str, required: dict[str, Any]) -> None:
+    """Raise a TypeError naming ``name`` and the argument when a required one is None."""
+    for key, value in required.items():
+        if value is None:
+            raise TypeError(f"{name}: {key} is None; it needs a Tensor (or an array)")
 
 
 def lstm_cell(
@@ -183,6 +192,7 @@ def lstm_sequence(
         >>> hs.shape, h.shape, c.shape
         ((5, 2, 4), (2, 4), (2, 4))
     """
+    _given("lstm_sequence", {"x": x, "h0": h0, "c0": c0, "w_ih": w_ih, "w_hh": w_hh})
     x, h0, c0, w_ih, w_hh = (as_tensor(t) for t in (x, h0, c0, w_ih, w_hh))
     biases = [as_tensor(b) for b in (b_ih, b_hh) if b is not None]
     if x.ndim != 3 or x.shape[0] == 0:
@@ -197,6 +207,8 @@ def lstm_sequence(
         w_ih.shape,
         w_hh.shape,
         {name: b.shape for name, b in zip(("b_ih", "b_hh"), biases)},
+        states=("h0", "c0"),
+        x_given=x.shape,
     )
     if h0.shape != c0.shape:  # check_cell allows a projected h (lstm_cell's proj_size)
         raise ShapeError(

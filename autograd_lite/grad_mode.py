@@ -56,15 +56,17 @@ class _Watch(_Count):
 
 
 watch = _Watch()
-_count_lock = threading.Lock()
-_acquire, _release = _count_lock.acquire, _count_lock.release
+count_lock = threading.Lock()  #: guards every change of the counts
 
 
 def _add(counter: _Count, change: int) -> None:
-    """Add ``change`` (+1 or -1) to a shared count, under the lock so no change is lost."""
-    _acquire()
-    counter.count += change
-    _release()
+    """Add ``change`` (+1 or -1) to a shared count, under the lock so no change is lost.
+
+    A ``with`` block, not acquire() and release() calls: an exception between those
+    (KeyboardInterrupt, raised after a C call returns) would leave the lock held and
+    every later switch of grad mode, in any thread, waiting for it."""
+    with count_lock:
+        counter.count += change
 
 
 def add_watch(change: int) -> None:

@@ -94,8 +94,9 @@ def run_steps(
     steps, rows = sequence.shape[0], sequence.shape[0] * sequence.shape[1]
     outputs = []
     # [fast path: fused recurrent cells] one product for every step's input gates, then
-    # one fused op per step (autograd_lite's cells) instead of a dozen Tensor ops
-    for gates in linear(sequence.reshape(rows, -1), w_ih, b_ih).split(steps):
+    # one fused op per step (autograd_lite's cells) instead of a dozen Tensor ops; the
+    # feature count spelled out, as -1 cannot be inferred for a batch of 0
+    for gates in linear(sequence.reshape(rows, sequence.shape[2]), w_ih, b_ih).split(steps):
         states = step(gates, states)
         outputs.append(states[0])
     return stack(outputs, axis=0), states

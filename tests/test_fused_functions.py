@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from autograd_lite import ShapeError, Tensor, attention, gelu, layer_norm
+from autograd_lite import ShapeError, Tensor, attention, gelu, gradgradcheck, layer_norm
 
 PHI_1 = 0.5 * (1.0 + math.erf(1.0 / math.sqrt(2.0)))  # the normal CDF at 1
 PDF_1 = math.exp(-0.5) / math.sqrt(2.0 * math.pi)  # the normal density at 1
@@ -114,3 +114,36 @@ def test_layer_norm_errors_name_the_function_and_the_shapes() -> None:
         layer_norm(x, 3, bias=np.ones((3, 1)))
     with pytest.raises(ShapeError, match="layer_norm: cannot normalise over an empty shape"):
         layer_norm(Tensor(np.ones((2, 0))), 0)
+
+
+def test_arguments_of_the_wrong_type_are_named() -> None:
+    x = Tensor(np.ones((2, 4, 5)))
+    with pytest.raises(TypeError, match=r"layer_norm: normalized_shape must be an int or a "):
+        layer_norm(x, 5.0)
+    with pytest.raises(TypeError, match=r"layer_norm: normalized_shape .* got str '45'"):
+        layer_norm(x, "45")  # not (4, 5)
+    with pytest.raises(TypeError, match=r"attention: scale must be a real number or None, got"):
+        attention(x, x, x, scale="0.5")
+
+
+@pytest.mark.parametrize("kind", ["bool", "float"])
+def test_a_mask_with_more_leading_axes_than_query_and_key(kind: str) -> None:
+    # the mask (and value) carry a batch axis that query and key lack: the scores are
+    # broadcast to it, as in the composed form (PyTorch's SDPA refuses such a mask)
+    rng = np.random.default_rng(0)
+    q = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    v = Tensor(rng.normal(size=(2, 3, 4)), requires_grad=True)
+    keep = rng.random((2, 3, 3)) > 0.3
+    mask = keep if kind == "bool" else np.where(keep, 0.0, -np.inf)
+    out = attention(q, q, v, mask)
+    out.sum().backward()
+    scores = (q @ q.T) * 0.5 + np.where(keep, 0.0, -np.inf)
+    expected = scores.softmax(-1) @ v
+    np.testing.assert_allclose(out.data, expected.data, rtol=1e-12)
+    grad_q, grad_v = q.grad.data.copy(), v.grad.data.copy()
+    q.grad = v.grad = None
+    expected.sum().backward()
+    np.testing.assert_allclose(grad_q, q.grad.data, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(grad_v, v.grad.data, rtol=1e-12)
+    k = Tensor(q.data, requires_grad=True)  # second order: the rule recomputed on the graph
+    assert gradgradcheck(lambda q, k, v: attention(q, k, v, mask), [q, k, v])

@@ -13,6 +13,7 @@ from autograd_lite import (
     InplaceModificationError,
     ShapeError,
     Tensor,
+    detect_anomaly,
     explain,
     grad,
     gradcheck,
@@ -241,6 +242,25 @@ def test_the_sequence_it_returned_is_guarded_against_writes() -> None:
         c.sum().backward()
 
 
+def test_the_last_states_are_copies_it_does_not_read_so_writes_to_them_pass() -> None:
+    # h_n and c_n are copies the backward never reads (as PyTorch, writing into them is no
+    # error), the sequence it does read stays guarded
+    inputs = sequence_inputs()
+    hs, (h, c) = lstm_sequence(*inputs)
+    expected = grad(hs.sum(), inputs[0], retain_graph=True)[0].numpy()
+    h += 1.0
+    c *= 2.0
+    np.testing.assert_array_equal(grad(hs.sum(), inputs[0])[0].numpy(), expected)
+    with pytest.raises(InplaceModificationError):
+        hs, _ = lstm_sequence(*inputs)
+        hs += 1.0
+        hs.sum().backward()
+    with detect_anomaly():  # writes no version counter sees: the arrays' checksums
+        hs, (h, c) = lstm_sequence(*inputs)
+        h.data[0, 0] = 5.0
+        np.testing.assert_array_equal(grad(hs.sum(), inputs[0])[0].numpy(), expected)
+
+
 # ---------------------------------------------------------------- the graph
 def test_a_cell_step_is_one_node_and_a_layer_one_for_the_whole_recurrence() -> None:
     inputs = cell_inputs("lstm")
@@ -293,3 +313,41 @@ def test_other_bad_arguments_are_named() -> None:
         lstm_sequence(inputs[0][:0], *inputs[1:])
     with pytest.raises(ShapeError, match=r"lstm_sequence: h0 has shape \(3, 2\), expected c0's"):
         lstm_sequence(inputs[0], inputs[1][:, :2], inputs[2], inputs[3], Tensor(np.ones((12, 2))))
+
+
+def test_missing_arguments_are_named() -> None:
+    x, h, c, w_ih, w_hh = cell_inputs("lstm", bias=False)
+    with pytest.raises(TypeError, match="lstm_cell: c is None; it needs a Tensor"):
+        lstm_cell(x, h, None, w_ih, w_hh)
+    with pytest.raises(TypeError, match="gru_cell: w_hh is None; it needs a Tensor"):
+        gru_cell(x, h, None, None)
+    with pytest.raises(TypeError, match="lstm_sequence: h0 is None; it needs a Tensor"):
+        lstm_sequence(sequence_inputs()[0], None, c, w_ih, w_hh)
+
+
+def test_sequence_errors_name_its_own_arguments_and_shapes() -> None:
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = sequence_inputs()
+    # the states are h0 and c0, and x is (L, N, input_size), not a step's (N, input_size)
+    with pytest.raises(
+        ShapeError,
+        match=r"lstm_sequence: h0 has shape \(3,\), expected \(3, 3\) "
+        r"\(batch from x of shape \(4, 3, 2\)",
+    ):
+        lstm_sequence(x, h0[0], c0, w_ih, w_hh)
+    with pytest.raises(
+        ShapeError, match=r"lstm_sequence: c0 has shape \(2, 3\), expected \(3, 3\)"
+    ):
+        lstm_sequence(x, h0, c0[:2], w_ih, w_hh)
+    with pytest.raises(ShapeError, match=r"features of x of shape \(4, 3, 2\)\)"):
+        lstm_sequence(x, h0, c0, w_ih[:, :1], w_hh)
+
+
+def test_a_batch_of_none_goes_through_the_sequence_and_the_cell() -> None:
+    x, h0, c0, *params = sequence_inputs(batch=0)
+    hs, (h_n, c_n) = lstm_sequence(x, h0, c0, *params)
+    assert hs.shape == (4, 0, 3) and h_n.shape == c_n.shape == (0, 3)
+    (hs.sum() + h_n.sum()).backward()
+    assert x.grad.shape == x.shape and params[0].grad.shape == params[0].shape
+    assert not np.any(params[0].grad.data)  # no rows: nothing flows into the weights
+    h, c = lstm_cell(x[0], h0, c0, *params)
+    assert h.shape == c.shape == (0, 3)

@@ -28,7 +28,7 @@ from .anomaly import open_blocks as _anomaly_blocks
 from .anomaly import state as _anomaly_state
 from .node import Node, NodeWithAttributes
 from .tensor_base import TensorBase, bound, float_array
-from .versions import fingerprints, mutations
+from .versions import fingerprints, mutations, nothing
 
 # [fast path: bound ndarray] NumPy's module defines __getattr__, so Python cannot specialise
 # an `np.ndarray` lookup in hot code (each is a dictionary search); a global is one load
@@ -114,7 +114,15 @@ def apply(fn: Any, inputs: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
             saves_output = fn.saves_output
             ctx._stamp = mutations.last if saves_inputs or saves_output else _UNWATCHED
             ctx._watched = tensors if saves_inputs else ()
-            ctx._outputs = tuple([weakref.ref(r) for r in results]) if saves_output else ()
+            if not saves_output:
+                ctx._outputs = ()
+            elif saves_output is True:
+                ctx._outputs = tuple([weakref.ref(r) for r in results])
+            else:  # the outputs at these positions only (the others are copies never read)
+                kept = saves_output
+                ctx._outputs = tuple(
+                    [weakref.ref(r) if i in kept else nothing for i, r in enumerate(results)]
+                )
         else:
             ctx._stamp, ctx._watched, ctx._outputs = _UNWATCHED, (), ()
             fn.guard(ctx, tensors, results)

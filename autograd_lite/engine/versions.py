@@ -80,6 +80,9 @@ def fingerprints(fn: Any, ctx: Context, results: tuple[TensorBase, ...]) -> tupl
         array = getattr(value, "_data", value)
         if isinstance(array, np.ndarray):
             arrays.append((f"{kind} {index}", array))
-    if getattr(fn, "saves_output", False):
-        arrays.extend((f"output {i}", r._data) for i, r in enumerate(results))
+    saves = getattr(fn, "saves_output", False)  # True, or the positions of those reused
+    if saves:
+        arrays.extend(
+            (f"output {i}", r._data) for i, r in enumerate(results) if saves is True or i in saves
+        )
     return tuple((what, array, checksum(array)) for what, array in arrays)

@@ -38,6 +38,10 @@ class Attention(Op):
     ) -> np.ndarray:
         ctx.mask, ctx.scale = mask, scale
         scores = np.matmul(q, np.swapaxes(k, -1, -2))
+        if mask is not None and mask.ndim > 2:  # its leading axes may reach past q's and k's
+            shape = np.broadcast_shapes(scores.shape, mask.shape)
+            if shape != scores.shape:
+                scores = np.broadcast_to(scores, shape).copy()
         scores *= scale
         if mask is not None and mask.dtype == np.bool_:  # excluded whatever the score (NaN too)
             np.copyto(scores, -np.inf, where=~mask)
@@ -98,6 +102,7 @@ def _weights(q: Any, k: Any, mask: Any, scale: float) -> Any:
     """The attention weights from Tensors, on the graph (for create_graph)."""
     scores = (q @ _swap_last(k)) * scale
     if mask is not None and mask.dtype == np.bool_:
+        scores = scores.broadcast_to(np.broadcast_shapes(scores.shape, mask.shape))
         scores = scores.masked_fill(~mask, -np.inf)
     elif mask is not None:
         scores = scores + mask

@@ -38,8 +38,9 @@ class Op:
     #: inputs are not kept alive by the graph.
     saves_inputs: bool = True
     #: True for ops whose backward reuses the forward output (exp, tanh, softmax, ...), so
-    #: writes into the output's ``.data`` are checked too.
-    saves_output: bool = False
+    #: writes into the output's ``.data`` are checked too; or the positions of the outputs
+    #: it reuses, when an op with several outputs reads only some.
+    saves_output: bool | tuple[int, ...] = False
     #: True for ops whose output may be a view of input 0's array (reshape, transpose, ...).
     returns_view: bool = False
     #: Input positions that take a boolean array as it is (``where``'s condition); every

@@ -164,14 +164,19 @@ def check_cell(
     w_ih_shape: tuple[int, ...] | None,
     w_hh_shape: tuple[int, ...],
     bias_shapes: dict[str, tuple[int, ...]],
+    *,
+    states: tuple[str, str] = ("h", "c"),
+    x_given: tuple[int, ...] | None = None,
 ) -> None:
-    """Raise a ShapeError naming ``name``, the argument and the shapes unless they fit.
+    """Raise a ShapeError naming ``name``, the argument and the shapes unless they fit
+    (``states`` and ``x_given``: h's and c's names and x's shape as the caller knows them).
 
     w_hh is (G*H, H) with G the kind's gate blocks and H the hidden size, or (4H, P) for
     an LSTM whose h is projected to P features (PyTorch's proj_size); h is (N, H) (or
     (N, P)), c (N, H); x (N, I) with w_ih (G*H, I), or x (N, G*H) without w_ih (the
     input gates); each bias (G*H,). Without a batch axis, x, h and c are 1-D."""
     gates = GATES[name]
+    shown = x_shape if x_given is None else x_given
     if len(w_hh_shape) != 2 or w_hh_shape[0] % gates or w_hh_shape[0] == 0:
         raise ShapeError(
             f"{name}: w_hh has shape {w_hh_shape}, expected ({gates} * hidden_size, "
@@ -186,11 +191,11 @@ def check_cell(
     if len(x_shape) not in (1, 2):
         raise ShapeError(f"{name}: x must be (N, input_size) or (input_size,), got {x_shape}")
     lead = x_shape[:-1]
-    for arg, shape, width in (("h", h_shape, w_hh_shape[1]), ("c", c_shape, size)):
+    for arg, shape, width in zip(states, (h_shape, c_shape), (w_hh_shape[1], size)):
         if shape is not None and shape != lead + (width,):
             raise ShapeError(
                 f"{name}: {arg} has shape {shape}, expected {lead + (width,)} (batch from x of "
-                f"shape {x_shape}, {width} features from w_hh of shape {w_hh_shape})"
+                f"shape {shown}, {width} features from w_hh of shape {w_hh_shape})"
             )
     if w_ih_shape is None:
         if x_shape[-1] != rows:
@@ -201,7 +206,7 @@ def check_cell(
     elif w_ih_shape != (rows, x_shape[-1]):
         raise ShapeError(
             f"{name}: w_ih has shape {w_ih_shape}, expected {(rows, x_shape[-1])} (rows of "
-            f"w_hh of shape {w_hh_shape}, features of x of shape {x_shape})"
+            f"w_hh of shape {w_hh_shape}, features of x of shape {shown})"
         )
     for arg, shape in bias_shapes.items():
         if shape != (rows,):

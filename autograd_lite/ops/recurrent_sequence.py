@@ -77,7 +77,8 @@ class LSTMSequence(Op):
     """
 
     array_backward = True  # see Op.array_backward; two outputs: `run_backward` below
-    saves_output = True  # the rule reads the h_t it returned (each the next step's input)
+    # the rule reads the h_t it returned (each the next step's input), not the copies h_n, c_n
+    saves_output = (0,)
 
     @staticmethod
     def forward(ctx: Context, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -95,7 +96,7 @@ class LSTMSequence(Op):
         before = scale if fold else 1
         acts = np.empty((steps, batch, 4 * size), dtype=x.dtype)
         np.matmul(
-            x.reshape(steps * batch, -1),
+            x.reshape(steps * batch, x.shape[2]),  # sizes spelled out: a batch may be 0
             np.ascontiguousarray(w_ih.T) * before,
             out=acts.reshape(-1, 4 * size),
         )
@@ -175,7 +176,7 @@ class LSTMSequence(Op):
             grad_w_hh = flat[: x.shape[1]].T @ h0
             if steps > 1:
                 later = flat[x.shape[1] :]
-                grad_w_hh = grad_w_hh + later.T @ hs[: steps - 1].reshape(rows - x.shape[1], -1)
+                grad_w_hh = grad_w_hh + later.T @ hs[: steps - 1].reshape(rows - x.shape[1], size)
         grads = (grad_x, d_h, grad_c, grad_w_ih, grad_w_hh)
         if bias and needs[5]:
             return grads + (flat.sum(axis=0),)

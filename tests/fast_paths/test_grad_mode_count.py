@@ -103,3 +103,28 @@ def test_a_thread_ending_with_grad_off_leaves_the_others_their_mode(
             assert not (x * x).requires_grad
     finally:
         grad_off.count -= 1  # (as if the thread had switched its mode back)
+
+
+def test_an_interrupt_while_counting_leaves_the_lock_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Ctrl-C may arrive between taking the lock and giving it back (a signal handler runs
+    # after a C call returns); the lock must still be released, or every later switch of
+    # grad mode, in any thread, would wait for it forever
+    from autograd_lite import grad_mode
+
+    class Interrupted:
+        count = 0
+
+        def __setattr__(self, name: str, value: object) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(grad_mode, "grad_off", Interrupted())
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            grad_mode.set_mode(False)  # counts itself off first: interrupted there
+        assert not grad_mode.count_lock.locked()
+    finally:
+        if grad_mode.count_lock.locked():  # (so that a failure here does not hang the others)
+            grad_mode.count_lock.release()
+    assert is_grad_enabled()

@@ -207,6 +207,17 @@ def test_an_lstm_step_is_twice_differentiable() -> None:
 
 
 # ---------------------------------------------------------------- names, init, dtype
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_a_batch_of_none_gives_empty_outputs_and_zero_weight_gradients(kind) -> None:
+    layer = getattr(nn, kind)(2, 3, num_layers=2, generator=np.random.default_rng(0))
+    x = Tensor(np.zeros((4, 0, 2)), requires_grad=True)
+    output, state = layer(x)
+    assert output.shape == (4, 0, 3)
+    output.sum().backward()
+    assert x.grad.shape == (4, 0, 2)
+    assert not np.any(layer.weight_ih_l0.grad.data)  # no rows: nothing flows into them
+
+
 def test_parameter_names_and_shapes_are_pytorchs() -> None:
     model = nn.GRU(3, 4, num_layers=2)
     assert [(n, p.shape) for n, p in model.named_parameters()] == [

@@ -174,3 +174,35 @@ def test_two_threads_with_different_modes_each_record_by_their_own() -> None:
         thread.join()
     assert seen == {"off": [(False, False, False)] * 3, "on": [(True, True, True)] * 3}
     assert is_grad_enabled()
+
+
+def test_threads_switching_modes_at_once_each_get_their_own_and_the_count_returns() -> None:
+    # the ops read a thread's flag only while the shared count of threads with grad mode
+    # off is above 0: many threads switching at once must neither lose a count change
+    # (an op would then record, or not, against its thread's mode) nor leave it raised
+    from autograd_lite import enable_grad
+    from autograd_lite.grad_mode import grad_off
+
+    base = grad_off.count
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    wrong: list[tuple[bool, bool]] = []
+
+    def check(expected: bool) -> None:
+        got = (x * x).requires_grad and x.exp().requires_grad and is_grad_enabled()
+        if got != expected:
+            wrong.append((expected, got))
+
+    def work() -> None:
+        for step in range(300):
+            with no_grad():
+                check(False)
+                with enable_grad():
+                    check(True)
+                check(False)
+            set_grad_enabled(step % 2 == 0)  # a plain call, left in force for a while
+            check(step % 2 == 0)
+            set_grad_enabled(True)
+            check(True)
+
+    assert _run_in_threads(work, threads=4) == []
+    assert wrong == [] and grad_off.count == base
