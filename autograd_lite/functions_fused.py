@@ -139,6 +139,8 @@ def layer_norm(
     weight: Any = None,
     bias: Any = None,
     eps: float = 1e-5,
+    *,
+    name: str = "layer_norm",
 ) -> Any:
     """(x - mean) / sqrt(var + eps) * weight + bias over the last axes, as one op.
 
@@ -151,6 +153,7 @@ def layer_norm(
         normalized_shape: the trailing shape normalised over (an int for one axis).
         weight, bias: shape ``normalized_shape``, or None.
         eps: added to the variance.
+        name: what the error messages call the caller (``nn.LayerNorm`` passes its name).
 
     Raises:
         ShapeError: when x's shape does not end in ``normalized_shape`` (or it holds a 0),
@@ -162,14 +165,12 @@ def layer_norm(
         array([[-1.,  1.]])
     """
     x = as_tensor(x)
-    shape = _normalized_shape(normalized_shape)
+    shape = _normalized_shape(normalized_shape, name)
     count = len(shape)
     if count == 0 or count > x.ndim or x.shape[x.ndim - count :] != shape:
-        raise ShapeError(
-            f"layer_norm: input shape {x.shape} does not end in normalized_shape {shape}"
-        )
+        raise ShapeError(f"{name}: input shape {x.shape} does not end in normalized_shape {shape}")
     if 0 in shape:
-        raise ShapeError(f"layer_norm: cannot normalise over an empty shape {shape}")
+        raise ShapeError(f"{name}: cannot normalise over an empty shape {shape}")
     affine = []
     for argument, value in (("weight", weight), ("bias", bias)):
         if value is None:
@@ -177,16 +178,16 @@ def layer_norm(
         value = as_tensor(value)
         if value.shape != shape:
             raise ShapeError(
-                f"layer_norm: {argument} has shape {value.shape}, expected normalized_shape {shape}"
+                f"{name}: {argument} has shape {value.shape}, expected normalized_shape {shape}"
             )
         affine.append(value)
     axes = tuple(range(x.ndim - count, x.ndim))
     return LayerNorm.apply(x, *affine, axes=axes, eps=float(eps), has_weight=weight is not None)
 
 
-def _normalized_shape(value: Any) -> tuple[int, ...]:
+def _normalized_shape(value: Any, name: str) -> tuple[int, ...]:
     """``normalized_shape`` as a tuple of ints (an int is one axis); a TypeError naming
-    layer_norm otherwise (a string would otherwise pass as its digits: "45" as (4, 5))."""
+    the caller otherwise (a string would otherwise pass as its digits: "45" as (4, 5))."""
     if isinstance(value, numbers.Integral):
         return (int(value),)
     if not isinstance(value, (str, bytes)):
@@ -197,6 +198,6 @@ def _normalized_shape(value: Any) -> tuple[int, ...]:
         if items is not None and all(isinstance(n, numbers.Integral) for n in items):
             return tuple(int(n) for n in items)
     raise TypeError(
-        f"layer_norm: normalized_shape must be an int or a tuple of ints, got "
+        f"{name}: normalized_shape must be an int or a tuple of ints, got "
         f"{type(value).__name__} {value!r}"
     )

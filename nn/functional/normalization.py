@@ -10,7 +10,6 @@ unbiased variance (n / (n - 1) times the biased one) for ``running_var``.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
@@ -153,25 +152,15 @@ def layer_norm(
         A Tensor shaped as ``input``.
 
     Raises:
-        ShapeError: when the input's shape does not end in ``normalized_shape``.
+        ShapeError: when the input's shape does not end in ``normalized_shape``, or weight
+            or bias has another shape. TypeError: for a normalized_shape that is neither an
+            int nor a sequence of ints.
 
     Example:
         >>> layer_norm(Tensor([[1.0, 3.0]]), 2).numpy().round(4)
         array([[-1.,  1.]])
     """
-    x = as_tensor(input)
-    if isinstance(normalized_shape, numbers.Integral):
-        normalized_shape = (int(normalized_shape),)
-    shape = tuple(int(n) for n in normalized_shape)  # type: ignore[union-attr]
-    count = len(shape)
-    if count == 0 or x.shape[x.ndim - count :] != shape or count > x.ndim:
-        raise ShapeError(f"{name}: input shape {x.shape} does not end in normalized_shape {shape}")
-    for argument, value in (("weight", weight), ("bias", bias)):
-        if value is not None and tuple(as_tensor(value).shape) != shape:
-            raise ShapeError(
-                f"{name}: {argument} has shape {as_tensor(value).shape}, expected "
-                f"normalized_shape {shape}"
-            )
-    # [fast path: fused layer norm] one op (`autograd_lite.layer_norm`), the formula of
-    # normalize() and _affine() (pinned in tests/fast_paths/test_fused_layers.py)
-    return _layer_norm(x, shape, weight, bias, eps)
+    # [fast path: fused layer norm] one op (`autograd_lite.layer_norm`, which checks the
+    # arguments), the formula of normalize() and _affine() (pinned in
+    # tests/fast_paths/test_fused_layers.py)
+    return _layer_norm(input, normalized_shape, weight, bias, eps, name=name)

@@ -215,6 +215,16 @@ def test_embedding_refuses_bad_indices(indices, error, pattern) -> None:
             ShapeError,
             r"LayerNorm: input shape \(2, 4, 3\) does not end in normalized_shape \(3, 4\)",
         ),
+        (  # a string is not a shape (its digits would read "45" as (4, 5))
+            lambda: nn.functional.layer_norm(Tensor(np.ones((2, 4, 5))), "45"),
+            TypeError,
+            r"layer_norm: normalized_shape must be an int or a tuple of ints, got str '45'",
+        ),
+        (
+            lambda: nn.functional.layer_norm(Tensor(np.ones((2, 3))), 3, weight=np.ones(2)),
+            ShapeError,
+            r"layer_norm: weight has shape \(2,\), expected normalized_shape \(3,\)",
+        ),
     ],
 )
 def test_bad_arguments_and_shapes_are_clear_errors(call, error, pattern) -> None:
